@@ -1,0 +1,22 @@
+using BenignAttention.Analysis;
+
+namespace BenignAttention.Experiments;
+
+/// <summary>
+/// The outcome of one training run: its resolved configuration, the metrics after the last update, the
+/// regime label (spec §5) with the threshold it used, and wall-clock timings in seconds.
+/// </summary>
+public sealed record RunSummary
+{
+    public required RunConfig Config { get; init; }
+    /// <summary>Engine that actually ran (never <see cref="EngineKind.Auto"/>).</summary>
+    public required EngineKind Engine { get; init; }
+    public required StepMetrics Final { get; init; }
+    public required Regime Regime { get; init; }
+    /// <summary>Number of flipped training labels, ⌈ηn⌉.</summary>
+    public required int NoisyCount { get; init; }
+    /// <summary>Seconds spent drawing or loading data and precomputing Gram matrices.</summary>
+    public required double SetupSeconds { get; init; }
+    /// <summary>Seconds spent in the gradient-descent loop including analysis.</summary>
+    public required double TrainSeconds { get; init; }
+}
