@@ -1,0 +1,28 @@
+namespace BenignAttention.Analysis;
+
+/// <summary>The regime label of spec §5 (paper Figure 1).</summary>
+public static class RegimeClassifier
+{
+    /// <summary>
+    /// Benign: all training labels fitted and test accuracy ≥ <paramref name="testAccuracyThreshold"/>;
+    /// harmful: all fitted and test accuracy below it; not overfitting: every clean sample fitted, some
+    /// noisy sample not, test accuracy ≥ threshold; otherwise <see cref="Regime.Other"/>.
+    /// Fitting means y·f &gt; 0 (the loss cannot reach 0 here, spec §6).
+    /// </summary>
+    public static Regime Classify(double trainAccuracy, double cleanFitted, double testAccuracy, double testAccuracyThreshold)
+    {
+        bool smallTestError = testAccuracy >= testAccuracyThreshold;
+        if (trainAccuracy >= 1) return smallTestError ? Regime.Benign : Regime.Harmful;
+        if (cleanFitted >= 1 && smallTestError) return Regime.NotOverfitting;
+        return Regime.Other;
+    }
+
+    /// <summary>Label as written in files: benign, harmful, not_overfitting, other.</summary>
+    public static string Name(Regime regime) => regime switch
+    {
+        Regime.Benign => "benign",
+        Regime.Harmful => "harmful",
+        Regime.NotOverfitting => "not_overfitting",
+        _ => "other",
+    };
+}

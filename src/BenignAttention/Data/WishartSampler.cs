@@ -1,0 +1,103 @@
+using System.Numerics.Tensors;
+using BenignAttention.Experiments;
+using BenignAttention.Training;
+using MathNet.Numerics.Distributions;
+
+namespace BenignAttention.Data;
+
+/// <summary>A run's data drawn directly in Gram form: the Gram system and the labels.</summary>
+public sealed record WishartSample(GramSystem System, LabelSet Labels);
+
+/// <summary>
+/// Draws the Gram matrices of the spec §1 distribution exactly, without ever forming d-dimensional tokens
+/// (spec §8). Every token is x = a + ε with its signal a on span{e₀, e₁}; split ε into its two coordinates
+/// on that span (drawn explicitly) and its orthogonal part ε⊥ ∈ ℝ^{d−2}. Stacking the m training tokens,
+/// <code>
+///   K = A Aᵀ + E⊥E⊥ᵀ,   E⊥E⊥ᵀ ~ Wishart_m(d − 2, σ² I) = σ² L Lᵀ (Bartlett decomposition),
+/// </code>
+/// with L lower triangular, L_kk = √χ²_{d−2−k} (k = 0 … m−1) and L_jk ~ N(0, 1) below the diagonal.
+/// Writing E⊥ = σ L Q for a Haar-random Q with orthonormal rows, a test token's orthogonal part F⊥ is
+/// independent of Q, so F⊥E⊥ᵀ = σ² L g with g ~ N(0, I_m): each test row costs O(m²).
+/// Total O(m³ + m_test·m²), independent of d. Needs d − 2 ≥ m (otherwise L L ᵀ is singular and the
+/// explicit sampler is used, see <see cref="Applies"/>). Labels and flips come from the same stream as
+/// <see cref="GaussianTokenSampler"/>, so both samplers flip the same samples for a seed.
+/// </summary>
+public static class WishartSampler
+{
+    /// <summary>Whether the Wishart draw is possible: W fixed and d − 2 ≥ m = nT.</summary>
+    public static bool Applies(RunConfig config) => !config.TrainW && config.EmbedDim - 2 >= config.TrainN * config.SeqLen;
+
+    /// <summary>Draws the Gram system of a run with W = I.</summary>
+    /// <exception cref="ArgumentException">When <see cref="Applies"/> is false.</exception>
+    public static WishartSample Sample(RunConfig config)
+    {
+        if (!Applies(config)) throw new ArgumentException("the Wishart sampler needs train_W = false and embed_dim − 2 ≥ train_n·seq_len");
+        int n = config.TrainN, T = config.SeqLen, nt = config.TestN, m = n * T, mt = nt * T;
+        double sigma = config.NoiseStd, sigma2 = sigma * sigma;
+        int dofPerp = config.EmbedDim - 2;
+
+        var labelRng = new Rng(config.Seed, Rng.Streams.Labels);
+        var yTrue = GaussianTokenSampler.DrawLabels(labelRng, n, config.BalancedLabels);
+        var noisy = new bool[n];
+        foreach (int i in labelRng.Subset(n, config.NoisyCount)) noisy[i] = true;
+        var y = yTrue.Select((v, i) => noisy[i] ? -v : v).ToArray();
+        var yTest = GaussianTokenSampler.DrawLabels(new Rng(config.Seed, Rng.Streams.TestLabels), nt, config.BalancedLabels);
+
+        var trainRng = new Rng(config.Seed, Rng.Streams.TrainTokens);
+        var a = SpanCoordinates(trainRng, yTrue, T, config.SignalNorm, config.Rho, sigma);   // [m, 2]
+        var lower = new double[(long)m * m];                                                // L, row-major
+        for (int j = 0; j < m; j++)
+        {
+            lower[(long)j * m + j] = Math.Sqrt(ChiSquared.Sample(trainRng, dofPerp - j));
+            for (int k = 0; k < j; k++) lower[(long)j * m + k] = trainRng.NextNormal();
+        }
+        var kernel = new double[(long)m * m];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                // (L Lᵀ)_ij = Σ_{k ≤ j} L_ik L_jk for j ≤ i.
+                double perp = sigma2 * TensorPrimitives.Dot(lower.AsSpan(i * m, j + 1), lower.AsSpan(j * m, j + 1));
+                kernel[(long)i * m + j] = kernel[(long)j * m + i] = perp + a[2 * i] * a[2 * j] + a[2 * i + 1] * a[2 * j + 1];
+            }
+
+        var testRng = new Rng(config.Seed, Rng.Streams.TestTokens);
+        var aTest = SpanCoordinates(testRng, yTest, T, config.SignalNorm, config.Rho, sigma);
+        var testKernel = new double[(long)mt * m];
+        var g = new double[m];
+        for (int r = 0; r < mt; r++)
+        {
+            testRng.FillNormal(g, 1);
+            var row = testKernel.AsSpan(r * m, m);
+            for (int i = 0; i < m; i++)
+                row[i] = sigma2 * TensorPrimitives.Dot(lower.AsSpan(i * m, i + 1), g.AsSpan(0, i + 1))
+                         + aTest[2 * r] * a[2 * i] + aTest[2 * r + 1] * a[2 * i + 1];
+        }
+
+        double nuScale = 1 / (Math.Sqrt(2) * config.SignalNorm);   // ν = (e₀ − e₁)/(√2‖μ‖)
+        var system = new GramSystem
+        {
+            TrainTokens = m, TestTokens = mt, EmbedDim = config.EmbedDim,
+            KernelW = kernel, TestKernelW = testKernel,
+            TrainScores = Enumerable.Range(0, m).Select(k => nuScale * (a[2 * k] - a[2 * k + 1])).ToArray(),
+            TestScores = Enumerable.Range(0, mt).Select(k => nuScale * (aTest[2 * k] - aTest[2 * k + 1])).ToArray(),
+            MuPosCoordinates = Enumerable.Range(0, m).Select(k => a[2 * k]).ToArray(),
+            MuNegCoordinates = Enumerable.Range(0, m).Select(k => a[2 * k + 1]).ToArray(),
+        };
+        return new WishartSample(system, new LabelSet(y, noisy, yTest, T));
+    }
+
+    /// <summary>Coordinates on (e₀, e₁) of every token <c>[count·T, 2]</c>: signal of spec §1 plus N(0, σ²) noise.</summary>
+    private static double[] SpanCoordinates(Rng rng, double[] trueLabels, int seqLen, double signalNorm, double rho, double sigma)
+    {
+        var a = new double[trueLabels.Length * seqLen * 2];
+        rng.FillNormal(a, sigma);
+        for (int i = 0; i < trueLabels.Length; i++)
+        {
+            int own = trueLabels[i] > 0 ? 0 : 1, other = 1 - own, b = i * seqLen * 2;
+            a[b + own] += signalNorm;
+            a[b + 2 + own] += rho * signalNorm;
+            a[b + 4 + other] += rho * signalNorm;
+        }
+        return a;
+    }
+}

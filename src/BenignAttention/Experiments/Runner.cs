@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using BenignAttention.Data;
+using BenignAttention.Training;
+
+namespace BenignAttention.Experiments;
+
+/// <summary>A run ready to train: the engine that will run it, its labels and what setting it up cost.</summary>
+/// <param name="Engine">The dynamics engine, positioned at p₀ = 0, W = W₀.</param>
+/// <param name="Kind">Which engine it is (never Auto).</param>
+/// <param name="Labels">Labels and noisy mask.</param>
+/// <param name="Dataset">Explicit tokens when they exist (null for the Wishart sampler).</param>
+/// <param name="SetupSeconds">Seconds spent sampling or loading data and precomputing Gram matrices.</param>
+public sealed record PreparedRun(IDynamicsEngine Engine, EngineKind Kind, LabelSet Labels, TokenDataset? Dataset, double SetupSeconds);
+
+/// <summary>The one place that turns a <see cref="RunConfig"/> (and optionally user data) into a trained run.</summary>
+public static class Runner
+{
+    /// <summary>
+    /// Draws (or takes) the data and builds the engine: <c>sampler=wishart</c> draws Gram matrices directly
+    /// (falling back to explicit tokens when d − 2 &lt; m); otherwise tokens are drawn in d dimensions.
+    /// </summary>
+    /// <param name="data">User data (<c>--data</c>); when given, the sampler settings are ignored.</param>
+    /// <exception cref="ArgumentException">The engine/sampler combination cannot run (e.g. direct with Wishart data).</exception>
+    public static PreparedRun Prepare(RunConfig config, TokenDataset? data = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var kind = config.ResolveEngine();
+        if (data is null && config.Sampler == SamplerKind.Wishart && WishartSampler.Applies(config))
+        {
+            if (kind == EngineKind.Direct)
+                throw new ArgumentException("engine = direct cannot run sampler = wishart: the Wishart sampler never builds d-dimensional tokens; use engine = gram or auto");
+            var sample = WishartSampler.Sample(config);
+            return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false), EngineKind.Gram, sample.Labels, null, clock.Elapsed.TotalSeconds);
+        }
+        data ??= GaussianTokenSampler.Sample(config);
+        var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen);
+        IDynamicsEngine engine = kind == EngineKind.Gram
+            ? new GramEngine(GramSystem.FromDataset(data, config.TrainW), config.TrainW)
+            : new DirectEngine(data, config.TrainW);
+        return new PreparedRun(engine, kind, labels, data, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Prepares and trains one run; returns the full trajectory and its summary.</summary>
+    /// <exception cref="TrainingDivergedException">The loss or parameters became non-finite.</exception>
+    public static (TrainingResult Result, RunSummary Summary, PreparedRun Prepared) Execute(RunConfig config, TokenDataset? data = null,
+        Action<int>? progress = null, bool recordAttention = true, CancellationToken cancellation = default)
+    {
+        var prepared = Prepare(config, data);
+        var options = new TrainingOptions(config.LearningRate, config.NumSteps, config.LogInterval, config.RegimeTestAccuracy, recordAttention);
+        var result = Trainer.Train(prepared.Engine, prepared.Labels, options, progress, cancellation);
+        var summary = new RunSummary
+        {
+            Config = config,
+            Engine = prepared.Kind,
+            Final = result.Final,
+            Regime = result.Regime,
+            NoisyCount = prepared.Labels.Noisy.Count(v => v),
+            SetupSeconds = prepared.SetupSeconds,
+            TrainSeconds = result.Seconds,
+        };
+        return (result, summary, prepared);
+    }
+}

@@ -1,0 +1,90 @@
+namespace BenignAttention.Model;
+
+/// <summary>
+/// The one-layer attention model of Sakamoto &amp; Sato 2024 (arXiv:2409.17625v1, §2; spec §2–§3), written
+/// on token-level quantities so that every engine shares it: for sequence i with logits
+/// z_{i,t} = ⟨x_{i,t}, W p⟩ and ν-scores γ_{i,t} = ⟨ν, x_{i,t}⟩,
+/// <code>
+///   s_i = softmax(z_i),   f_i = Σ_t s_{i,t} γ_{i,t},   L = (1/n) Σ_i ℓ(y_i f_i),   ℓ(z) = log(1 + e^{−z}).
+/// </code>
+/// Arrays are flattened <c>[count, T]</c> (sequence-major). Everything here is pure and allocation-free.
+/// </summary>
+public static class AttentionModel
+{
+    /// <summary>
+    /// Attention probabilities s = softmax(z) for every sequence, with the row maximum subtracted first so
+    /// logits of any size (±1e4 and beyond) give finite probabilities.
+    /// </summary>
+    /// <param name="logits">z, <c>[count, T]</c>.</param>
+    /// <param name="seqLen">T.</param>
+    /// <param name="probabilities">Output s, <c>[count, T]</c>.</param>
+    public static void Softmax(ReadOnlySpan<double> logits, int seqLen, Span<double> probabilities)
+    {
+        for (int start = 0; start < logits.Length; start += seqLen)
+        {
+            var z = logits.Slice(start, seqLen);
+            var s = probabilities.Slice(start, seqLen);
+            double max = double.NegativeInfinity;
+            foreach (double v in z) max = Math.Max(max, v);
+            double sum = 0;
+            for (int t = 0; t < seqLen; t++) sum += s[t] = Math.Exp(z[t] - max);
+            double inv = 1 / sum;
+            for (int t = 0; t < seqLen; t++) s[t] *= inv;
+        }
+    }
+
+    /// <summary>Model outputs f_i = Σ_t s_{i,t} γ_{i,t}, <c>[count]</c>, from probabilities and ν-scores <c>[count, T]</c>.</summary>
+    public static void Outputs(ReadOnlySpan<double> probabilities, ReadOnlySpan<double> scores, int seqLen, Span<double> outputs)
+    {
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            double f = 0;
+            int start = i * seqLen;
+            for (int t = 0; t < seqLen; t++) f += probabilities[start + t] * scores[start + t];
+            outputs[i] = f;
+        }
+    }
+
+    /// <summary>softplus(x) = log(1 + eˣ) without overflow: max(x, 0) + log1p(e^{−|x|}).</summary>
+    public static double Softplus(double x) => Math.Max(x, 0) + LogOnePlus(Math.Exp(-Math.Abs(x)));
+
+    /// <summary>
+    /// log(1 + u), accurate for tiny u through the correction u·log(w)/(w − 1), w = 1 + u (Goldberg 1991);
+    /// .NET's double.LogP1 evaluates log(1 + u) directly and loses those digits.
+    /// </summary>
+    private static double LogOnePlus(double u)
+    {
+        double w = 1 + u;
+        return w == 1 ? u : Math.Log(w) * u / (w - 1);
+    }
+
+    /// <summary>Logistic sigmoid 1/(1 + e^{−x}), finite for every finite x.</summary>
+    public static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
+
+    /// <summary>Mean logistic loss (1/count) Σ softplus(−y_i f_i).</summary>
+    public static double MeanLoss(ReadOnlySpan<double> outputs, ReadOnlySpan<double> labels)
+    {
+        double sum = 0;
+        for (int i = 0; i < outputs.Length; i++) sum += Softplus(-labels[i] * outputs[i]);
+        return sum / outputs.Length;
+    }
+
+    /// <summary>
+    /// Gradient coefficients c_{i,t} = (1/n) g_i s_{i,t} (γ_{i,t} − f_i) with g_i = ℓ'(y_i f_i) y_i = −y_i σ(−y_i f_i),
+    /// so that ∇_p L = Wᵀ Σ_{i,t} c_{i,t} x_{i,t} (spec §3) and ∇_W L = Σ_{i,t} c_{i,t} x_{i,t} pᵀ.
+    /// Derivation: ∂f_i/∂z_{i,t} = s_{i,t}(γ_{i,t} − f_i) (softmax Jacobian), ∂z_{i,t}/∂p = Wᵀx_{i,t}.
+    /// </summary>
+    /// <param name="coefficients">Output c, <c>[n, T]</c>.</param>
+    public static void GradientCoefficients(ReadOnlySpan<double> probabilities, ReadOnlySpan<double> scores,
+        ReadOnlySpan<double> outputs, ReadOnlySpan<double> labels, int seqLen, Span<double> coefficients)
+    {
+        int n = outputs.Length;
+        for (int i = 0; i < n; i++)
+        {
+            double g = -labels[i] * Sigmoid(-labels[i] * outputs[i]) / n;
+            int start = i * seqLen;
+            for (int t = 0; t < seqLen; t++)
+                coefficients[start + t] = g * probabilities[start + t] * (scores[start + t] - outputs[i]);
+        }
+    }
+}

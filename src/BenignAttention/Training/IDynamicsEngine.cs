@@ -1,0 +1,29 @@
+namespace BenignAttention.Training;
+
+/// <summary>
+/// How an engine computes the three things gradient descent needs (spec §8): token logits ⟨x, W p⟩ for
+/// the training and test tokens, the fixed ν-scores ⟨ν, x⟩, and the parameter update given the gradient
+/// coefficients c (∇_p L = Wᵀ Zᵀ c, ∇_W L = Zᵀ c pᵀ). Everything else — softmax, loss, analysis — is
+/// shared in <see cref="Trainer"/>, so the engines cannot disagree about what is measured.
+/// Token arrays are flattened <c>[count, T]</c>: m = nT training tokens, m_test = n_test·T test tokens.
+/// </summary>
+public interface IDynamicsEngine
+{
+    /// <summary>ν-scores γ = Z ν of the training tokens, <c>[n, T]</c>.</summary>
+    ReadOnlySpan<double> TrainScores { get; }
+    /// <summary>ν-scores of the test tokens, <c>[n_test, T]</c>.</summary>
+    ReadOnlySpan<double> TestScores { get; }
+    /// <summary>Writes the training logits Z W p, <c>[n, T]</c>.</summary>
+    void TrainLogits(Span<double> logits);
+    /// <summary>Writes the test logits X_test W p, <c>[n_test, T]</c>.</summary>
+    void TestLogits(Span<double> logits);
+    /// <summary>One gradient step p ← p − lr·Wᵀ Zᵀ c (and W ← W − lr·Zᵀ c pᵀ when W is trained), both from the current (p, W).</summary>
+    /// <param name="coefficients">c, <c>[n, T]</c>, already including the 1/n of the mean loss.</param>
+    void Step(ReadOnlySpan<double> coefficients, double learningRate);
+    /// <summary>‖p‖ and the alignments ⟨p, μ₊₁⟩/(‖p‖‖μ‖), ⟨p, μ₋₁⟩/(‖p‖‖μ‖) (NaN while p = 0).</summary>
+    (double Norm, double AlignPos, double AlignNeg) QueryStatistics();
+    /// <summary>p in d dimensions <c>[d]</c>, or null when the engine never had d-dimensional tokens.</summary>
+    double[]? MaterializeQuery();
+    /// <summary>W in d dimensions <c>[d, d]</c> when it is trained and the engine can form it; otherwise null.</summary>
+    double[]? MaterializeKeyQuery();
+}

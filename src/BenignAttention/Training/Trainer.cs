@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using BenignAttention.Analysis;
+using BenignAttention.Model;
+
+namespace BenignAttention.Training;
+
+/// <summary>Labels of a run: observed training labels <c>[n]</c>, the flipped mask <c>[n]</c>, clean test labels <c>[n_test]</c>, and T.</summary>
+public sealed record LabelSet(double[] YTrain, bool[] Noisy, double[] YTest, int SeqLen);
+
+/// <summary>Gradient-descent settings (spec §3).</summary>
+/// <param name="LearningRate">Step size, &gt; 0.</param>
+/// <param name="NumSteps">Number of full-batch steps, ≥ 1.</param>
+/// <param name="LogInterval">Test metrics on steps τ with τ mod LogInterval = 0 and on the last step.</param>
+/// <param name="RegimeTestAccuracy">Threshold of "small test error" for the regime label (spec §5).</param>
+/// <param name="RecordAttention">Keep attention probabilities of every step (<c>[steps, n, T]</c> float32).</param>
+public sealed record TrainingOptions(double LearningRate, int NumSteps, int LogInterval, double RegimeTestAccuracy, bool RecordAttention = true);
+
+/// <summary>Outcome of <see cref="Trainer.Train"/>.</summary>
+public sealed record TrainingResult
+{
+    /// <summary>One entry per step τ = 0 … num_steps − 1 (see <see cref="StepMetrics"/> for before/after-update meaning).</summary>
+    public required StepMetrics[] Steps { get; init; }
+    /// <summary>Attention probabilities before each update, <c>[steps, n, T]</c>, or empty when not recorded.</summary>
+    public required float[] Attention { get; init; }
+    /// <summary>p after the last update <c>[d]</c>, when the engine can form it.</summary>
+    public double[]? FinalQuery { get; init; }
+    /// <summary>W after the last update <c>[d, d]</c>, when trained and formable.</summary>
+    public double[]? FinalKeyQuery { get; init; }
+    public required Regime Regime { get; init; }
+    /// <summary>Wall-clock seconds of the loop.</summary>
+    public required double Seconds { get; init; }
+    public StepMetrics Final => Steps[^1];
+}
+
+/// <summary>Raised when the loss or the parameters stop being finite.</summary>
+public sealed class TrainingDivergedException(int step, string what)
+    : Exception($"training diverged at step {step}: {what} is not finite (lower learning_rate)")
+{
+    /// <summary>The step τ whose update produced non-finite values.</summary>
+    public int Step { get; } = step;
+}
+
+/// <summary>
+/// Full-batch gradient descent on the mean logistic loss with the analysis of spec §4 at every step.
+/// Engines only supply logits, ν-scores and the update; everything measured is computed here, once.
+/// Per step: one training-logit evaluation (reused as the next step's "before" state), one update, and a
+/// test-logit evaluation every <see cref="TrainingOptions.LogInterval"/> steps.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Runs gradient descent from p₀ = 0.</summary>
+    /// <param name="progress">Called with the number of finished steps (optional; called every step).</param>
+    /// <exception cref="TrainingDivergedException">Non-finite loss or logits.</exception>
+    /// <exception cref="OperationCanceledException">When <paramref name="cancellation"/> fires.</exception>
+    public static TrainingResult Train(IDynamicsEngine engine, LabelSet labels, TrainingOptions options,
+        Action<int>? progress = null, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        int T = labels.SeqLen, n = labels.YTrain.Length, nt = labels.YTest.Length;
+        var y = labels.YTrain;
+        var noisy = labels.Noisy;
+        int noisyCount = noisy.Count(v => v);
+        var trainScores = engine.TrainScores.ToArray();
+        var testScores = engine.TestScores.ToArray();
+
+        var logits = new double[n * T];
+        var probs = new double[n * T];
+        var outputs = new double[n];
+        var coefficients = new double[n * T];
+        var testLogits = new double[nt * T];
+        var testProbs = new double[nt * T];
+        var testOutputs = new double[nt];
+        var tracker = new SelectionTracker(y, noisy, T);
+        var steps = new StepMetrics[options.NumSteps];
+        var attention = options.RecordAttention ? new float[(long)options.NumSteps * n * T] : [];
+
+        engine.TrainLogits(logits);
+        Evaluate(logits, trainScores, T, probs, outputs);
+        double lossBefore = AttentionModel.MeanLoss(outputs, y);
+        if (!double.IsFinite(lossBefore)) throw new TrainingDivergedException(0, "the initial training loss");
+
+        for (int step = 0; step < options.NumSteps; step++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            // State before update τ: attention, 𝔖 bookkeeping, gradient.
+            if (options.RecordAttention)
+                for (int k = 0; k < probs.Length; k++) attention[(long)step * n * T + k] = (float)probs[k];
+            tracker.Add(probs);
+            var (attentionClean, attentionNoisy) = TokenTypeMeans(probs, noisy, T);
+            AttentionModel.GradientCoefficients(probs, trainScores, outputs, y, T, coefficients);
+            engine.Step(coefficients, options.LearningRate);
+
+            // State after update τ.
+            engine.TrainLogits(logits);
+            Evaluate(logits, trainScores, T, probs, outputs);
+            double trainLoss = AttentionModel.MeanLoss(outputs, y);
+            if (!double.IsFinite(trainLoss)) throw new TrainingDivergedException(step, "the training loss");
+            var (accuracy, noisyFitted, cleanFitted) = Fitted(outputs, y, noisy, noisyCount);
+            var (norm, alignPos, alignNeg) = engine.QueryStatistics();
+            if (!double.IsFinite(norm)) throw new TrainingDivergedException(step, "‖p‖");
+
+            double testLoss = double.NaN, testAccuracy = double.NaN;
+            bool last = step == options.NumSteps - 1;
+            if (nt > 0 && (step % options.LogInterval == 0 || last))
+            {
+                engine.TestLogits(testLogits);
+                Evaluate(testLogits, testScores, T, testProbs, testOutputs);
+                testLoss = AttentionModel.MeanLoss(testOutputs, labels.YTest);
+                testAccuracy = Accuracy(testOutputs, labels.YTest);
+            }
+
+            var (sumPos, sumNeg) = tracker.ClassSums();
+            var (eq10, eq10Normalized) = tracker.Eq10();
+            steps[step] = new StepMetrics
+            {
+                Step = step, LossBefore = lossBefore, TrainLoss = trainLoss, TrainAccuracy = accuracy,
+                TestLoss = testLoss, TestAccuracy = testAccuracy, NoisyFitted = noisyFitted, CleanFitted = cleanFitted,
+                PNorm = norm, AlignMuPos = alignPos, AlignMuNeg = alignNeg,
+                AttentionClean = attentionClean, AttentionNoisy = attentionNoisy,
+                SelectionSumPos = sumPos, SelectionSumNeg = sumNeg,
+                Eq9Ratio = tracker.Eq9Ratio(), Eq10Ratio = eq10, Eq10RatioNormalized = eq10Normalized,
+            };
+            lossBefore = trainLoss;
+            progress?.Invoke(step + 1);
+        }
+
+        var final = steps[^1];
+        return new TrainingResult
+        {
+            Steps = steps,
+            Attention = attention,
+            FinalQuery = engine.MaterializeQuery(),
+            FinalKeyQuery = engine.MaterializeKeyQuery(),
+            Regime = RegimeClassifier.Classify(final.TrainAccuracy, final.CleanFitted, final.TestAccuracy, options.RegimeTestAccuracy),
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    private static void Evaluate(double[] logits, double[] scores, int seqLen, double[] probs, double[] outputs)
+    {
+        AttentionModel.Softmax(logits, seqLen, probs);
+        AttentionModel.Outputs(probs, scores, seqLen, outputs);
+    }
+
+    /// <summary>Fraction with y·f &gt; 0 (a tie counts as wrong).</summary>
+    public static double Accuracy(ReadOnlySpan<double> outputs, ReadOnlySpan<double> labels)
+    {
+        int correct = 0;
+        for (int i = 0; i < outputs.Length; i++) if (labels[i] * outputs[i] > 0) correct++;
+        return (double)correct / outputs.Length;
+    }
+
+    private static (double All, double Noisy, double Clean) Fitted(double[] outputs, double[] y, bool[] noisy, int noisyCount)
+    {
+        int all = 0, noisyFit = 0, cleanFit = 0;
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            if (y[i] * outputs[i] <= 0) continue;
+            all++;
+            if (noisy[i]) noisyFit++; else cleanFit++;
+        }
+        int cleanCount = outputs.Length - noisyCount;
+        return ((double)all / outputs.Length,
+            noisyCount == 0 ? double.NaN : (double)noisyFit / noisyCount,
+            cleanCount == 0 ? double.NaN : (double)cleanFit / cleanCount);
+    }
+
+    /// <summary>Mean attention per token type [R, W₊, W₋, I] over clean and over noisy samples (I averaged per token).</summary>
+    private static (double[] Clean, double[] Noisy) TokenTypeMeans(double[] probs, bool[] noisy, int seqLen)
+    {
+        var clean = new double[4];
+        var noisyMeans = new double[4];
+        int cleanCount = 0, noisyCount = 0;
+        for (int i = 0; i < noisy.Length; i++)
+        {
+            var target = noisy[i] ? noisyMeans : clean;
+            if (noisy[i]) noisyCount++; else cleanCount++;
+            for (int t = 0; t < seqLen; t++) target[Math.Min(t, 3)] += probs[i * seqLen + t];
+        }
+        for (int k = 0; k < 4; k++)
+        {
+            double perToken = k == 3 ? seqLen - 3 : 1;
+            clean[k] = cleanCount == 0 ? double.NaN : clean[k] / (cleanCount * perToken);
+            noisyMeans[k] = noisyCount == 0 ? double.NaN : noisyMeans[k] / (noisyCount * perToken);
+        }
+        return (clean, noisyMeans);
+    }
+}
