@@ -1,0 +1,380 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace BenignAttention.Experiments;
+
+/// <summary>
+/// Builds <see cref="RunConfig"/>s from presets, flat YAML files, reference <c>config.json</c> files and
+/// hydra-style <c>key=value</c> overrides; validates them; writes the canonical <c>config.yaml</c>.
+/// Keys are exactly <see cref="RunConfig.Keys"/> (case-sensitive; note <c>train_W</c>). Every error is a
+/// <see cref="ConfigException"/> naming the key, the value and the allowed range.
+/// </summary>
+public static class ConfigLoader
+{
+    /// <summary>The first line written by <see cref="ToYaml"/>.</summary>
+    public const string YamlHeader = "# BenignAttention resolved configuration";
+
+    /// <summary>Largest allowed m = train_n·seq_len (the Gram engine holds m×m matrices: 20000² doubles = 3.2 GB).</summary>
+    public const long MaxTrainTokens = 20_000;
+
+    /// <summary>
+    /// Largest allowed (train_n + test_n)·seq_len·embed_dim, in doubles (16 GB), for
+    /// <c>sampler=explicit</c>, which materialises every d-dimensional token.
+    /// </summary>
+    public const double MaxExplicitDoubles = 2e9;
+
+    private const string BoolRange = "true or false";
+
+    private delegate RunConfig Setter(RunConfig config, string key, string value);
+
+    private sealed record KeySpec(string Range, Setter Set);
+
+    private static readonly Dictionary<string, KeySpec> Specs = new(StringComparer.Ordinal)
+    {
+        ["embed_dim"] = new("an integer ≥ 2", (c, k, v) => c with { EmbedDim = ParseInt(k, v, "an integer ≥ 2") }),
+        ["seq_len"] = new("an integer ≥ 3", (c, k, v) => c with { SeqLen = ParseInt(k, v, "an integer ≥ 3") }),
+        ["train_n"] = new("an integer ≥ 1", (c, k, v) => c with { TrainN = ParseInt(k, v, "an integer ≥ 1") }),
+        ["test_n"] = new("an integer ≥ 0", (c, k, v) => c with { TestN = ParseInt(k, v, "an integer ≥ 0") }),
+        ["signal_norm"] = new("finite and > 0", (c, k, v) => c with { SignalNorm = ParseDouble(k, v, "finite and > 0") }),
+        ["noise_std"] = new("finite and ≥ 0", (c, k, v) => c with { NoiseStd = ParseDouble(k, v, "finite and ≥ 0") }),
+        ["rho"] = new("finite", (c, k, v) => c with { Rho = ParseDouble(k, v, "finite") }),
+        ["noise_ratio"] = new("in [0, 1)", (c, k, v) => c with { NoiseRatio = ParseDouble(k, v, "in [0, 1)") }),
+        ["seed"] = new("an integer ≥ 0", (c, k, v) => c with { Seed = ParseLong(k, v, "an integer ≥ 0") }),
+        ["balanced_labels"] = new(BoolRange, (c, k, v) => c with { BalancedLabels = ParseBool(k, v) }),
+        ["learning_rate"] = new("finite and > 0", (c, k, v) => c with { LearningRate = ParseDouble(k, v, "finite and > 0") }),
+        ["num_steps"] = new("an integer ≥ 1", (c, k, v) => c with { NumSteps = ParseInt(k, v, "an integer ≥ 1") }),
+        ["log_interval"] = new("an integer ≥ 1", (c, k, v) => c with { LogInterval = ParseInt(k, v, "an integer ≥ 1") }),
+        ["train_W"] = new(BoolRange, (c, k, v) => c with { TrainW = ParseBool(k, v) }),
+        ["engine"] = new("one of auto, direct, gram", (c, k, v) => c with { Engine = ParseEnum<EngineKind>(k, v) }),
+        ["sampler"] = new("one of explicit, wishart", (c, k, v) => c with { Sampler = ParseEnum<SamplerKind>(k, v) }),
+        ["regime_test_accuracy"] = new("in (0, 1]", (c, k, v) => c with { RegimeTestAccuracy = ParseDouble(k, v, "in (0, 1]") }),
+    };
+
+    /// <summary>
+    /// The allowed range of <paramref name="key"/> as it appears in error messages (e.g. <c>in [0, 1)</c>
+    /// for <c>noise_ratio</c>). Cross-key rules (Wishart sampler, size guards) are not included.
+    /// </summary>
+    /// <exception cref="ConfigException"><paramref name="key"/> is not one of <see cref="RunConfig.Keys"/>.</exception>
+    public static string AllowedRange(string key) => SpecFor(key, "").Range;
+
+    /// <summary>
+    /// Resolves a run configuration. Precedence, lowest first: <see cref="RunConfig"/>'s defaults, the
+    /// preset, the YAML file, then the overrides in order (a later override of the same key wins).
+    /// The result is validated with <see cref="Validate"/>.
+    /// </summary>
+    /// <param name="yamlPath">A flat YAML mapping of config keys, or null for none.</param>
+    /// <param name="preset">A name from <see cref="Presets.Names"/>, or null for none.</param>
+    /// <param name="overrides">Hydra-style <c>key=value</c> strings (split at the first <c>=</c>; whitespace around key and value is ignored).</param>
+    /// <exception cref="ConfigException">Unknown preset or key, malformed YAML or override, unparsable or out-of-range value.</exception>
+    /// <exception cref="IOException">The YAML file cannot be read (e.g. <see cref="FileNotFoundException"/>).</exception>
+    public static RunConfig Resolve(string? yamlPath, string? preset, IEnumerable<string> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        RunConfig config = preset is null ? new RunConfig() : Presets.Get(preset);
+        if (yamlPath is not null)
+            config = Apply(config, ReadYamlMapping(File.ReadAllText(yamlPath)));
+        config = Apply(config, overrides.Select(ParseOverride));
+        Validate(config);
+        return config;
+    }
+
+    /// <summary>
+    /// Applies (key, text value) pairs in order to <paramref name="config"/>. Values are parsed per key:
+    /// integers as invariant integer literals (no fraction or exponent), doubles with
+    /// <see cref="CultureInfo.InvariantCulture"/> and finite only, booleans as true/false
+    /// (case-insensitive), enums by name (case-insensitive: auto/direct/gram, explicit/wishart).
+    /// Ranges are not checked here; call <see cref="Validate"/> once all values are applied.
+    /// </summary>
+    /// <exception cref="ConfigException">Unknown key (message lists the valid keys) or unparsable value.</exception>
+    public static RunConfig Apply(RunConfig config, IEnumerable<KeyValuePair<string, string>> values)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(values);
+        foreach (var (key, value) in values)
+            config = SpecFor(key, value).Set(config, key, value);
+        return config;
+    }
+
+    /// <summary>
+    /// Parses a flat YAML mapping (as written by <see cref="ToYaml"/>) and applies it to
+    /// <paramref name="baseConfig"/> (default: <see cref="RunConfig"/>'s defaults). Not validated.
+    /// <c>Parse(ToYaml(c)) == c</c> for every config.
+    /// </summary>
+    /// <exception cref="ConfigException">Malformed YAML, unknown key or unparsable value.</exception>
+    public static RunConfig Parse(string yamlText, RunConfig? baseConfig = null) =>
+        Apply(baseConfig ?? new RunConfig(), ReadYamlMapping(yamlText));
+
+    /// <summary>
+    /// Reads a flat YAML mapping of scalars into (key, text) pairs in file order, without interpreting
+    /// the values. An empty or comment-only document is an empty mapping.
+    /// </summary>
+    /// <exception cref="ConfigException">
+    /// The text is not valid YAML, has more than one document, is not a mapping, has a non-scalar key or
+    /// value, an empty value, or a repeated key.
+    /// </exception>
+    public static IReadOnlyList<KeyValuePair<string, string>> ReadYamlMapping(string yamlText)
+    {
+        ArgumentNullException.ThrowIfNull(yamlText);
+        const string form = "a flat mapping of 'key: value' lines";
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yamlText));
+        }
+        catch (YamlException ex)
+        {
+            throw new ConfigException("<yaml>", "", form, $"config YAML is malformed ({ex.Message}): must be {form}", ex);
+        }
+
+        if (stream.Documents.Count == 0)
+            return [];
+        if (stream.Documents.Count > 1)
+            throw new ConfigException("<yaml>", "", form, $"config YAML has {stream.Documents.Count} documents: must be one document, {form}");
+
+        YamlNode root = stream.Documents[0].RootNode;
+        if (root is YamlScalarNode { Value: null or "" })
+            return [];
+        if (root is not YamlMappingNode mapping)
+            throw new ConfigException("<yaml>", root.ToString(), form, $"config YAML is a {root.NodeType}: must be {form}");
+
+        var result = new List<KeyValuePair<string, string>>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { } key })
+                throw new ConfigException("<yaml>", keyNode.ToString(), form, $"config YAML has a non-scalar key at {keyNode.Start}: must be {form}");
+            if (valueNode is not YamlScalarNode scalar)
+                throw new ConfigException(key, $"<{valueNode.NodeType.ToString().ToLowerInvariant()}>", "a scalar value",
+                    $"{key} has a nested {valueNode.NodeType.ToString().ToLowerInvariant()} value at {valueNode.Start}: must be a scalar value ({form})");
+            string value = scalar.Value ?? "";
+            if (value.Length == 0)
+                throw new ConfigException(key, "", "a non-empty value", $"{key} has no value at {valueNode.Start}: must be a non-empty value");
+            if (!seen.Add(key))
+                throw new ConfigException(key, value, "each key at most once", $"{key} appears more than once in the config YAML: must be each key at most once");
+            result.Add(new(key, value));
+        }
+        return result;
+    }
+
+    /// <summary>Splits a hydra-style override <c>key=value</c> at the first <c>=</c>, trimming both sides.</summary>
+    /// <exception cref="ConfigException">No <c>=</c>, or an empty key or value.</exception>
+    public static KeyValuePair<string, string> ParseOverride(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int eq = text.IndexOf('=');
+        string key = eq < 0 ? text.Trim() : text[..eq].Trim();
+        string value = eq < 0 ? "" : text[(eq + 1)..].Trim();
+        if (eq < 0 || key.Length == 0 || value.Length == 0)
+            throw new ConfigException(key, value, "key=value",
+                $"override '{text}' is malformed: must be key=value with a non-empty key and value");
+        return new(key, value);
+    }
+
+    /// <summary>
+    /// Reads a reference-case <c>config.json</c> (a flat JSON object of config keys, e.g.
+    /// <c>../shared/reference/v1_benign_d500_mu20/config.json</c>) onto <see cref="RunConfig"/>'s
+    /// defaults and validates it. The <c>case</c> member (the case name) is ignored; missing keys keep
+    /// their defaults. Numbers are parsed from their JSON text with the same rules as YAML values.
+    /// </summary>
+    /// <exception cref="ConfigException">Invalid JSON, unknown key, null/array/object value, unparsable or out-of-range value.</exception>
+    /// <exception cref="IOException">The file cannot be read (e.g. <see cref="FileNotFoundException"/>).</exception>
+    public static RunConfig FromJsonFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return FromJson(File.ReadAllText(path));
+    }
+
+    /// <summary>As <see cref="FromJsonFile"/>, from JSON text.</summary>
+    /// <exception cref="ConfigException">See <see cref="FromJsonFile"/>.</exception>
+    public static RunConfig FromJson(string jsonText)
+    {
+        ArgumentNullException.ThrowIfNull(jsonText);
+        const string form = "a flat JSON object of config keys";
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(jsonText);
+        }
+        catch (JsonException ex)
+        {
+            throw new ConfigException("<json>", "", form, $"config JSON is malformed ({ex.Message}): must be {form}", ex);
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new ConfigException("<json>", root.ValueKind.ToString(), form, $"config JSON is a {root.ValueKind}: must be {form}");
+            var pairs = new List<KeyValuePair<string, string>>();
+            foreach (JsonProperty property in root.EnumerateObject())
+            {
+                if (property.Name == "case")
+                    continue;
+                string value = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString() ?? "",
+                    JsonValueKind.Number => property.Value.GetRawText(),
+                    JsonValueKind.True => "true",
+                    JsonValueKind.False => "false",
+                    var kind => throw new ConfigException(property.Name, kind.ToString().ToLowerInvariant(), "a string, number or boolean",
+                        $"{property.Name} = {kind.ToString().ToLowerInvariant()} in config JSON: must be a string, number or boolean"),
+                };
+                pairs.Add(new(property.Name, value));
+            }
+            RunConfig config = Apply(new RunConfig(), pairs);
+            Validate(config);
+            return config;
+        }
+    }
+
+    /// <summary>
+    /// Checks every range and cross-key rule, in <see cref="RunConfig.Keys"/> order, then the Wishart
+    /// sampler's requirements, then the size guards:
+    /// embed_dim ≥ 2; seq_len ≥ 3; train_n ≥ 1; test_n ≥ 0; signal_norm finite &gt; 0; noise_std finite ≥ 0;
+    /// rho finite; noise_ratio ∈ [0, 1); seed ≥ 0; learning_rate finite &gt; 0; num_steps ≥ 1;
+    /// log_interval ≥ 1; regime_test_accuracy ∈ (0, 1];
+    /// sampler = wishart requires train_W = false and an engine that resolves to gram;
+    /// train_n·seq_len ≤ <see cref="MaxTrainTokens"/>; with sampler = explicit,
+    /// (train_n + test_n)·seq_len·embed_dim ≤ <see cref="MaxExplicitDoubles"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
+    /// <exception cref="ConfigException">The first violated rule, with key, value and allowed range.</exception>
+    public static void Validate(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var c = config;
+        Check(c.EmbedDim >= 2, "embed_dim", I(c.EmbedDim));
+        Check(c.SeqLen >= 3, "seq_len", I(c.SeqLen));
+        Check(c.TrainN >= 1, "train_n", I(c.TrainN));
+        Check(c.TestN >= 0, "test_n", I(c.TestN));
+        Check(double.IsFinite(c.SignalNorm) && c.SignalNorm > 0, "signal_norm", D(c.SignalNorm));
+        Check(double.IsFinite(c.NoiseStd) && c.NoiseStd >= 0, "noise_std", D(c.NoiseStd));
+        Check(double.IsFinite(c.Rho), "rho", D(c.Rho));
+        Check(c.NoiseRatio >= 0 && c.NoiseRatio < 1, "noise_ratio", D(c.NoiseRatio));
+        Check(c.Seed >= 0, "seed", I(c.Seed));
+        Check(double.IsFinite(c.LearningRate) && c.LearningRate > 0, "learning_rate", D(c.LearningRate));
+        Check(c.NumSteps >= 1, "num_steps", I(c.NumSteps));
+        Check(c.LogInterval >= 1, "log_interval", I(c.LogInterval));
+        Check(c.RegimeTestAccuracy > 0 && c.RegimeTestAccuracy <= 1, "regime_test_accuracy", D(c.RegimeTestAccuracy));
+
+        if (c.Sampler == SamplerKind.Wishart)
+        {
+            const string why = "the Wishart sampler never builds d-dimensional tokens, so only the gram engine can use it";
+            if (c.Engine == EngineKind.Direct)
+            {
+                throw new ConfigException("engine", "direct", "auto or gram when sampler = wishart",
+                    $"engine = direct is out of range: must be auto or gram when sampler = wishart ({why})");
+            }
+            if (c.ResolveEngine() != EngineKind.Gram)
+            {
+                throw new ConfigException("engine", "auto", "gram when sampler = wishart and train_n·seq_len ≥ embed_dim",
+                    $"engine = auto is out of range: must be gram when sampler = wishart and train_n·seq_len ≥ embed_dim " +
+                    $"(auto picks direct here, {I((long)c.TrainN * c.SeqLen)} ≥ {I(c.EmbedDim)}; {why})");
+            }
+            if (c.TrainW)
+            {
+                throw new ConfigException("train_W", "true", "false when sampler = wishart",
+                    "train_W = true is out of range: must be false when sampler = wishart " +
+                    "(a trainable W needs W₀ applied to the d-dimensional tokens, which the Wishart sampler never builds)");
+            }
+        }
+
+        long trainTokens = (long)c.TrainN * c.SeqLen;
+        if (trainTokens > MaxTrainTokens)
+        {
+            string range = $"such that train_n·seq_len ≤ {I(MaxTrainTokens)}";
+            throw new ConfigException("train_n", I(c.TrainN), range,
+                $"train_n = {I(c.TrainN)} is out of range: must be {range} (here {I(c.TrainN)}·{I(c.SeqLen)} = {I(trainTokens)}; " +
+                "the gram engine holds m×m matrices with m = train_n·seq_len)");
+        }
+
+        if (c.Sampler == SamplerKind.Explicit)
+        {
+            double doubles = ((double)c.TrainN + c.TestN) * c.SeqLen * c.EmbedDim;
+            if (doubles > MaxExplicitDoubles)
+            {
+                const string range = "explicit only while (train_n + test_n)·seq_len·embed_dim ≤ 2e9 doubles";
+                throw new ConfigException("sampler", "explicit", range,
+                    $"sampler = explicit is out of range: must be {range} (here {doubles.ToString("G3", CultureInfo.InvariantCulture)} doubles, " +
+                    $"{(doubles * 8 / 1e9).ToString("F1", CultureInfo.InvariantCulture)} GB); use sampler=wishart " +
+                    "(with engine=gram and train_W=false), which never builds d-dimensional tokens, or reduce embed_dim, train_n or test_n");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The canonical YAML form: the line <see cref="YamlHeader"/>, then one <c>key: value</c> line per key
+    /// in <see cref="RunConfig.Keys"/> order with the values of <see cref="RunConfig.ToKeyValues"/>.
+    /// Lines end with <c>\n</c>. <see cref="Parse"/> inverts it exactly.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
+    public static string ToYaml(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var sb = new StringBuilder();
+        sb.Append(YamlHeader).Append('\n');
+        foreach (var (key, value) in config.ToKeyValues())
+            sb.Append(key).Append(": ").Append(value).Append('\n');
+        return sb.ToString();
+    }
+
+    private static KeySpec SpecFor(string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (Specs.TryGetValue(key, out var spec))
+            return spec;
+        string valid = string.Join(", ", RunConfig.Keys);
+        throw new ConfigException(key, value, "one of " + valid, $"unknown config key '{key}'; valid keys: {valid}");
+    }
+
+    private static void Check(bool ok, string key, string value)
+    {
+        if (!ok)
+            throw new ConfigException(key, value, Specs[key].Range);
+    }
+
+    private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private static string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    private static ConfigException Unparsable(string key, string value, string what, string range) =>
+        new(key, value, range, $"{key} = {value} is not {what}: must be {range}");
+
+    private const NumberStyles IntegerStyle = NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite;
+
+    private static int ParseInt(string key, string value, string range) =>
+        int.TryParse(value, IntegerStyle, CultureInfo.InvariantCulture, out int result)
+            ? result
+            : throw Unparsable(key, value, "a 32-bit integer", range);
+
+    private static long ParseLong(string key, string value, string range) =>
+        long.TryParse(value, IntegerStyle, CultureInfo.InvariantCulture, out long result)
+            ? result
+            : throw Unparsable(key, value, "a 64-bit integer", range);
+
+    private static double ParseDouble(string key, string value, string range) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double result) && double.IsFinite(result)
+            ? result
+            : throw Unparsable(key, value, "a finite number", range);
+
+    private static bool ParseBool(string key, string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "true" => true,
+        "false" => false,
+        _ => throw Unparsable(key, value, "a boolean", BoolRange),
+    };
+
+    private static TEnum ParseEnum<TEnum>(string key, string value) where TEnum : struct, Enum
+    {
+        string trimmed = value.Trim();
+        foreach (TEnum candidate in Enum.GetValues<TEnum>())
+        {
+            if (string.Equals(candidate.ToString(), trimmed, StringComparison.OrdinalIgnoreCase))
+                return candidate;
+        }
+        throw Unparsable(key, value, "a valid " + key, Specs[key].Range);
+    }
+}

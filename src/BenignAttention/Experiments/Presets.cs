@@ -1,0 +1,60 @@
+namespace BenignAttention.Experiments;
+
+/// <summary>
+/// Named starting configurations for the paper's experiments (Sakamoto &amp; Sato 2024,
+/// arXiv:2409.17625v1; spec §1, §3 and §6). Every preset spells out all of its values so that a change
+/// of <see cref="RunConfig"/>'s defaults cannot silently change a preset.
+/// </summary>
+public static class Presets
+{
+    /// <summary>
+    /// The paper-v1 defaults of the spec table: d = 4000, T = 8, n = 20, n_test = 1000, ‖μ‖ = 20, σ = 1,
+    /// ρ = 0.2, η = 0.2, learning rate 1e-4, 10 000 steps, W = I fixed, uniform ±1 true labels.
+    /// </summary>
+    public static RunConfig PaperV1 { get; } = new()
+    {
+        EmbedDim = 4000,
+        SeqLen = 8,
+        TrainN = 20,
+        TestN = 1000,
+        SignalNorm = 20,
+        NoiseStd = 1,
+        Rho = 0.2,
+        NoiseRatio = 0.2,
+        LearningRate = 1e-4,
+        NumSteps = 10_000,
+        TrainW = false,
+        BalancedLabels = false,
+    };
+
+    private static readonly (string Name, RunConfig Config)[] Table =
+    [
+        ("paper-v1", PaperV1),
+        // Figure 3a "balanced": benign overfitting.
+        ("fig3a", PaperV1 with { EmbedDim = 2000, SignalNorm = 20 }),
+        // Figure 3b "large noise": harmful overfitting.
+        ("fig3b", PaperV1 with { EmbedDim = 4500, SignalNorm = 5 }),
+        // Figure 3c "large signal": not overfitting.
+        ("fig3c", PaperV1 with { EmbedDim = 1000, SignalNorm = 80 }),
+    ];
+
+    /// <summary>Valid preset names, in documentation order: <c>paper-v1, fig3a, fig3b, fig3c</c>.</summary>
+    public static IReadOnlyList<string> Names { get; } = Table.Select(t => t.Name).ToArray();
+
+    /// <summary>Returns the preset called <paramref name="name"/> (exact, case-sensitive match).</summary>
+    /// <param name="name">One of <see cref="Names"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="ConfigException">The name is not a known preset; the message lists the valid ones.</exception>
+    public static RunConfig Get(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (var (presetName, config) in Table)
+        {
+            if (string.Equals(presetName, name, StringComparison.Ordinal))
+                return config;
+        }
+        string valid = string.Join(", ", Names);
+        throw new ConfigException("preset", name, "one of " + valid,
+            $"unknown preset '{name}'; valid presets: {valid}");
+    }
+}

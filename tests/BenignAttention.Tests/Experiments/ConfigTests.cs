@@ -1,0 +1,469 @@
+using BenignAttention.Experiments;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Xunit;
+
+namespace BenignAttention.Tests.Experiments;
+
+public sealed class ConfigTests : IDisposable
+{
+    private readonly string _tempDir = Directory.CreateTempSubdirectory("ba-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_tempDir, recursive: true);
+
+    private string WriteTemp(string name, string text)
+    {
+        string path = Path.Combine(_tempDir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    // ---------- per-key range validation: one case per rule ----------
+
+    [Theory]
+    [InlineData("embed_dim", "1", "an integer ≥ 2")]
+    [InlineData("seq_len", "2", "an integer ≥ 3")]
+    [InlineData("train_n", "0", "an integer ≥ 1")]
+    [InlineData("test_n", "-1", "an integer ≥ 0")]
+    [InlineData("signal_norm", "0", "finite and > 0")]
+    [InlineData("signal_norm", "-3", "finite and > 0")]
+    [InlineData("noise_std", "-0.5", "finite and ≥ 0")]
+    [InlineData("noise_ratio", "1.5", "in [0, 1)")]
+    [InlineData("noise_ratio", "1", "in [0, 1)")]
+    [InlineData("noise_ratio", "-0.1", "in [0, 1)")]
+    [InlineData("seed", "-1", "an integer ≥ 0")]
+    [InlineData("learning_rate", "0", "finite and > 0")]
+    [InlineData("num_steps", "0", "an integer ≥ 1")]
+    [InlineData("log_interval", "0", "an integer ≥ 1")]
+    [InlineData("regime_test_accuracy", "0", "in (0, 1]")]
+    [InlineData("regime_test_accuracy", "1.01", "in (0, 1]")]
+    public void OutOfRangeValue_IsRejectedWithKeyValueAndRange(string key, string value, string range)
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, [$"{key}={value}"]));
+        Assert.Equal(key, ex.Key);
+        Assert.Equal(value, ex.Value);
+        Assert.Equal(range, ex.AllowedRange);
+        Assert.Contains(range, ex.Message);
+        Assert.Equal(range, ConfigLoader.AllowedRange(key));
+    }
+
+    [Fact]
+    public void OutOfRangeMessage_HasTheDocumentedForm()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["noise_ratio=1.5"]));
+        Assert.Equal("noise_ratio = 1.5 is out of range: must be in [0, 1)", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("embed_dim", "2.5", "integer")]
+    [InlineData("embed_dim", "1e3", "integer")]
+    [InlineData("seq_len", "eight", "integer")]
+    [InlineData("train_n", "99999999999", "integer")]
+    [InlineData("seed", "1.0", "integer")]
+    [InlineData("signal_norm", "NaN", "finite number")]
+    [InlineData("noise_std", "Infinity", "finite number")]
+    [InlineData("rho", "-Infinity", "finite number")]
+    [InlineData("rho", "1e999", "finite number")]
+    [InlineData("learning_rate", "1,5", "finite number")]
+    [InlineData("train_W", "yes", "boolean")]
+    [InlineData("balanced_labels", "1", "boolean")]
+    [InlineData("engine", "fast", "engine")]
+    [InlineData("engine", "1", "engine")]
+    [InlineData("sampler", "bartlett", "sampler")]
+    public void UnparsableValue_IsRejectedWithKeyValueAndRange(string key, string value, string what)
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Apply(new RunConfig(), [new(key, value)]));
+        Assert.Equal(key, ex.Key);
+        Assert.Equal(value, ex.Value);
+        Assert.Contains(what, ex.Message);
+        Assert.Contains(ex.AllowedRange, ex.Message);
+        Assert.Equal(ConfigLoader.AllowedRange(key), ex.AllowedRange);
+    }
+
+    [Fact]
+    public void FractionalEmbedDim_GetsAClearMessage()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["embed_dim=2.5"]));
+        Assert.Equal("embed_dim = 2.5 is not a 32-bit integer: must be an integer ≥ 2", ex.Message);
+    }
+
+    [Fact]
+    public void ValidateCatchesNonFiniteValuesSetInCode()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(new RunConfig { Rho = double.NaN }));
+        Assert.Equal("rho", ex.Key);
+        Assert.Equal("NaN", ex.Value);
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(new RunConfig { SignalNorm = double.PositiveInfinity }));
+        Assert.Equal("signal_norm", ex.Key);
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(new RunConfig { LearningRate = double.NaN }));
+        Assert.Equal("learning_rate", ex.Key);
+    }
+
+    [Theory]
+    [InlineData("train_W", "TRUE", true)]
+    [InlineData("train_W", "False", false)]
+    [InlineData("balanced_labels", "true", true)]
+    public void Booleans_AreCaseInsensitive(string key, string value, bool expected)
+    {
+        var c = ConfigLoader.Apply(new RunConfig(), [new(key, value)]);
+        Assert.Equal(expected, key == "train_W" ? c.TrainW : c.BalancedLabels);
+    }
+
+    [Fact]
+    public void Enums_ParseByName()
+    {
+        var c = ConfigLoader.Resolve(null, null, ["engine=gram", "sampler=wishart"]);
+        Assert.Equal(EngineKind.Gram, c.Engine);
+        Assert.Equal(SamplerKind.Wishart, c.Sampler);
+        c = ConfigLoader.Resolve(null, null, ["engine=direct", "sampler=explicit"]);
+        Assert.Equal(EngineKind.Direct, c.Engine);
+        Assert.Equal(SamplerKind.Explicit, c.Sampler);
+    }
+
+    // ---------- cross-key rules ----------
+
+    [Fact]
+    public void Wishart_WithDirectEngine_IsRejectedWithReason()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["sampler=wishart", "engine=direct"]));
+        Assert.Equal("engine", ex.Key);
+        Assert.Equal("direct", ex.Value);
+        Assert.Contains(ex.AllowedRange, ex.Message);
+        Assert.Contains("never builds d-dimensional tokens", ex.Message);
+        Assert.Contains("only the gram engine", ex.Message);
+    }
+
+    [Fact]
+    public void Wishart_WithAutoEngineThatResolvesToDirect_IsRejected()
+    {
+        // m = 20·8 = 160 ≥ d = 100, so auto picks direct.
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["sampler=wishart", "embed_dim=100"]));
+        Assert.Equal("engine", ex.Key);
+        Assert.Equal("auto", ex.Value);
+        Assert.Contains(ex.AllowedRange, ex.Message);
+        // Explicit gram is fine.
+        var c = ConfigLoader.Resolve(null, null, ["sampler=wishart", "embed_dim=100", "engine=gram"]);
+        Assert.Equal(EngineKind.Gram, c.ResolveEngine());
+    }
+
+    [Fact]
+    public void Wishart_WithTrainableW_IsRejectedWithReason()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["sampler=wishart", "train_W=true"]));
+        Assert.Equal("train_W", ex.Key);
+        Assert.Equal("true", ex.Value);
+        Assert.Contains(ex.AllowedRange, ex.Message);
+        Assert.Contains("W₀", ex.Message);
+    }
+
+    [Fact]
+    public void TooManyTrainingTokens_IsRejected()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["train_n=2501", "sampler=wishart", "embed_dim=100000"]));
+        Assert.Equal("train_n", ex.Key);
+        Assert.Equal("2501", ex.Value);
+        Assert.Contains("train_n·seq_len ≤ 20000", ex.Message);
+        Assert.Contains(ex.AllowedRange, ex.Message);
+        // The boundary itself is allowed.
+        ConfigLoader.Resolve(null, null, ["train_n=2500", "sampler=wishart", "embed_dim=100000"]);
+    }
+
+    [Fact]
+    public void HugeExplicitData_IsRejectedSuggestingWishart()
+    {
+        // (20 + 1000)·8·250000 = 2.04e9 doubles.
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["embed_dim=250000"]));
+        Assert.Equal("sampler", ex.Key);
+        Assert.Equal("explicit", ex.Value);
+        Assert.Contains("2e9", ex.Message);
+        Assert.Contains("sampler=wishart", ex.Message);
+        Assert.Contains(ex.AllowedRange, ex.Message);
+        // The same size is fine without d-dimensional tokens.
+        var c = ConfigLoader.Resolve(null, null, ["embed_dim=250000", "sampler=wishart"]);
+        Assert.Equal(250000, c.EmbedDim);
+    }
+
+    // ---------- unknown keys, malformed input ----------
+
+    [Fact]
+    public void UnknownKey_ListsTheValidKeys()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["embed_dimm=5"]));
+        Assert.Equal("embed_dimm", ex.Key);
+        Assert.Equal("5", ex.Value);
+        Assert.Equal($"unknown config key 'embed_dimm'; valid keys: {string.Join(", ", RunConfig.Keys)}", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("lr")]
+    [InlineData("train_w")]
+    [InlineData("Embed_Dim")]
+    public void KeysAreExactAndCaseSensitive(string key)
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, [$"{key}=1"]));
+        Assert.Equal(key, ex.Key);
+        Assert.Contains("valid keys: embed_dim, seq_len", ex.Message);
+    }
+
+    [Fact]
+    public void UnknownKeyInYaml_ListsTheValidKeys()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("embed_dim: 10\nnoise: 3\n"));
+        Assert.Equal("noise", ex.Key);
+        Assert.Contains("regime_test_accuracy", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("embed_dim")]
+    [InlineData("=3")]
+    [InlineData("seed=")]
+    public void MalformedOverride_IsRejected(string text)
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, [text]));
+        Assert.Contains("key=value", ex.Message);
+    }
+
+    [Fact]
+    public void OverrideValue_MayContainEquals_AndIsTrimmed()
+    {
+        var kv = ConfigLoader.ParseOverride(" rho = 0.5 ");
+        Assert.Equal("rho", kv.Key);
+        Assert.Equal("0.5", kv.Value);
+        Assert.Equal("a=b", ConfigLoader.ParseOverride("x=a=b").Value);
+    }
+
+    [Theory]
+    [InlineData("embed_dim: [1, 2]\n")]
+    [InlineData("embed_dim:\n  a: 1\n")]
+    [InlineData("- embed_dim\n")]
+    [InlineData("embed_dim: 10\nembed_dim: 20\n")]
+    [InlineData("embed_dim:\n")]
+    [InlineData("embed_dim: [1, 2\n")]
+    [InlineData("embed_dim: 1\n---\nseq_len: 4\n")]
+    public void MalformedYaml_IsAConfigException(string yaml)
+    {
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml));
+    }
+
+    [Fact]
+    public void EmptyYaml_IsTheDefaults()
+    {
+        Assert.Equal(new RunConfig(), ConfigLoader.Parse(""));
+        Assert.Equal(new RunConfig(), ConfigLoader.Parse("# nothing here\n"));
+    }
+
+    // ---------- presets and precedence ----------
+
+    [Fact]
+    public void PaperV1Preset_HasTheSpecTableValues()
+    {
+        var c = Presets.Get("paper-v1");
+        Assert.Equal(4000, c.EmbedDim);
+        Assert.Equal(8, c.SeqLen);
+        Assert.Equal(20, c.TrainN);
+        Assert.Equal(1000, c.TestN);
+        Assert.Equal(20, c.SignalNorm);
+        Assert.Equal(1, c.NoiseStd);
+        Assert.Equal(0.2, c.Rho);
+        Assert.Equal(0.2, c.NoiseRatio);
+        Assert.Equal(1e-4, c.LearningRate);
+        Assert.Equal(10_000, c.NumSteps);
+        Assert.False(c.TrainW);
+        Assert.False(c.BalancedLabels);
+        ConfigLoader.Validate(c);
+    }
+
+    [Theory]
+    [InlineData("fig3a", 2000, 20.0)]
+    [InlineData("fig3b", 4500, 5.0)]
+    [InlineData("fig3c", 1000, 80.0)]
+    public void FigurePresets_ChangeOnlyDimensionAndSignal(string name, int d, double mu)
+    {
+        var c = Presets.Get(name);
+        Assert.Equal(Presets.Get("paper-v1") with { EmbedDim = d, SignalNorm = mu }, c);
+        Assert.Equal(10_000, c.NumSteps);
+        Assert.Equal(1e-4, c.LearningRate);
+        Assert.Equal(c, ConfigLoader.Resolve(null, name, []));
+    }
+
+    [Fact]
+    public void PresetNames_AreListed()
+    {
+        Assert.Equal(["paper-v1", "fig3a", "fig3b", "fig3c"], Presets.Names);
+    }
+
+    [Fact]
+    public void UnknownPreset_NamesTheValidPresets()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, "fig3d", []));
+        Assert.Equal("preset", ex.Key);
+        Assert.Equal("fig3d", ex.Value);
+        Assert.Contains("paper-v1, fig3a, fig3b, fig3c", ex.Message);
+    }
+
+    [Fact]
+    public void Precedence_OverrideBeatsFileBeatsPresetBeatsDefaults()
+    {
+        string yaml = WriteTemp("c.yaml", "# test\nsignal_norm: 7\nseed: 11\nrho: 0.3\n");
+        var c = ConfigLoader.Resolve(yaml, "fig3c", ["seed=12", "rho=0.4", "rho=0.5"]);
+        Assert.Equal(1000, c.EmbedDim);      // preset (default is 4000)
+        Assert.Equal(7, c.SignalNorm);       // file beats preset's 80
+        Assert.Equal(12, c.Seed);            // override beats file
+        Assert.Equal(0.5, c.Rho);            // last override wins
+        Assert.Equal(0.2, c.NoiseRatio);     // default
+    }
+
+    [Fact]
+    public void ResolveValidatesTheMergedResult()
+    {
+        // The file alone is invalid (sampler=wishart with direct engine) but an override repairs it.
+        string yaml = WriteTemp("c.yaml", "sampler: wishart\nengine: direct\n");
+        Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(yaml, null, []));
+        Assert.Equal(EngineKind.Gram, ConfigLoader.Resolve(yaml, null, ["engine=gram"]).Engine);
+    }
+
+    [Fact]
+    public void Resolve_WithNothing_IsTheDefaults()
+    {
+        Assert.Equal(new RunConfig(), ConfigLoader.Resolve(null, null, []));
+    }
+
+    // ---------- canonical YAML round trip ----------
+
+    [Fact]
+    public void ToYaml_WritesHeaderThenKeysInOrder()
+    {
+        string[] lines = ConfigLoader.ToYaml(new RunConfig()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("# BenignAttention resolved configuration", lines[0]);
+        Assert.Equal(RunConfig.Keys, lines.Skip(1).Select(l => l[..l.IndexOf(':')]));
+        Assert.Contains("train_W: false", lines);
+        Assert.Contains("learning_rate: 0.0001", lines);
+        Assert.Contains("engine: auto", lines);
+    }
+
+    [Fact]
+    public void RoundTrip_HandWrittenExamples()
+    {
+        RunConfig[] examples =
+        [
+            new RunConfig(),
+            Presets.Get("fig3b") with { Seed = long.MaxValue, Rho = -0.1, NoiseRatio = 0.1 + 0.2, LogInterval = 50 },
+            new RunConfig
+            {
+                EmbedDim = 200, TestN = 0, SignalNorm = 1e-300, NoiseStd = 0, Rho = 1.0 / 3, NoiseRatio = 0,
+                LearningRate = 5e-3, TrainW = true, BalancedLabels = true, Engine = EngineKind.Direct,
+                RegimeTestAccuracy = 1, NumSteps = 1,
+            },
+            new RunConfig { EmbedDim = 100_000, Sampler = SamplerKind.Wishart, Engine = EngineKind.Gram, NoiseStd = double.Epsilon },
+        ];
+        foreach (var c in examples)
+        {
+            ConfigLoader.Validate(c);
+            Assert.Equal(c, ConfigLoader.Parse(ConfigLoader.ToYaml(c)));
+        }
+    }
+
+    [Fact]
+    public void RoundTrip_ThroughAFile()
+    {
+        var c = Presets.Get("fig3a") with { Seed = 5, LearningRate = 0.01 };
+        string path = WriteTemp("resolved.yaml", ConfigLoader.ToYaml(c));
+        Assert.Equal(c, ConfigLoader.Resolve(path, null, []));
+    }
+
+    [Property(MaxTest = 300)]
+    public Property RoundTrip_RandomValidConfigs() =>
+        Prop.ForAll(Arb.From(ValidConfigs()), c =>
+        {
+            ConfigLoader.Validate(c);
+            var back = ConfigLoader.Parse(ConfigLoader.ToYaml(c));
+            return back == c && back.ToKeyValues().SequenceEqual(c.ToKeyValues());
+        });
+
+    private static Gen<long> Bits64() =>
+        Gen.Choose(int.MinValue, int.MaxValue).Zip(Gen.Choose(int.MinValue, int.MaxValue),
+            (hi, lo) => ((long)hi << 32) | (uint)lo);
+
+    /// <summary>Any finite double, including subnormals and extremes.</summary>
+    private static Gen<double> AnyFinite() =>
+        Gen.OneOf(
+            Bits64().Select(BitConverter.Int64BitsToDouble).Where(double.IsFinite),
+            Gen.Choose(-1_000_000, 1_000_000).Select(i => i / 1000.0),
+            Gen.Elements(0.0, -0.0, 0.1, 0.2, 0.30000000000000004, 1e-4, 1.0 / 3, double.MaxValue, double.Epsilon));
+
+    /// <summary>A double in [0, 1) with full 53-bit resolution.</summary>
+    private static Gen<double> Unit() =>
+        Gen.OneOf(
+            Bits64().Select(b => (double)((ulong)b >> 11) * (1.0 / (1UL << 53))),
+            Gen.Elements(0.0, 0.2, 0.07, 0.5));
+
+    private static Gen<RunConfig> ValidConfigs() =>
+        from d in Gen.Choose(2, 5000)
+        from t in Gen.Choose(3, 64)
+        from n in Gen.Choose(1, 300)
+        from nTest in Gen.Choose(0, 1000)
+        from mu in AnyFinite().Select(Math.Abs).Where(x => x > 0)
+        from sigma in AnyFinite().Select(Math.Abs)
+        from rho in AnyFinite()
+        from eta in Unit()
+        from seed in Bits64().Select(b => b & long.MaxValue)
+        from balanced in Gen.Elements(true, false)
+        from lr in AnyFinite().Select(Math.Abs).Where(x => x > 0)
+        from steps in Gen.Choose(1, int.MaxValue)
+        from logEvery in Gen.Choose(1, int.MaxValue)
+        from trainW in Gen.Elements(true, false)
+        from engine in Gen.Elements(EngineKind.Auto, EngineKind.Direct, EngineKind.Gram)
+        from sampler in Gen.Elements(SamplerKind.Explicit, SamplerKind.Wishart)
+        from acc in Unit().Select(u => 1 - u)
+        let c = new RunConfig
+        {
+            EmbedDim = d, SeqLen = t, TrainN = n, TestN = nTest, SignalNorm = mu, NoiseStd = sigma, Rho = rho,
+            NoiseRatio = eta, Seed = seed, BalancedLabels = balanced, LearningRate = lr, NumSteps = steps,
+            LogInterval = logEvery, TrainW = trainW, Engine = engine, Sampler = sampler, RegimeTestAccuracy = acc,
+        }
+        // Wishart needs the gram engine and fixed W; repair instead of discarding.
+        select c.Sampler == SamplerKind.Wishart ? c with { TrainW = false, Engine = EngineKind.Gram } : c;
+
+    // ---------- reference config.json ----------
+
+    [Theory]
+    [InlineData("v1_benign_d500_mu20", 500, 20.0, 0.2, 0.01, 7L, false, false)]
+    [InlineData("v1_harmful_d1000_mu5", 1000, 5.0, 0.2, 0.01, 7L, false, false)]
+    [InlineData("final_trainW_d200_mu20", 200, 20.0, 0.1, 0.005, 42L, true, true)]
+    public void FromJsonFile_ReadsTheReferenceCases(string name, int d, double mu, double rho, double lr, long seed, bool trainW, bool balanced)
+    {
+        var c = ConfigLoader.FromJsonFile(Path.Combine(TestPaths.ReferenceDir, name, "config.json"));
+        var expected = new RunConfig
+        {
+            EmbedDim = d, SeqLen = 8, TrainN = 20, TestN = 200, SignalNorm = mu, NoiseStd = 1, Rho = rho,
+            NoiseRatio = 0.2, LearningRate = lr, NumSteps = 1000, Seed = seed, TrainW = trainW, BalancedLabels = balanced,
+        };
+        Assert.Equal(expected, c);
+        Assert.Equal(4, c.NoisyCount);
+    }
+
+    [Fact]
+    public void FromJson_RejectsUnknownKeysAndBadValues()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.FromJson("""{"case": "x", "embed_dims": 5}"""));
+        Assert.Equal("embed_dims", ex.Key);
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.FromJson("""{"embed_dim": 500.5}"""));
+        Assert.Equal("embed_dim", ex.Key);
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.FromJson("""{"noise_ratio": 1.5}"""));
+        Assert.Equal("noise_ratio", ex.Key);
+        Assert.Contains("[0, 1)", ex.Message);
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.FromJson("""{"rho": null}"""));
+        Assert.Equal("rho", ex.Key);
+        Assert.Throws<ConfigException>(() => ConfigLoader.FromJson("[1, 2]"));
+        Assert.Throws<ConfigException>(() => ConfigLoader.FromJson("{ not json"));
+    }
+
+    [Fact]
+    public void FromJson_AcceptsStringEnums()
+    {
+        var c = ConfigLoader.FromJson("""{"engine": "gram", "sampler": "wishart", "case": "ignored"}""");
+        Assert.Equal(EngineKind.Gram, c.Engine);
+        Assert.Equal(SamplerKind.Wishart, c.Sampler);
+    }
+}
