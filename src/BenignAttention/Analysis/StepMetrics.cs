@@ -35,6 +35,48 @@ public sealed record StepMetrics
     public double Eq10Ratio { get; init; }
     /// <summary>Eq. 10 class balance divided by its value at τ = 0.</summary>
     public double Eq10RatioNormalized { get; init; }
+
+    /// <summary>
+    /// Every field as a named column, in file order: the reference metrics.csv columns first (same names,
+    /// same meaning), then the token-type attention means, the class sums and the Eq. 9/10 ratios. The one
+    /// list that metrics.csv, the sweep store and exports are written from.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Name, Func<StepMetrics, double> Get)> Columns =
+    [
+        ("step", m => m.Step),
+        ("loss_before", m => m.LossBefore),
+        ("train_loss", m => m.TrainLoss),
+        ("train_accuracy", m => m.TrainAccuracy),
+        ("test_loss", m => m.TestLoss),
+        ("test_accuracy", m => m.TestAccuracy),
+        ("noisy_fitted", m => m.NoisyFitted),
+        ("clean_fitted", m => m.CleanFitted),
+        ("p_norm", m => m.PNorm),
+        ("align_mu_pos", m => m.AlignMuPos),
+        ("align_mu_neg", m => m.AlignMuNeg),
+        ("attn_R_clean", m => m.AttentionClean[0]),
+        ("attn_Wpos_clean", m => m.AttentionClean[1]),
+        ("attn_Wneg_clean", m => m.AttentionClean[2]),
+        ("attn_I_clean", m => m.AttentionClean[3]),
+        ("attn_R_noisy", m => m.AttentionNoisy[0]),
+        ("attn_Wpos_noisy", m => m.AttentionNoisy[1]),
+        ("attn_Wneg_noisy", m => m.AttentionNoisy[2]),
+        ("attn_I_noisy", m => m.AttentionNoisy[3]),
+        ("selection_sum_pos", m => m.SelectionSumPos),
+        ("selection_sum_neg", m => m.SelectionSumNeg),
+        ("eq9_ratio", m => m.Eq9Ratio),
+        ("eq10_ratio", m => m.Eq10Ratio),
+        ("eq10_ratio_normalized", m => m.Eq10RatioNormalized),
+    ];
+
+    /// <summary>Inverse of <see cref="Columns"/>: builds a record from values in column order (NaN allowed).</summary>
+    public static StepMetrics FromColumns(IReadOnlyList<double> v) => new()
+    {
+        Step = (int)v[0], LossBefore = v[1], TrainLoss = v[2], TrainAccuracy = v[3], TestLoss = v[4], TestAccuracy = v[5],
+        NoisyFitted = v[6], CleanFitted = v[7], PNorm = v[8], AlignMuPos = v[9], AlignMuNeg = v[10],
+        AttentionClean = [v[11], v[12], v[13], v[14]], AttentionNoisy = [v[15], v[16], v[17], v[18]],
+        SelectionSumPos = v[19], SelectionSumNeg = v[20], Eq9Ratio = v[21], Eq10Ratio = v[22], Eq10RatioNormalized = v[23],
+    };
 }
 
 /// <summary>Regimes of paper Figure 1 (spec §5).</summary>

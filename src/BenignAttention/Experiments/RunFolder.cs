@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+using BenignAttention.Analysis;
+using BenignAttention.Data;
+using BenignAttention.Plotting;
+using BenignAttention.Storage;
+using BenignAttention.Training;
+
+namespace BenignAttention.Experiments;
+
+/// <summary>
+/// The output folder of one training run (the <c>train</c> command; Figure 3 of <c>reproduce</c>):
+/// <c>config.yaml</c> (resolved), <c>metrics.csv</c> (one row per step), <c>attention.npy</c> float32
+/// <c>[steps, n, T]</c>, <c>p_final.npy</c> <c>[d]</c> (and <c>W_final.npy</c> <c>[d, d]</c> with trained W) when
+/// the tokens exist, <c>summary.json</c>, and <c>figures/attention.{png,svg}</c>, <c>figures/training.{png,svg}</c>.
+/// Everything is written into a temporary folder that replaces the destination only when complete.
+/// </summary>
+public static class RunFolder
+{
+    /// <summary>Writes the folder for a finished run.</summary>
+    /// <param name="destination">Folder to create (replaced atomically if it exists).</param>
+    /// <param name="title">Figure title, e.g. the preset name.</param>
+    public static void Write(string destination, RunConfig config, TrainingResult result, RunSummary summary, LabelSet labels, string title)
+    {
+        using var folder = new AtomicFolder(destination);
+        string F(string name) => Path.Combine(folder.Path, name);
+        File.WriteAllText(F("config.yaml"), ConfigLoader.ToYaml(config));
+        using (var writer = new StreamWriter(F("metrics.csv"), false, new UTF8Encoding(false)))
+            MetricsCsv.Write(writer, result.Steps);
+        int n = labels.YTrain.Length, T = labels.SeqLen;
+        if (result.Attention.Length > 0) Npy.WriteFloat32(F("attention.npy"), result.Attention, result.Steps.Length, n, T);
+        if (result.FinalQuery is { } p) Npy.WriteFloat64(F("p_final.npy"), p, p.Length);
+        if (result.FinalKeyQuery is { } w) Npy.WriteFloat64(F("W_final.npy"), w, config.EmbedDim, config.EmbedDim);
+        File.WriteAllText(F("summary.json"), SummaryJson(summary, labels));
+        WriteFigures(Path.Combine(folder.Path, "figures"), result, labels, title);
+        folder.Commit();
+    }
+
+    /// <summary>summary.json: resolved config, engine, final metrics (NaN → null), regime and its thresholds, timings.</summary>
+    public static string SummaryJson(RunSummary summary, LabelSet labels)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("config");
+            foreach (var (key, value) in summary.Config.ToKeyValues()) json.WriteString(key, value);
+            json.WriteEndObject();
+            json.WriteString("engine", summary.Engine.ToString().ToLowerInvariant());
+            json.WriteString("regime", RegimeClassifier.Name(summary.Regime));
+            json.WriteStartObject("regime_thresholds");
+            json.WriteNumber("train_accuracy_for_fitting", 1.0);
+            json.WriteNumber("test_accuracy_small_error", summary.Config.RegimeTestAccuracy);
+            json.WriteEndObject();
+            json.WriteNumber("noisy_count", summary.NoisyCount);
+            json.WriteStartArray("noisy_indices");
+            for (int i = 0; i < labels.Noisy.Length; i++) if (labels.Noisy[i]) json.WriteNumberValue(i);
+            json.WriteEndArray();
+            json.WriteStartObject("final");
+            foreach (var (name, get) in StepMetrics.Columns)
+            {
+                double v = get(summary.Final);
+                if (double.IsFinite(v)) json.WriteNumber(name, v); else json.WriteNull(name);
+            }
+            json.WriteEndObject();
+            json.WriteStartObject("timings_seconds");
+            json.WriteNumber("setup", Math.Round(summary.SetupSeconds, 4));
+            json.WriteNumber("train", Math.Round(summary.TrainSeconds, 4));
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    /// <summary>Paper Figure 3 style attention trajectories of the first clean and first noisy sample, and training curves.</summary>
+    public static void WriteFigures(string figuresDir, TrainingResult result, LabelSet labels, string title)
+    {
+        int steps = result.Steps.Length, n = labels.YTrain.Length, T = labels.SeqLen;
+        var tokenLabels = TokenLabels(T);
+        if (result.Attention.Length > 0)
+        {
+            var panels = new List<AttentionPanel>();
+            int clean = Array.FindIndex(labels.Noisy, v => !v), noisy = Array.FindIndex(labels.Noisy, v => v);
+            foreach (var (index, kind) in new[] { (clean, "clean"), (noisy, "noisy") })
+            {
+                if (index < 0) continue;
+                var a = new double[steps, T];
+                for (int s = 0; s < steps; s++)
+                    for (int t = 0; t < T; t++) a[s, t] = result.Attention[((long)s * n + index) * T + t];
+                panels.Add(new AttentionPanel($"{kind} sample {index} (label {labels.YTrain[index]:+0;-0})", a, tokenLabels));
+            }
+            AttentionFigure.Write(Path.Combine(figuresDir, "attention"), panels, $"{title}: attention probabilities");
+        }
+        var stepIndex = result.Steps.Select(m => m.Step).ToArray();
+        TrainingFigure.Write(Path.Combine(figuresDir, "training"), stepIndex,
+            result.Steps.Select(m => m.TrainLoss).ToArray(), result.Steps.Select(m => m.TestLoss).ToArray(),
+            result.Steps.Select(m => m.TrainAccuracy).ToArray(), result.Steps.Select(m => m.TestAccuracy).ToArray(),
+            result.Steps.Select(m => m.NoisyFitted).ToArray(), $"{title}: training");
+    }
+
+    /// <summary>Legend labels of the token layout: R (relevant), W₊ (weak, true class), W₋ (weak, other class), I₁….</summary>
+    public static string[] TokenLabels(int seqLen) => Enumerable.Range(0, seqLen).Select(t => TokenLayout.RoleOf(t) switch
+    {
+        TokenRole.Relevant => "R (relevant)",
+        TokenRole.WeakTrue => "W₊ (weak, true class)",
+        TokenRole.WeakOther => "W₋ (weak, other class)",
+        _ => $"I{Subscript(t - 2)} (irrelevant)",
+    }).ToArray();
+
+    private static string Subscript(int k) => string.Concat(k.ToString(System.Globalization.CultureInfo.InvariantCulture).Select(c => (char)('₀' + (c - '0'))));
+}
