@@ -1,0 +1,186 @@
+using ScottPlot;
+
+namespace BenignAttention.Plotting;
+
+/// <summary>Role of a token in a training sequence (spec §1), which decides how its attention curve is drawn.</summary>
+public enum TokenKind
+{
+    /// <summary>R: the relevant token carrying the signal of the sample's true class.</summary>
+    Relevant,
+
+    /// <summary>W₊: the weakly relevant token of the sample's true class Y*.</summary>
+    WeakTrueClass,
+
+    /// <summary>W₋: the weakly relevant token of the other class −Y* (the one a noisy sample can be fitted through).</summary>
+    WeakOtherClass,
+
+    /// <summary>I: an irrelevant (pure-noise) token.</summary>
+    Irrelevant,
+}
+
+/// <summary>
+/// One panel of <see cref="AttentionFigure"/>: the attention probabilities of one training sample over training.
+/// </summary>
+/// <param name="Title">Panel title, e.g. "clean sample #3" or "noisy sample #17".</param>
+/// <param name="Attention">Attention probabilities s_{i,t}(τ), shape [steps, T]; row k is step k (x = 0, 1, …),
+/// values in [0, 1]. NaN entries are skipped.</param>
+/// <param name="TokenLabels">Length T legend labels, e.g. "R (relevant)", "W₊ (weak, true class)",
+/// "W₋ (weak, other class)", "I₁", ….</param>
+/// <param name="TokenKinds">Optional length-T roles; when null they are inferred from the labels
+/// (see <see cref="AttentionFigure.InferKind"/>).</param>
+/// <param name="Steps">Optional length-steps step numbers for the x axis (e.g. when attention was logged every
+/// k steps); when null, row k is plotted at step k.</param>
+public sealed record AttentionPanel(string Title, double[,] Attention, string[] TokenLabels,
+    TokenKind[]? TokenKinds = null, int[]? Steps = null);
+
+/// <summary>
+/// Paper Figure 3: attention probability of every token versus training step, one panel per sample (e.g. one
+/// clean and one noisy sample) side by side. The relevant token is red, W₊ green, W₋ blue, and irrelevant
+/// tokens thin grey lines sharing one legend entry.
+/// </summary>
+public static class AttentionFigure
+{
+    /// <summary>Width of one panel in pixels.</summary>
+    public const int PanelWidth = 620;
+
+    /// <summary>Figure height in pixels.</summary>
+    public const int Height = 500;
+
+    private static readonly Color RelevantColor = Color.FromHex("#D62728");
+    private static readonly Color WeakTrueColor = Color.FromHex("#2CA02C");
+    private static readonly Color WeakOtherColor = Color.FromHex("#1F77B4");
+    private static readonly Color IrrelevantColor = Color.FromHex("#9A9A9A");
+
+    /// <summary>
+    /// Infers a token's role from its label: "R…" → relevant; "W₊…"/"W+…" → weak, true class; "W₋…"/"W-…"/"W−…" →
+    /// weak, other class; anything else → irrelevant.
+    /// </summary>
+    /// <param name="label">Token label.</param>
+    /// <returns>The inferred role.</returns>
+    public static TokenKind InferKind(string label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        string l = label.TrimStart();
+        if (l.StartsWith("W₊", StringComparison.Ordinal) || l.StartsWith("W+", StringComparison.Ordinal))
+            return TokenKind.WeakTrueClass;
+        if (l.StartsWith("W₋", StringComparison.Ordinal) || l.StartsWith("W-", StringComparison.Ordinal)
+            || l.StartsWith("W−", StringComparison.Ordinal))
+            return TokenKind.WeakOtherClass;
+        if (l.StartsWith('R'))
+            return TokenKind.Relevant;
+        return TokenKind.Irrelevant;
+    }
+
+    /// <summary>
+    /// Writes <c>{pathWithoutExtension}.png</c> and <c>.svg</c> (parent directory created, files replaced
+    /// atomically): the panels side by side (<see cref="PanelWidth"/> px each, <see cref="Height"/> px tall),
+    /// x = step, y = attention probability in [0, 1].
+    /// </summary>
+    /// <param name="pathWithoutExtension">Output path without extension.</param>
+    /// <param name="panels">One or more panels.</param>
+    /// <param name="suptitle">Figure title above the panels (empty for none).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">No panels, or a panel's labels / kinds / steps do not match its attention table.</exception>
+    public static void Write(string pathWithoutExtension, IReadOnlyList<AttentionPanel> panels, string suptitle)
+    {
+        ArgumentNullException.ThrowIfNull(panels);
+        if (panels.Count == 0)
+            throw new ArgumentException("at least one panel is required", nameof(panels));
+        foreach (var p in panels)
+        {
+            ArgumentNullException.ThrowIfNull(p, nameof(panels));
+            ArgumentNullException.ThrowIfNull(p.Attention, nameof(AttentionPanel.Attention));
+            int t = p.Attention.GetLength(1);
+            FigureWriter.RequireLength(p.TokenLabels, t, nameof(AttentionPanel.TokenLabels));
+            if (p.TokenKinds is not null)
+                FigureWriter.RequireLength(p.TokenKinds, t, nameof(AttentionPanel.TokenKinds));
+            if (p.Steps is not null)
+                FigureWriter.RequireLength(p.Steps, p.Attention.GetLength(0), nameof(AttentionPanel.Steps));
+        }
+
+        FigureWriter.WriteGrid(pathWithoutExtension, PanelWidth * panels.Count, Height, suptitle, 1, panels.Count,
+            _ => [.. panels.Select(BuildPanel)]);
+    }
+
+    private static Plot BuildPanel(AttentionPanel panel)
+    {
+        var plot = new Plot();
+        FigureWriter.Style(plot);
+        int steps = panel.Attention.GetLength(0), tokens = panel.Attention.GetLength(1);
+        var kinds = panel.TokenKinds ?? [.. panel.TokenLabels.Select(InferKind)];
+        int irrelevantCount = kinds.Count(k => k == TokenKind.Irrelevant);
+        var legend = new List<(int Order, LegendItem Item)>();
+        bool irrelevantLabelled = false;
+
+        // draw irrelevant tokens first so the highlighted curves sit on top
+        var order = Enumerable.Range(0, tokens).OrderBy(t => kinds[t] == TokenKind.Irrelevant ? 0 : 1).ToArray();
+        foreach (int t in order)
+        {
+            var xs = new List<double>(steps);
+            var ys = new List<double>(steps);
+            for (int k = 0; k < steps; k++)
+            {
+                double v = panel.Attention[k, t];
+                if (double.IsNaN(v))
+                    continue;
+                xs.Add(panel.Steps is null ? k : panel.Steps[k]);
+                ys.Add(v);
+            }
+            if (xs.Count == 0)
+                continue;
+            var line = plot.Add.ScatterLine(xs.ToArray(), ys.ToArray());
+            line.MarkerSize = 0;
+            switch (kinds[t])
+            {
+                case TokenKind.Relevant:
+                    line.Color = RelevantColor;
+                    line.LineWidth = 2.5f;
+                    legend.Add((0, Item(panel.TokenLabels[t], line)));
+                    break;
+                case TokenKind.WeakTrueClass:
+                    line.Color = WeakTrueColor;
+                    line.LineWidth = 2f;
+                    line.LinePattern = LinePattern.Dashed;
+                    legend.Add((1, Item(panel.TokenLabels[t], line)));
+                    break;
+                case TokenKind.WeakOtherClass:
+                    line.Color = WeakOtherColor;
+                    line.LineWidth = 2.5f;
+                    legend.Add((2, Item(panel.TokenLabels[t], line)));
+                    break;
+                default:
+                    line.Color = IrrelevantColor;
+                    line.LineWidth = 1f;
+                    if (!irrelevantLabelled)
+                    {
+                        legend.Add((3, Item(irrelevantCount == 1
+                            ? panel.TokenLabels[t]
+                            : $"irrelevant I (×{irrelevantCount})", line)));
+                        irrelevantLabelled = true;
+                    }
+                    break;
+            }
+        }
+
+        plot.Axes.SetLimitsY(-0.02, 1.02);
+        double xMax = panel.Steps is { Length: > 0 } s ? s.Max() : Math.Max(1, steps - 1);
+        double xMin = panel.Steps is { Length: > 0 } s2 ? s2.Min() : 0;
+        plot.Axes.SetLimitsX(xMin, xMax > xMin ? xMax : xMin + 1);
+        plot.XLabel("step τ");
+        plot.YLabel("attention probability");
+        FigureWriter.SetTitle(plot, panel.Title);
+        // legend entries in a fixed, meaningful order: R, W₊, W₋, I (drawing order differs)
+        foreach (var (_, item) in legend.OrderBy(e => e.Order))
+            plot.Legend.ManualItems.Add(item);
+        plot.ShowLegend(Edge.Bottom);
+        return plot;
+    }
+
+    private static LegendItem Item(string label, ScottPlot.Plottables.Scatter line) => new()
+    {
+        LabelText = label,
+        LineColor = line.Color,
+        LineWidth = line.LineWidth,
+        LinePattern = line.LinePattern,
+    };
+}
