@@ -1,1 +1,3 @@
-return 0;
+using BenignAttention.Cli;
+
+return Cli.Invoke(CliApp.BuildRoot(), args);

@@ -77,6 +77,9 @@ public static class RunFolder
     {
         int steps = result.Steps.Length, n = labels.YTrain.Length, T = labels.SeqLen;
         var tokenLabels = TokenLabels(T);
+        // Figures draw at most ~2000 points per line: enough for the eye, and it keeps the SVGs small.
+        int stride = Math.Max(1, steps / 2000);
+        var shown = Enumerable.Range(0, steps).Where(s => s % stride == 0 || s == steps - 1).ToArray();
         if (result.Attention.Length > 0)
         {
             var panels = new List<AttentionPanel>();
@@ -84,18 +87,19 @@ public static class RunFolder
             foreach (var (index, kind) in new[] { (clean, "clean"), (noisy, "noisy") })
             {
                 if (index < 0) continue;
-                var a = new double[steps, T];
-                for (int s = 0; s < steps; s++)
-                    for (int t = 0; t < T; t++) a[s, t] = result.Attention[((long)s * n + index) * T + t];
-                panels.Add(new AttentionPanel($"{kind} sample {index} (label {labels.YTrain[index]:+0;-0})", a, tokenLabels));
+                var a = new double[shown.Length, T];
+                for (int k = 0; k < shown.Length; k++)
+                    for (int t = 0; t < T; t++) a[k, t] = result.Attention[((long)shown[k] * n + index) * T + t];
+                panels.Add(new AttentionPanel($"{kind} sample {index} (observed label {labels.YTrain[index]:+0;-0})", a, tokenLabels, Steps: shown));
             }
             AttentionFigure.Write(Path.Combine(figuresDir, "attention"), panels, $"{title}: attention probabilities");
         }
-        var stepIndex = result.Steps.Select(m => m.Step).ToArray();
-        TrainingFigure.Write(Path.Combine(figuresDir, "training"), stepIndex,
-            result.Steps.Select(m => m.TrainLoss).ToArray(), result.Steps.Select(m => m.TestLoss).ToArray(),
-            result.Steps.Select(m => m.TrainAccuracy).ToArray(), result.Steps.Select(m => m.TestAccuracy).ToArray(),
-            result.Steps.Select(m => m.NoisyFitted).ToArray(), $"{title}: training");
+        // Keep every step where the test set was evaluated so the test curves are not thinned away.
+        var curve = result.Steps.Where(m => m.Step % stride == 0 || m.Step == steps - 1 || (!double.IsNaN(m.TestLoss) && m.Step % (stride * 10) == 0)).ToArray();
+        TrainingFigure.Write(Path.Combine(figuresDir, "training"), curve.Select(m => m.Step).ToArray(),
+            curve.Select(m => m.TrainLoss).ToArray(), curve.Select(m => m.TestLoss).ToArray(),
+            curve.Select(m => m.TrainAccuracy).ToArray(), curve.Select(m => m.TestAccuracy).ToArray(),
+            curve.Select(m => m.NoisyFitted).ToArray(), $"{title}: training");
     }
 
     /// <summary>Legend labels of the token layout: R (relevant), W₊ (weak, true class), W₋ (weak, other class), I₁….</summary>

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace BenignAttention.Cli;
+
+/// <summary>
+/// Progress for long loops: a Spectre.Console bar with ETA on an interactive terminal, and otherwise (CI,
+/// log files) concise plain lines at most every 10 % of the work.
+/// </summary>
+public static class ProgressDisplay
+{
+    /// <summary>True when stdout is a terminal that can redraw a progress bar.</summary>
+    public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    /// <summary>Runs <paramref name="work"/>, which reports completed units through the callback it receives.</summary>
+    public static T Run<T>(string label, long total, Func<Action<long>, T> work)
+    {
+        if (Interactive)
+        {
+            T result = default!;
+            AnsiConsole.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask(Markup.Escape(label), maxValue: total);
+                    result = work(done => task.Value = done);
+                });
+            return result;
+        }
+        var clock = Stopwatch.StartNew();
+        long nextReport = Math.Max(1, total / 10);
+        long step = nextReport;
+        Console.WriteLine($"{label}: started ({total} units)");
+        return work(done =>
+        {
+            if (done < nextReport && done != total) return;
+            nextReport += step;
+            double elapsed = clock.Elapsed.TotalSeconds;
+            double eta = done == 0 ? double.NaN : elapsed / done * (total - done);
+            Console.WriteLine($"{label}: {done}/{total} ({100.0 * done / total:F0}%) elapsed {elapsed:F1}s eta {eta:F1}s");
+        });
+    }
+}
