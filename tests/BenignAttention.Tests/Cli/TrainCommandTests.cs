@@ -1,0 +1,134 @@
+using BenignAttention.Cli;
+using BenignAttention.Storage;
+using BenignAttention.Tests.Training;
+using Xunit;
+
+namespace BenignAttention.Tests.Cli;
+
+/// <summary>Console redirection is process-wide, so CLI tests never run in parallel with each other.</summary>
+[CollectionDefinition("cli", DisableParallelization = true)]
+public sealed class CliCollection;
+
+[Collection("cli")]
+public class TrainCommandTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("ba-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = Console.Out;
+        var stderr = Console.Error;
+        using var o = new StringWriter();
+        using var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (CliApp.Run(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(stdout); Console.SetError(stderr); }
+    }
+
+    [Fact]
+    public void TrainOnReferenceCaseWritesMatchingMetrics()
+    {
+        var dir = Path.Combine(TestPaths.ReferenceDir, "v1_benign_d500_mu20");
+        var output = Path.Combine(_root, "run");
+        var (code, stdout, stderr) = Run("train", "--data", dir, "--out", output,
+            "learning_rate=0.01", "num_steps=1000", "signal_norm=20", "log_interval=1");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("regime benign", stdout);
+        foreach (var file in new[] { "config.yaml", "metrics.csv", "attention.npy", "p_final.npy", "summary.json",
+                     "figures/attention.png", "figures/attention.svg", "figures/training.png", "figures/training.svg" })
+            Assert.True(File.Exists(Path.Combine(output, file)), $"missing {file}");
+
+        var (expected, header) = ReferenceAgreementTests.ReadCsv(Path.Combine(dir, "metrics.csv"));
+        var (actual, _) = ReferenceAgreementTests.ReadCsv(Path.Combine(output, "metrics.csv"));
+        foreach (var name in header)
+            for (int step = 0; step < 1000; step++)
+                ReferenceAgreementTests.AssertClose(expected[name][step], actual[name][step], $"{name} at step {step}");
+        var attention = Npy.Read(Path.Combine(output, "attention.npy"));
+        Assert.Equal([1000, 20, 8], attention.Shape);
+        Assert.Contains("embed_dim: 500", File.ReadAllText(Path.Combine(output, "config.yaml")));
+    }
+
+    [Fact]
+    public void SameSeedGivesIdenticalFiles_DifferentSeedDiffers()
+    {
+        string[] common = ["embed_dim=40", "train_n=6", "test_n=10", "num_steps=30", "learning_rate=0.1", "signal_norm=5"];
+        string a = Path.Combine(_root, "a"), b = Path.Combine(_root, "b"), c = Path.Combine(_root, "c");
+        Assert.Equal(0, Run(["train", "--out", a, .. common, "seed=1"]).Code);
+        Assert.Equal(0, Run(["train", "--out", b, .. common, "seed=1"]).Code);
+        Assert.Equal(0, Run(["train", "--out", c, .. common, "seed=2"]).Code);
+        // Every file is byte-identical except summary.json's wall-clock timings; SVG element ids come from a
+        // process-wide Skia counter, so SVGs are identical across processes (checked by hand), not within one.
+        foreach (var file in new[] { "metrics.csv", "attention.npy", "p_final.npy", "config.yaml", "figures/attention.png", "figures/training.png" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, file)), File.ReadAllBytes(Path.Combine(b, file)));
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(a, "metrics.csv")), File.ReadAllBytes(Path.Combine(c, "metrics.csv")));
+    }
+
+    public static TheoryData<string[], string> BadInputs => new()
+    {
+        { ["embed_dim=1"], "embed_dim" },
+        { ["seq_len=2"], "seq_len" },
+        { ["noise_ratio=1"], "noise_ratio" },
+        { ["noise_ratio=-0.1"], "noise_ratio" },
+        { ["learning_rate=0"], "learning_rate" },
+        { ["learning_rate=NaN"], "learning_rate" },
+        { ["signal_norm=nan"], "signal_norm" },
+        { ["num_steps=0"], "num_steps" },
+        { ["embed_dimm=3"], "valid keys" },
+        { ["embed_dim"], "key=value" },
+        { ["--preset", "fig9"], "fig3a" },
+        { ["--config", "/nonexistent/config.yaml"], "not found" },
+        { ["--data", "/nonexistent/data"], "no such folder" },
+        { ["--bogus-option"], "bogus" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void BadInputExitsWithTwoAndWritesNothing(string[] args, string messagePart)
+    {
+        var output = Path.Combine(_root, "bad");
+        var (code, _, stderr) = Run(["train", "--out", output, "num_steps=5", "embed_dim=10", "test_n=5", .. args]);
+        Assert.Equal(2, code);
+        Assert.Contains(messagePart, stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.False(Directory.Exists(output));
+        Assert.Empty(Directory.GetFileSystemEntries(_root));
+    }
+
+    [Fact]
+    public void BadDataFilesExitWithTwo()
+    {
+        var data = Path.Combine(_root, "data");
+        Directory.CreateDirectory(data);
+        Npy.WriteFloat64(Path.Combine(data, "X_train.npy"), new double[4 * 3 * 5], 4, 3, 5);
+        Npy.WriteFloat64(Path.Combine(data, "y_train.npy"), [1, -1, 1, 0.5], 4);   // label not ±1
+        var output = Path.Combine(_root, "out");
+        var (code, _, stderr) = Run("train", "--data", data, "--out", output, "num_steps=2");
+        Assert.Equal(2, code);
+        Assert.Contains("±1", stderr);
+        Assert.False(Directory.Exists(output));
+
+        File.WriteAllBytes(Path.Combine(data, "y_train.npy"), [0x93, (byte)'N', (byte)'U']);     // truncated
+        (code, _, stderr) = Run("train", "--data", data, "--out", output, "num_steps=2");
+        Assert.Equal(2, code);
+        Assert.Contains("y_train.npy", stderr);
+
+        Npy.WriteFloat64(Path.Combine(data, "y_train.npy"), [1, -1, 1], 3);       // wrong length
+        (code, _, stderr) = Run("train", "--data", data, "--out", output, "num_steps=2");
+        Assert.Equal(2, code);
+        Assert.Contains("y_train", stderr);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void DivergenceIsReportedWithTheStep()
+    {
+        var output = Path.Combine(_root, "div");
+        // A huge step drives p to infinity within a few steps.
+        var (code, _, stderr) = Run("train", "--out", output, "embed_dim=20", "train_n=4", "test_n=2", "num_steps=50", "learning_rate=1e308", "signal_norm=50");
+        Assert.Equal(1, code);
+        Assert.Contains("diverged at step", stderr);
+        Assert.False(Directory.Exists(output));
+    }
+}
