@@ -38,6 +38,7 @@ public static class Cli
         catch (ConfigException e) { return Fail(BadInput, e.Message); }
         catch (DataFormatException e) { return Fail(BadInput, e.Message); }
         catch (NpyFormatException e) { return Fail(BadInput, e.Message); }
+        catch (SweepGridException e) { return Fail(BadInput, e.Message); }
         catch (UsageException e) { return Fail(BadInput, e.Message); }
         catch (TrainingDivergedException e) { return Fail(RunFailed, e.Message); }
         catch (OperationCanceledException) { return Fail(RunFailed, "cancelled"); }

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using BenignAttention.Experiments;
+using BenignAttention.Storage;
+
+namespace BenignAttention.Cli.Commands;
+
+/// <summary>
+/// <c>benign-attention sweep [--config FILE] [--preset NAME] [--out DIR] [--jobs N] [--dry-run] [key=v1,v2,…] [key=start:stop:step] …</c>:
+/// the Cartesian grid of the listed values into a resumable SQLite store, then the phase diagrams.
+/// </summary>
+public static class SweepCommand
+{
+    /// <summary>log_interval used by sweeps unless the config or an override sets it: curves every 100 steps.</summary>
+    public const int DefaultSweepLogInterval = 100;
+
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "YAML file with the base config keys." };
+        var preset = new Option<string?>("--preset") { Description = $"Base preset: {string.Join(", ", Presets.Names)}." };
+        var output = new Option<string>("--out") { Description = "Sweep folder (results.sqlite, figures/, sweep.yaml).", DefaultValueFactory = _ => "runs/sweep" };
+        var jobs = new Option<int>("--jobs") { Description = "Runs in parallel (default: all cores); each run is single-threaded.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the runs and their count; write nothing." };
+        var axes = new Argument<string[]>("grid") { Description = "key=value, key=v1,v2,… or key=start:stop:step (inclusive); e.g. embed_dim=250:5000:250 signal_norm=5:100:5 seed=0:4.", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("sweep", "Run a grid of configurations (resumable) and draw phase diagrams.");
+        foreach (var o in new Option[] { config, preset, output, jobs, dryRun }) command.Options.Add(o);
+        command.Arguments.Add(axes);
+        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(output)!,
+            parse.GetValue(jobs), parse.GetValue(dryRun), parse.GetValue(axes) ?? [])));
+        return command;
+    }
+
+    /// <summary>Resolves the base config and the grid's runs (validated), without running anything.</summary>
+    public static (RunConfig Base, SweepGrid Grid, IReadOnlyList<RunConfig> Runs) Plan(string? configPath, string? preset, IReadOnlyList<string> args)
+    {
+        if (configPath is not null && !File.Exists(configPath)) throw new UsageException($"--config {configPath}: file not found");
+        var grid = SweepGrid.Parse(args);
+        var baseConfig = ConfigLoader.Resolve(configPath, preset, []);
+        bool logIntervalGiven = grid.Axes.Any(a => a.Key == "log_interval")
+            || (configPath is not null && ConfigLoader.ReadYamlMapping(File.ReadAllText(configPath)).Any(kv => kv.Key == "log_interval"));
+        if (!logIntervalGiven) baseConfig = baseConfig with { LogInterval = DefaultSweepLogInterval };
+        var runs = grid.Expand(baseConfig, ConfigLoader.Apply);
+        foreach (var run in runs) ConfigLoader.Validate(run);
+        return (baseConfig, grid, runs);
+    }
+
+    private static int Run(string? configPath, string? preset, string outDir, int jobs, bool dryRun, string[] args)
+    {
+        if (jobs < 1) throw new UsageException($"--jobs = {jobs} is out of range: must be ≥ 1");
+        var (baseConfig, grid, runs) = Plan(configPath, preset, args);
+        if (dryRun)
+        {
+            foreach (var run in runs)
+                Console.WriteLine(string.Join(' ', grid.Axes.Select(a => $"{a.Key}={run.ToKeyValues().First(kv => kv.Key == a.Key).Value}")) + $"  [{SweepStore.RunHash(run)}]");
+            Console.WriteLine($"{runs.Count} runs (dry run: nothing written)");
+            return Cli.Ok;
+        }
+        Directory.CreateDirectory(outDir);
+        AtomicFolder.WriteFile(Path.Combine(outDir, "sweep.yaml"), s =>
+        {
+            using var w = new StreamWriter(s);
+            w.Write(ConfigLoader.ToYaml(baseConfig));
+            w.WriteLine("# grid: " + string.Join(' ', args));
+        });
+        var report = Execute(runs, outDir, jobs, "sweep");
+        return report.Failures.Count == 0 ? Cli.Ok : Cli.RunFailed;
+    }
+
+    /// <summary>Runs <paramref name="runs"/> into <c>outDir/results.sqlite</c> with progress, then draws the phase diagrams.</summary>
+    public static SweepReport Execute(IReadOnlyList<RunConfig> runs, string outDir, int jobs, string label, string xKey = "embed_dim", string yKey = "signal_norm")
+    {
+        using var store = SweepStore.Open(outDir);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int pending = runs.Count - runs.Count(r => store.Contains(SweepStore.RunHash(r)));
+        var report = ProgressDisplay.Run($"{label} ({runs.Count} runs, {jobs} jobs)", Math.Max(pending, 1),
+            report => SweepRunner.Run(runs, store, jobs, (done, _) => report(done)));
+        foreach (var (config, error) in report.Failures)
+            Console.Error.WriteLine($"run failed: {string.Join(' ', config.ToKeyValues().Select(kv => $"{kv.Key}={kv.Value}"))}: {error}");
+        var stored = store.ReadRuns();
+        var axesVary = stored.Select(r => PhaseDiagram.KeyValue(r.Config, xKey)).Distinct().Count() > 0
+                       && stored.Select(r => PhaseDiagram.KeyValue(r.Config, yKey)).Distinct().Count() > 0;
+        if (stored.Count > 0 && axesVary) PhaseDiagram.WriteFigures(stored, Path.Combine(outDir, "figures"), xKey, yKey);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{label}: {report.Trained} trained, {report.Skipped} already stored, {report.Failures.Count} failed, {clock.Elapsed.TotalSeconds:F1}s -> {Path.GetFullPath(outDir)}"));
+        return report;
+    }
+}

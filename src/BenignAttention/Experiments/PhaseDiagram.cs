@@ -1,0 +1,115 @@
+using System.Globalization;
+using BenignAttention.Analysis;
+using BenignAttention.Plotting;
+using BenignAttention.Storage;
+
+namespace BenignAttention.Experiments;
+
+/// <summary>
+/// One cell of a phase diagram: the runs at (x, y), aggregated over every other key (seeds, usually).
+/// Means skip NaN values; the regime is the majority label with its agreement fraction.
+/// </summary>
+public sealed record PhaseCell(double X, double Y, int Runs, IReadOnlyDictionary<string, double> Mean,
+    IReadOnlyDictionary<string, double> StdDev, Regime Majority, double Agreement);
+
+/// <summary>
+/// Phase diagrams over two config keys (paper Figures 4, 5, 6; default d × ‖μ‖) from a sweep's stored runs:
+/// heatmaps of final train/test loss, Eq. 9 and Eq. 10 ratios, test accuracy, fraction of noisy samples
+/// fitted, and the regime map.
+/// </summary>
+public static class PhaseDiagram
+{
+    /// <summary>Metrics drawn as heatmaps: (file name, metrics column, title, colour-bar label, paper figure).</summary>
+    public static readonly IReadOnlyList<(string File, string Column, string Title, string Label)> Panels =
+    [
+        ("train_loss", "train_loss", "Final training loss (paper Fig. 5, left)", "training loss"),
+        ("test_loss", "test_loss", "Final test loss (paper Fig. 5, right)", "test loss"),
+        ("eq9_ratio", "eq9_ratio", "Eq. 9 ratio min_k S_k / max_{i,t} Σ s(1−s) (paper Fig. 4)", "Eq. 9 ratio"),
+        ("eq10_ratio", "eq10_ratio_normalized", "Eq. 10 class balance / its τ=0 value (paper Fig. 6)", "Eq. 10 ratio"),
+        ("test_accuracy", "test_accuracy", "Final test accuracy", "test accuracy"),
+        ("noisy_fitted", "noisy_fitted", "Fraction of noisy training samples fitted", "noisy fitted"),
+    ];
+
+    /// <summary>Value of config key <paramref name="key"/> of a run as a number (booleans 0/1).</summary>
+    /// <exception cref="ArgumentException">Unknown or non-numeric key.</exception>
+    public static double KeyValue(RunConfig config, string key)
+    {
+        var text = config.ToKeyValues().FirstOrDefault(kv => kv.Key == key).Value
+            ?? throw new ArgumentException($"unknown config key '{key}'; valid keys: {string.Join(", ", RunConfig.Keys)}");
+        if (text is "true" or "false") return text == "true" ? 1 : 0;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+            : throw new ArgumentException($"config key '{key}' is not numeric ({text}) and cannot be a phase-diagram axis");
+    }
+
+    /// <summary>Groups runs into cells over (<paramref name="xKey"/>, <paramref name="yKey"/>).</summary>
+    public static (double[] Xs, double[] Ys, PhaseCell?[,] Cells) Aggregate(IReadOnlyList<StoredRun> runs, string xKey, string yKey)
+    {
+        var xs = runs.Select(r => KeyValue(r.Config, xKey)).Distinct().Order().ToArray();
+        var ys = runs.Select(r => KeyValue(r.Config, yKey)).Distinct().Order().ToArray();
+        var cells = new PhaseCell?[ys.Length, xs.Length];
+        foreach (var group in runs.GroupBy(r => (KeyValue(r.Config, xKey), KeyValue(r.Config, yKey))))
+        {
+            var members = group.ToList();
+            var mean = new Dictionary<string, double>();
+            var sd = new Dictionary<string, double>();
+            foreach (var (name, get) in StepMetrics.Columns)
+            {
+                var values = members.Select(r => get(r.Final)).Where(double.IsFinite).ToArray();
+                double m = values.Length == 0 ? double.NaN : values.Average();
+                mean[name] = m;
+                sd[name] = values.Length < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - m) * (v - m)) / (values.Length - 1));
+            }
+            var votes = members.GroupBy(r => r.Regime).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First();
+            int ix = Array.IndexOf(xs, group.Key.Item1), iy = Array.IndexOf(ys, group.Key.Item2);
+            cells[iy, ix] = new PhaseCell(group.Key.Item1, group.Key.Item2, members.Count, mean, sd, votes.Key, (double)votes.Count() / members.Count);
+        }
+        return (xs, ys, cells);
+    }
+
+    /// <summary>Axis label with units for a config key.</summary>
+    public static string AxisLabel(string key) => key switch
+    {
+        "embed_dim" => "dimension d",
+        "signal_norm" => "signal norm ‖μ‖",
+        "noise_ratio" => "label-noise ratio η",
+        "seq_len" => "sequence length T",
+        "train_n" => "training samples n",
+        "rho" => "weak-token strength ρ",
+        "noise_std" => "token-noise std σ",
+        "learning_rate" => "learning rate",
+        _ => key,
+    };
+
+    /// <summary>Writes every heatmap and the regime map into <paramref name="figuresDir"/> (PNG + SVG each).</summary>
+    /// <returns>The file stems written (without extension).</returns>
+    public static IReadOnlyList<string> WriteFigures(IReadOnlyList<StoredRun> runs, string figuresDir, string xKey = "embed_dim", string yKey = "signal_norm")
+    {
+        var (xs, ys, cells) = Aggregate(runs, xKey, yKey);
+        int seedsPerCell = cells.Cast<PhaseCell?>().Where(c => c is not null).Select(c => c!.Runs).DefaultIfEmpty(0).Max();
+        string suffix = seedsPerCell > 1 ? $" — mean of {seedsPerCell} runs per cell" : "";
+        var written = new List<string>();
+        foreach (var (file, column, title, label) in Panels)
+        {
+            var values = new double[ys.Length, xs.Length];
+            for (int iy = 0; iy < ys.Length; iy++)
+                for (int ix = 0; ix < xs.Length; ix++)
+                    values[iy, ix] = cells[iy, ix]?.Mean[column] ?? double.NaN;
+            var stem = Path.Combine(figuresDir, file);
+            Heatmap.Write(stem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), values, title + suffix, label);
+            written.Add(stem);
+        }
+        var regimes = new int[ys.Length, xs.Length];
+        var agreement = new double[ys.Length, xs.Length];
+        for (int iy = 0; iy < ys.Length; iy++)
+            for (int ix = 0; ix < xs.Length; ix++)
+            {
+                regimes[iy, ix] = cells[iy, ix] is { } c ? (int)c.Majority : -1;
+                agreement[iy, ix] = cells[iy, ix]?.Agreement ?? double.NaN;
+            }
+        var regimeStem = Path.Combine(figuresDir, "regime");
+        RegimeMap.Write(regimeStem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), regimes, agreement,
+            "Regime (benign / harmful overfitting / not overfitting)" + (seedsPerCell > 1 ? " — majority over seeds" : ""));
+        written.Add(regimeStem);
+        return written;
+    }
+}

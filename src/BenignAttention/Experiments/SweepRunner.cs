@@ -1,0 +1,50 @@
+using BenignAttention.Analysis;
+using BenignAttention.Storage;
+using BenignAttention.Training;
+
+namespace BenignAttention.Experiments;
+
+/// <summary>What a sweep did: how many runs it trained now, skipped as already stored, and which failed.</summary>
+public sealed record SweepReport(int Total, int Skipped, int Trained, IReadOnlyList<(RunConfig Config, string Error)> Failures);
+
+/// <summary>
+/// Runs a list of configurations into a <see cref="SweepStore"/>, in parallel, each run single-threaded.
+/// Runs already in the store (same resolved config, hence same hash) are skipped, so re-running a sweep
+/// resumes it; each finished run is committed in its own transaction, so killing the process loses only
+/// the runs in flight. A run that diverges is reported and not stored (a resumed sweep retries it).
+/// Curves are stored at the run's <c>log_interval</c> (and the last step).
+/// </summary>
+public static class SweepRunner
+{
+    /// <param name="runs">Configurations, e.g. from <see cref="SweepGrid.Expand"/>.</param>
+    /// <param name="jobs">Runs in parallel (≥ 1).</param>
+    /// <param name="progress">Called after every finished or failed run with (done, total to train); thread-safe calls.</param>
+    public static SweepReport Run(IReadOnlyList<RunConfig> runs, SweepStore store, int jobs,
+        Action<int, int>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1);
+        var finished = store.FinishedHashes();
+        var todo = runs.Where(c => !finished.Contains(SweepStore.RunHash(c)))
+            .DistinctBy(SweepStore.RunHash).ToList();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<(RunConfig, string)>();
+        int done = 0;
+        Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = cancellation }, config =>
+        {
+            try
+            {
+                var (result, summary, _) = Runner.Execute(config, recordAttention: false, cancellation: cancellation);
+                store.Put(summary, Curve(result.Steps, config.LogInterval));
+            }
+            catch (TrainingDivergedException e)
+            {
+                failures.Add((config, e.Message));
+            }
+            progress?.Invoke(Interlocked.Increment(ref done), todo.Count);
+        });
+        return new SweepReport(runs.Count, runs.Count - todo.Count, todo.Count - failures.Count, failures.ToList());
+    }
+
+    /// <summary>Steps with τ mod interval = 0, plus the last step.</summary>
+    public static IReadOnlyList<StepMetrics> Curve(StepMetrics[] steps, int interval) =>
+        steps.Where(m => m.Step % interval == 0 || m.Step == steps.Length - 1).ToArray();
+}
