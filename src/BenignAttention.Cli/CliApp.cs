@@ -12,7 +12,8 @@ public static class CliApp
         var root = new RootCommand(
             "BenignAttention: token selection by one-layer softmax attention under label noise " +
             "(Sakamoto & Sato 2024, arXiv:2409.17625v1).");
-        foreach (var command in new[] { TrainCommand.Create(), SweepCommand.Create(), PlotCommand.Create(), ExportCommand.Create(), ReproduceCommand.Create() })
+        foreach (var command in new[] { TrainCommand.Create(), SweepCommand.Create(), PlotCommand.Create(), ExportCommand.Create(),
+                     ConstructCommand.Create(), ReproduceCommand.Create() })
             root.Subcommands.Add(command);
         return root;
     }
