@@ -83,24 +83,7 @@ public static class ConstructCommand
         outPath ??= DefaultOut;
 
         var clock = Stopwatch.StartNew();
-        var data = GaussianTokenSampler.Sample(config);
-        double sampleSeconds = clock.Elapsed.TotalSeconds;
-        var solutions = new List<ConstructedSolution>();
-        var seconds = new List<double>();
-        foreach (double c in cs)
-        {
-            var start = clock.Elapsed.TotalSeconds;
-            solutions.Add(ConstructedSolution.Build(data, config, c));
-            seconds.Add(clock.Elapsed.TotalSeconds - start);
-        }
-
-        using (var folder = new AtomicFolder(outPath))
-        {
-            ConstructionFigure.Write(Path.Combine(folder.Path, "figure1"), Panels(solutions), Suptitle(config));
-            File.WriteAllText(Path.Combine(folder.Path, "figure1.csv"), Csv(solutions));
-            File.WriteAllText(Path.Combine(folder.Path, "config.yaml"), ConfigLoader.ToYaml(config));
-            folder.Commit();
-        }
+        var (solutions, sampleSeconds, seconds) = Write(outPath, config, cs);
 
         PrintTable(solutions);
         for (int k = 0; k < solutions.Count; k++)
@@ -114,6 +97,32 @@ public static class ConstructCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"seed {config.Seed}, d {config.EmbedDim}, sampling {sampleSeconds:F2}s, total {clock.Elapsed.TotalSeconds:F2}s -> {Path.GetFullPath(outPath)}"));
         return Cli.Ok;
+    }
+
+    /// <summary>
+    /// Draws one dataset for <paramref name="config"/>, builds the constructed solution for every c and writes
+    /// figure1.png/.svg, figure1.csv and config.yaml atomically into <paramref name="outPath"/>.
+    /// </summary>
+    /// <returns>The solutions, the sampling time and the per-c times in seconds.</returns>
+    public static (List<ConstructedSolution> Solutions, double SampleSeconds, List<double> Seconds) Write(string outPath, RunConfig config, IReadOnlyList<double> cs)
+    {
+        var clock = Stopwatch.StartNew();
+        var data = GaussianTokenSampler.Sample(config);
+        double sampleSeconds = clock.Elapsed.TotalSeconds;
+        var solutions = new List<ConstructedSolution>();
+        var seconds = new List<double>();
+        foreach (double c in cs)
+        {
+            var start = clock.Elapsed.TotalSeconds;
+            solutions.Add(ConstructedSolution.Build(data, config, c));
+            seconds.Add(clock.Elapsed.TotalSeconds - start);
+        }
+        using var folder = new AtomicFolder(outPath);
+        ConstructionFigure.Write(Path.Combine(folder.Path, "figure1"), Panels(solutions), Suptitle(config));
+        File.WriteAllText(Path.Combine(folder.Path, "figure1.csv"), Csv(solutions));
+        File.WriteAllText(Path.Combine(folder.Path, "config.yaml"), ConfigLoader.ToYaml(config));
+        folder.Commit();
+        return (solutions, sampleSeconds, seconds);
     }
 
     /// <summary>Six panels for three c values: training row (observed labels) then test row (clean labels).</summary>

@@ -42,6 +42,7 @@ public static class ReproduceCommand
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(outDir);
         var figures = new List<FigureReport>();
+        figures.AddRange(ReproduceFigure1(outDir, seeds));
         figures.AddRange(ReproduceFigure3(outDir, seeds, jobs));
         figures.AddRange(ReproducePhaseDiagrams(outDir, seeds, quick, jobs));
 
@@ -53,6 +54,42 @@ public static class ReproduceCommand
             Console.WriteLine($"{f.Id,-10} {(f.Agrees switch { true => "agrees", false => "DIFFERS", null => "by eye" }),-7} {string.Join("; ", f.Measured.Select(m => $"{m.Quantity} {m.Ours}"))}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reproduce: done in {clock.Elapsed.TotalSeconds:F1}s -> {Path.GetFullPath(Path.Combine(outDir, "index.html"))}"));
         return Cli.Ok;
+    }
+
+    private static IEnumerable<FigureReport> ReproduceFigure1(string outDir, int seeds)
+    {
+        double[] cs = [0.06, 1, 0.001];
+        (Regime Regime, string Train, string Test)[] paper =
+            [(Regime.Benign, "1.00", "1.00"), (Regime.Harmful, "1.00", "0.58"), (Regime.NotOverfitting, "0.80", "1.00")];
+        var perSeed = ProgressDisplay.Run("figure 1 (constructed solutions)", seeds, report =>
+        {
+            var all = new List<List<ConstructedSolution>>();
+            for (int seed = 0; seed < seeds; seed++)
+            {
+                var config = ConstructCommand.BaseConfig with { Seed = seed };
+                all.Add(seed == 0
+                    ? ConstructCommand.Write(Path.Combine(outDir, "figure1"), config, cs).Solutions
+                    : cs.Select(c => ConstructedSolution.Build(Data.GaussianTokenSampler.Sample(config), config, c)).ToList());
+                report(seed + 1);
+            }
+            return all;
+        });
+        var measured = new List<(string, string, string)>();
+        bool agrees = true;
+        for (int k = 0; k < cs.Length; k++)
+        {
+            var runs = perSeed.Select(s => s[k]).ToList();
+            var majority = runs.GroupBy(r => r.Regime).OrderByDescending(g => g.Count()).First().Key;
+            agrees &= majority == paper[k].Regime;
+            string mean = seeds > 1 ? $" (mean of {seeds} seeds)" : "";
+            measured.Add(($"c = {cs[k]}: train / test accuracy{mean}", $"{paper[k].Train} / {paper[k].Test}",
+                $"{ReproductionReport.Num(runs.Average(r => r.TrainAccuracy))} / {ReproductionReport.Num(runs.Average(r => r.TestAccuracy))}"));
+            measured.Add(($"c = {cs[k]}: regime", RegimeClassifier.Name(paper[k].Regime), $"{RegimeClassifier.Name(majority)} ({runs.Count(r => r.Regime == majority)}/{seeds})"));
+        }
+        yield return new FigureReport("figure1", "Figure 1 — constructed solutions p = μ₊₁ + μ₋₁ + c·Σᵢ ξᵢ (no training)",
+            "d = 10 000, ‖μ‖ = 20, n = n_test = 100, T = 8, ρ = 0.2, η = 0.2; points = argmax-attention token projected on (μ₋₁, μ₊₁)",
+            "c = 0.06 benign (train 1.00 / test 1.00); c = 1 harmful (1.00 / 0.58); c = 0.001 not overfitting (0.80 / 1.00)",
+            measured, ["figure1/figure1.png"], agrees);
     }
 
     private static IEnumerable<FigureReport> ReproduceFigure3(string outDir, int seeds, int jobs)

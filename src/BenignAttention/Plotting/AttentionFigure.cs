@@ -140,7 +140,6 @@ public static class AttentionFigure
                 case TokenKind.WeakTrueClass:
                     line.Color = WeakTrueColor;
                     line.LineWidth = 2f;
-                    line.LinePattern = LinePattern.Dashed;
                     legend.Add((1, Item(panel.TokenLabels[t], line)));
                     break;
                 case TokenKind.WeakOtherClass:

@@ -98,7 +98,6 @@ public static class ConstructionFigure
         var diag = plot.Add.Line(lo, lo, hi, hi);
         diag.LineColor = Colors.Gray;
         diag.LineWidth = 1;
-        diag.LinePattern = LinePattern.Dashed;
 
         foreach (int label in new[] { 1, -1 })
         {

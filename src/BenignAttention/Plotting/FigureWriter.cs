@@ -114,6 +114,8 @@ internal static class FigureWriter
             }
 
             using var stream = new MemoryStream();
+            // Skia's SVG canvas cannot express dash path effects (it prints "Unsupported path effect" for each
+            // path), so every figure uses solid lines told apart by colour and width.
             using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), stream))
             {
                 Draw(canvas, width, height, suptitle, rows, columns, panels);

@@ -51,7 +51,7 @@ public static class TrainingFigure
             FigureWriter.Style(acc);
             AddSeries(acc, steps, trainAccuracy, "train accuracy (observed labels)", TrainColor, LinePattern.Solid);
             AddSeries(acc, steps, testAccuracy, "test accuracy", TestColor, LinePattern.Solid);
-            AddSeries(acc, steps, noisyFitted, "noisy samples fitted", NoisyColor, LinePattern.Dashed);
+            AddSeries(acc, steps, noisyFitted, "noisy samples fitted", NoisyColor, LinePattern.Solid);
             acc.Axes.SetLimitsY(-0.02, 1.05);
             FinishPanel(acc, steps, "accuracy", "Accuracy");
 

@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 
 namespace BenignAttention.Tests.Experiments;
 
+[Collection("cli")]
 public sealed class ConstructedSolutionTests(ITestOutputHelper output)
 {
     private const double Tol = 1e-12;

@@ -3,7 +3,7 @@ using BenignAttention.Storage;
 using BenignAttention.Tests.Training;
 using Xunit;
 
-namespace BenignAttention.Tests.Cli;
+namespace BenignAttention.Tests.CommandLine;
 
 /// <summary>Console redirection is process-wide, so CLI tests never run in parallel with each other.</summary>
 [CollectionDefinition("cli", DisableParallelization = true)]
