@@ -50,8 +50,11 @@ public static class SweepCommand
         var (baseConfig, grid, runs) = Plan(configPath, preset, args);
         if (dryRun)
         {
+            // Only the axes with several values identify a run; fixed keys are the same on every line.
+            var varying = grid.Axes.Where(a => a.Values.Length > 1).ToList();
+            if (varying.Count == 0) varying = grid.Axes.ToList();
             foreach (var run in runs)
-                Console.WriteLine(string.Join(' ', grid.Axes.Select(a => $"{a.Key}={run.ToKeyValues().First(kv => kv.Key == a.Key).Value}")) + $"  [{SweepStore.RunHash(run)}]");
+                Console.WriteLine(string.Join(' ', varying.Select(a => $"{a.Key}={run.ToKeyValues().First(kv => kv.Key == a.Key).Value}")) + $"  [{SweepStore.RunHash(run)}]");
             Console.WriteLine($"{runs.Count} runs (dry run: nothing written)");
             return Cli.Ok;
         }

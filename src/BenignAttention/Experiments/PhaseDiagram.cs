@@ -94,6 +94,8 @@ public static class PhaseDiagram
             for (int iy = 0; iy < ys.Length; iy++)
                 for (int ix = 0; ix < xs.Length; ix++)
                     values[iy, ix] = cells[iy, ix]?.Mean[column] ?? double.NaN;
+            // A metric can be undefined everywhere (no noisy sample, a class without clean samples): no map then.
+            if (!values.Cast<double>().Any(double.IsFinite)) continue;
             var stem = Path.Combine(figuresDir, file);
             Heatmap.Write(stem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), values, title + suffix, label);
             written.Add(stem);

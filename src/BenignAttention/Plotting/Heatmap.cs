@@ -82,6 +82,9 @@ public static class Heatmap
             }
         }
 
+        // ScottPlot cannot scale a colour bar without one finite value; callers skip such maps.
+        if (!double.IsFinite(min)) throw new ArgumentException("the heatmap has no finite value to draw", nameof(values));
+
         FigureWriter.WriteGrid(pathWithoutExtension, width, height, null, 1, 1, forSvg =>
         {
             var plot = new Plot();

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using BenignAttention.Cli;
+using BenignAttention.Storage;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace BenignAttention.Tests.CommandLine;
+
+[Collection("cli")]
+public class SweepCommandTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("ba-sweep-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = Console.Out;
+        var stderr = Console.Error;
+        using var o = new StringWriter();
+        using var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try { return (CliApp.Run(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(stdout); Console.SetError(stderr); }
+    }
+
+    private static readonly string[] Small =
+        ["train_n=6", "balanced_labels=true", "seq_len=3", "test_n=8", "num_steps=40", "learning_rate=0.05", "log_interval=10"];
+
+    [Fact]
+    public void DryRunListsTheGridAndWritesNothing()
+    {
+        var dir = Path.Combine(_root, "dry");
+        var (code, stdout, _) = Run(["sweep", "--dry-run", "--out", dir, .. Small, "embed_dim=20,40", "signal_norm=1:3:1", "seed=0:1"]);
+        Assert.Equal(0, code);
+        Assert.Contains("12 runs", stdout);
+        Assert.Equal(12, stdout.Split('\n').Count(l => l.StartsWith("embed_dim=", StringComparison.Ordinal) && l.Contains("seed=")));
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public void SweepStoresRunsResumesAndExports()
+    {
+        var dir = Path.Combine(_root, "grid");
+        string[] args = ["sweep", "--out", dir, "--jobs", "2", .. Small, "embed_dim=20,40", "signal_norm=1,4", "seed=0:1"];
+        var (code, stdout, stderr) = Run(args);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("8 trained, 0 already stored", stdout);
+        foreach (var figure in new[] { "regime", "train_loss", "test_loss", "eq9_ratio", "eq10_ratio", "test_accuracy", "noisy_fitted" })
+            Assert.True(File.Exists(Path.Combine(dir, "figures", figure + ".png")), figure);
+
+        (code, stdout, _) = Run(args);
+        Assert.Equal(0, code);
+        Assert.Contains("0 trained, 8 already stored", stdout);
+
+        using (var store = SweepStore.Open(dir))
+        {
+            var runs = store.ReadRuns();
+            Assert.Equal(8, runs.Count);
+            foreach (var run in runs)
+                Assert.Equal([0, 10, 20, 30, 39], store.ReadCurve(run.RunHash).Select(m => m.Step));
+        }
+
+        Assert.Equal(0, Run("export", dir).Code);
+        var csv = File.ReadAllLines(Path.Combine(dir, "runs.csv"));
+        Assert.Equal(9, csv.Length);
+        Assert.True(new FileInfo(Path.Combine(dir, "runs.parquet")).Length > 0);
+        Assert.Equal(8 * 5 + 1, File.ReadAllLines(Path.Combine(dir, "curves.csv")).Length);
+
+        Assert.Equal(0, Run("plot", dir, "--x", "seed", "--y", "signal_norm").Code);
+        Assert.Equal(2, Run("plot", dir, "--x", "nonsense").Code);
+        Assert.Equal(2, Run("plot", Path.Combine(_root, "nowhere")).Code);
+    }
+
+    [Theory]
+    [InlineData("embed_dim=5:1:1")]
+    [InlineData("embed_dim=")]
+    [InlineData("embed_dim=10,,20")]
+    [InlineData("bogus_key=1,2")]
+    [InlineData("noise_ratio=0.5,1.5")]
+    public void BadGridExitsWithTwoAndWritesNothing(string axis)
+    {
+        var dir = Path.Combine(_root, "bad");
+        var (code, _, stderr) = Run(["sweep", "--out", dir, .. Small, axis]);
+        Assert.Equal(2, code);
+        Assert.NotEmpty(stderr);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    /// <summary>
+    /// SIGKILL a real sweep process after some runs are stored: the database stays consistent (integrity
+    /// check, every stored run has its complete curve) and re-running finishes the rest without duplicates.
+    /// </summary>
+    [Fact]
+    public void KilledSweepLosesNoFinishedRunAndResumes()
+    {
+        var dir = Path.Combine(_root, "killed");
+        var cli = Path.Combine(AppContext.BaseDirectory, "benign-attention.dll");
+        string[] grid = ["embed_dim=200", "train_n=6", "seq_len=4", "test_n=50", "num_steps=3000", "learning_rate=0.05", "log_interval=100", "seed=0:39"];
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { cli, "sweep", "--out", dir, "--jobs", "2" }.Concat(grid)) start.ArgumentList.Add(a);
+        using (var process = Process.Start(start)!)
+        {
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (StoredRuns(dir) < 3 && DateTime.UtcNow < deadline && !process.HasExited) Thread.Sleep(20);
+            Assert.False(process.HasExited, "the sweep finished before it could be killed; make it longer");
+            process.Kill(entireProcessTree: true);   // SIGKILL
+            process.WaitForExit();
+        }
+        int survived;
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(dir, SweepStore.FileName)}"))
+        {
+            connection.Open();
+            using var check = connection.CreateCommand();
+            check.CommandText = "PRAGMA integrity_check";
+            Assert.Equal("ok", check.ExecuteScalar());
+        }
+        using (var store = SweepStore.Open(dir))
+        {
+            var runs = store.ReadRuns();
+            survived = runs.Count;
+            Assert.InRange(survived, 3, 39);
+            foreach (var run in runs) Assert.Equal(31, store.ReadCurve(run.RunHash).Count);   // 0,100,…,2900 and 2999
+        }
+        var (code, stdout, stderr) = Run(["sweep", "--out", dir, "--jobs", "2", .. grid]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"{40 - survived} trained, {survived} already stored", stdout);
+        using var final = SweepStore.Open(dir);
+        Assert.Equal(40, final.ReadRuns().Count);
+    }
+
+    private static int StoredRuns(string dir)
+    {
+        if (!File.Exists(Path.Combine(dir, SweepStore.FileName))) return 0;
+        try
+        {
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, SweepStore.FileName)};Mode=ReadOnly");
+            connection.Open();
+            using var count = connection.CreateCommand();
+            count.CommandText = "SELECT COUNT(*) FROM runs";
+            return Convert.ToInt32(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException)
+        {
+            return 0;
+        }
+    }
+}
