@@ -48,7 +48,9 @@ public sealed record StoredRun
 /// run far longer). NaN is stored as NULL and read back as NaN; ±∞ are stored as is.
 /// Config columns carry the <see cref="RunConfig.Keys"/> names (booleans as INTEGER 0/1, enums as
 /// lower-case TEXT); the engine that actually ran is column <c>engine_used</c>, because <c>engine</c> is
-/// the config key (which may be <c>auto</c>).
+/// the config key (which may be <c>auto</c>). <c>regime</c> holds the <see cref="Regime"/> member name.
+/// If <see cref="RunConfig.Keys"/> gains a key without a matching column here, first use of this type
+/// throws (a <see cref="TypeInitializationException"/>) rather than silently dropping it from the table.
 /// </remarks>
 public sealed class SweepStore : IDisposable
 {
