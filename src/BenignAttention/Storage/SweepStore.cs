@@ -1,0 +1,537 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using BenignAttention.Analysis;
+using BenignAttention.Experiments;
+using Microsoft.Data.Sqlite;
+
+namespace BenignAttention.Storage;
+
+/// <summary>One finished run as read back from a <see cref="SweepStore"/>.</summary>
+public sealed record StoredRun
+{
+    /// <summary>The run's key, <see cref="SweepStore.RunHash"/> of <see cref="Config"/> (32 lower-case hex digits).</summary>
+    public required string RunHash { get; init; }
+    /// <summary>The resolved configuration, rebuilt from the typed config columns.</summary>
+    public required RunConfig Config { get; init; }
+    /// <summary>Engine that actually ran.</summary>
+    public required EngineKind Engine { get; init; }
+    /// <summary>Regime label (spec §5).</summary>
+    public required Regime Regime { get; init; }
+    /// <summary>Number of flipped training labels, ⌈ηn⌉.</summary>
+    public required int NoisyCount { get; init; }
+    /// <summary>Metrics after the last update; NULL columns read back as NaN, attention arrays always have 4 entries.</summary>
+    public required StepMetrics Final { get; init; }
+    /// <summary>Seconds spent on setup (data, Gram matrices).</summary>
+    public required double SetupSeconds { get; init; }
+    /// <summary>Seconds spent in the training loop.</summary>
+    public required double TrainSeconds { get; init; }
+    /// <summary>When the run was stored (UTC).</summary>
+    public required DateTime FinishedUtc { get; init; }
+
+    /// <summary>The run as a <see cref="RunSummary"/> (timings and metrics as stored).</summary>
+    public RunSummary ToSummary() => new()
+    {
+        Config = Config, Engine = Engine, Final = Final, Regime = Regime, NoisyCount = NoisyCount,
+        SetupSeconds = SetupSeconds, TrainSeconds = TrainSeconds,
+    };
+}
+
+/// <summary>
+/// The results of a sweep in one SQLite file, <c>&lt;sweepDir&gt;/results.sqlite</c>: table <c>runs</c> (one
+/// row per finished run, keyed by <see cref="RunHash"/>) and table <c>curves</c> (one row per run and logged
+/// step). Each run is written in a single transaction, so a crash never leaves a run half-stored and a
+/// resumed sweep can skip exactly the runs in <see cref="FinishedHashes"/>.
+/// </summary>
+/// <remarks>
+/// All members are thread-safe: one connection is shared under a lock (a commit takes milliseconds, a
+/// run far longer). NaN is stored as NULL and read back as NaN; ±∞ are stored as is.
+/// Config columns carry the <see cref="RunConfig.Keys"/> names (booleans as INTEGER 0/1, enums as
+/// lower-case TEXT); the engine that actually ran is column <c>engine_used</c>, because <c>engine</c> is
+/// the config key (which may be <c>auto</c>). <c>regime</c> holds the <see cref="Regime"/> member name.
+/// If <see cref="RunConfig.Keys"/> gains a key without a matching column here, first use of this type
+/// throws (a <see cref="TypeInitializationException"/>) rather than silently dropping it from the table.
+/// </remarks>
+public sealed class SweepStore : IDisposable
+{
+    /// <summary>File name of the database inside the sweep directory.</summary>
+    public const string FileName = "results.sqlite";
+
+    /// <summary>Schema version written to <c>PRAGMA user_version</c>.</summary>
+    public const int SchemaVersion = 1;
+
+    private readonly object _gate = new();
+    private readonly SqliteConnection _connection;
+    private bool _disposed;
+
+    private SweepStore(string path, SqliteConnection connection)
+    {
+        DatabasePath = path;
+        _connection = connection;
+    }
+
+    /// <summary>Full path of the SQLite file.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>
+    /// Opens <c>&lt;sweepDir&gt;/results.sqlite</c>, creating the directory, file and schema if needed.
+    /// </summary>
+    /// <param name="sweepDir">Sweep output directory.</param>
+    /// <returns>An open store; dispose it to close the file.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sweepDir"/> is null or empty.</exception>
+    /// <exception cref="InvalidDataException">The file has a newer schema version than this code, or is not in WAL mode after opening.</exception>
+    /// <exception cref="SqliteException">SQLite cannot open or initialise the file (e.g. it is not a database).</exception>
+    public static SweepStore Open(string sweepDir)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sweepDir);
+        Directory.CreateDirectory(sweepDir);
+        string path = Path.GetFullPath(Path.Combine(sweepDir, FileName));
+        var connection = new SqliteConnection(ConnectionString(path, readOnly: false));
+        try
+        {
+            connection.Open();
+            // WAL: readers (exports, progress monitors in another process) never block the writer, and a
+            // commit is a single append to the log. synchronous=FULL fsyncs the log at every commit, so a
+            // run reported as stored survives even power loss; with one commit per run (seconds to hours of
+            // compute) the fsync cost is negligible. (NORMAL would also be crash-safe for process kills, but
+            // could silently drop the last commits on power loss.)
+            string mode = Scalar<string>(connection, "PRAGMA journal_mode=WAL;");
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"{path}: could not enable WAL journal mode (got '{mode}').");
+            Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
+            InitialiseSchema(connection, path);
+            return new SweepStore(path, connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The run's key: SHA-256 of the canonical config text (<c>key=value\n</c> per entry of
+    /// <see cref="RunConfig.ToKeyValues"/>, UTF-8), first 16 bytes as 32 lower-case hex digits.
+    /// </summary>
+    /// <param name="config">The resolved configuration.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
+    public static string RunHash(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        byte[] digest = SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText(config)));
+        return Convert.ToHexStringLower(digest, 0, 16);
+    }
+
+    /// <summary>The canonical config text hashed by <see cref="RunHash"/> and stored in <c>config_text</c>.</summary>
+    /// <param name="config">The resolved configuration.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
+    public static string CanonicalText(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var sb = new StringBuilder();
+        foreach (var (k, v) in config.ToKeyValues())
+            sb.Append(k).Append('=').Append(v).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>Whether a run with this hash is stored.</summary>
+    /// <param name="runHash">A key from <see cref="RunHash"/>.</param>
+    /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
+    public bool Contains(string runHash)
+    {
+        ArgumentNullException.ThrowIfNull(runHash);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "SELECT 1 FROM runs WHERE run_hash = $h;";
+            cmd.Parameters.AddWithValue("$h", runHash);
+            return cmd.ExecuteScalar() is not null;
+        }
+    }
+
+    /// <summary>Hashes of every stored (hence complete) run.</summary>
+    /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
+    public IReadOnlySet<string> FinishedHashes()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "SELECT run_hash FROM runs;";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+                set.Add(reader.GetString(0));
+            return set;
+        }
+    }
+
+    /// <summary>
+    /// Stores a finished run and its curve in one transaction. If the run's hash is already stored nothing
+    /// is written (resume semantics: the first stored result wins).
+    /// </summary>
+    /// <param name="summary">The run's outcome; its attention arrays must have 0 or 4 entries (0 is stored as NULLs).</param>
+    /// <param name="curve">Per-step metrics, typically one per step; steps must be distinct. May be empty.</param>
+    /// <exception cref="ArgumentNullException">An argument or curve entry is null.</exception>
+    /// <exception cref="ArgumentException">Repeated step in <paramref name="curve"/>, or an attention array of another length.</exception>
+    /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
+    public void Put(RunSummary summary, IReadOnlyList<StepMetrics> curve)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(curve);
+        ValidateAttention(summary.Final, nameof(summary));
+        var steps = new HashSet<int>();
+        foreach (var m in curve)
+        {
+            if (m is null) throw new ArgumentNullException(nameof(curve), "curve contains null");
+            if (!steps.Add(m.Step)) throw new ArgumentException($"step {m.Step} appears twice in the curve", nameof(curve));
+            ValidateAttention(m, nameof(curve));
+        }
+
+        string hash = RunHash(summary.Config);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var tx = _connection.BeginTransaction(deferred: false);
+            using (var exists = _connection.CreateCommand())
+            {
+                exists.Transaction = tx;
+                exists.CommandText = "SELECT 1 FROM runs WHERE run_hash = $h;";
+                exists.Parameters.AddWithValue("$h", hash);
+                if (exists.ExecuteScalar() is not null)
+                    return; // disposing tx rolls back the empty transaction
+            }
+
+            using (var insert = _connection.CreateCommand())
+            {
+                insert.Transaction = tx;
+                var values = RunRowValues(hash, summary);
+                insert.CommandText =
+                    $"INSERT OR IGNORE INTO runs ({string.Join(", ", RunColumns.Select(c => Quote(c.Name)))}) " +
+                    $"VALUES ({string.Join(", ", RunColumns.Select((_, i) => "$p" + i))});";
+                for (int i = 0; i < values.Length; i++)
+                    insert.Parameters.AddWithValue("$p" + i, ToDb(values[i]));
+                insert.ExecuteNonQuery();
+            }
+
+            using (var insert = _connection.CreateCommand())
+            {
+                insert.Transaction = tx;
+                insert.CommandText =
+                    $"INSERT OR IGNORE INTO curves ({string.Join(", ", CurveColumns.Select(c => Quote(c.Name)))}) " +
+                    $"VALUES ({string.Join(", ", CurveColumns.Select((_, i) => "$p" + i))});";
+                var parameters = CurveColumns.Select((_, i) => insert.Parameters.Add(new SqliteParameter { ParameterName = "$p" + i })).ToArray();
+                insert.Prepare();
+                foreach (var m in curve)
+                {
+                    var values = CurveRowValues(hash, m);
+                    for (int i = 0; i < values.Length; i++)
+                        parameters[i].Value = ToDb(values[i]);
+                    insert.ExecuteNonQuery();
+                }
+            }
+            tx.Commit();
+        }
+    }
+
+    /// <summary>Every stored run, in the order they were stored.</summary>
+    /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
+    /// <exception cref="InvalidDataException">A row holds a value that does not parse (e.g. unknown enum text).</exception>
+    public IReadOnlyList<StoredRun> ReadRuns()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = $"SELECT {string.Join(", ", RunColumns.Select(c => Quote(c.Name)))} FROM runs ORDER BY rowid;";
+            using var reader = cmd.ExecuteReader();
+            var runs = new List<StoredRun>();
+            while (reader.Read())
+                runs.Add(ParseRun(reader));
+            return runs;
+        }
+    }
+
+    /// <summary>The stored curve of one run ordered by step; empty if the run is not stored.</summary>
+    /// <param name="runHash">A key from <see cref="RunHash"/>.</param>
+    /// <returns>Per-step metrics; NULL columns read back as NaN, attention arrays always have 4 entries.</returns>
+    /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
+    public IReadOnlyList<StepMetrics> ReadCurve(string runHash)
+    {
+        ArgumentNullException.ThrowIfNull(runHash);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText =
+                $"SELECT {string.Join(", ", CurveColumns.Select(c => Quote(c.Name)))} FROM curves WHERE run_hash = $h ORDER BY step;";
+            cmd.Parameters.AddWithValue("$h", runHash);
+            using var reader = cmd.ExecuteReader();
+            var curve = new List<StepMetrics>();
+            while (reader.Read())
+            {
+                int step = checked((int)reader.GetInt64(1));
+                curve.Add(ReadMetrics(reader, 2, step));
+            }
+            return curve;
+        }
+    }
+
+    /// <summary>Closes the database connection. Idempotent.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _connection.Dispose();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Schema
+
+    internal enum ColumnType { Integer, Real, Text }
+
+    internal sealed record Column(string Name, ColumnType Type, bool NotNull = false);
+
+    private sealed record ConfigColumn(string Key, ColumnType Type, Func<RunConfig, object> Get, Func<RunConfig, object, RunConfig> Set);
+
+    private sealed record MetricColumn(string Name, Func<StepMetrics, double> Get);
+
+    private static readonly string[] AttentionTokens = ["R", "Wpos", "Wneg", "I"];
+
+    // Config keys with their typed columns. Must cover RunConfig.Keys exactly (checked at type init).
+    private static readonly ConfigColumn[] ConfigColumns =
+    [
+        new("embed_dim", ColumnType.Integer, c => (long)c.EmbedDim, (c, v) => c with { EmbedDim = checked((int)(long)v) }),
+        new("seq_len", ColumnType.Integer, c => (long)c.SeqLen, (c, v) => c with { SeqLen = checked((int)(long)v) }),
+        new("train_n", ColumnType.Integer, c => (long)c.TrainN, (c, v) => c with { TrainN = checked((int)(long)v) }),
+        new("test_n", ColumnType.Integer, c => (long)c.TestN, (c, v) => c with { TestN = checked((int)(long)v) }),
+        new("signal_norm", ColumnType.Real, c => c.SignalNorm, (c, v) => c with { SignalNorm = (double)v }),
+        new("noise_std", ColumnType.Real, c => c.NoiseStd, (c, v) => c with { NoiseStd = (double)v }),
+        new("rho", ColumnType.Real, c => c.Rho, (c, v) => c with { Rho = (double)v }),
+        new("noise_ratio", ColumnType.Real, c => c.NoiseRatio, (c, v) => c with { NoiseRatio = (double)v }),
+        new("seed", ColumnType.Integer, c => c.Seed, (c, v) => c with { Seed = (long)v }),
+        new("balanced_labels", ColumnType.Integer, c => c.BalancedLabels ? 1L : 0L, (c, v) => c with { BalancedLabels = (long)v != 0 }),
+        new("learning_rate", ColumnType.Real, c => c.LearningRate, (c, v) => c with { LearningRate = (double)v }),
+        new("num_steps", ColumnType.Integer, c => (long)c.NumSteps, (c, v) => c with { NumSteps = checked((int)(long)v) }),
+        new("log_interval", ColumnType.Integer, c => (long)c.LogInterval, (c, v) => c with { LogInterval = checked((int)(long)v) }),
+        new("train_W", ColumnType.Integer, c => c.TrainW ? 1L : 0L, (c, v) => c with { TrainW = (long)v != 0 }),
+        new("engine", ColumnType.Text, c => EnumText(c.Engine), (c, v) => c with { Engine = ParseEnum<EngineKind>((string)v) }),
+        new("sampler", ColumnType.Text, c => EnumText(c.Sampler), (c, v) => c with { Sampler = ParseEnum<SamplerKind>((string)v) }),
+        new("regime_test_accuracy", ColumnType.Real, c => c.RegimeTestAccuracy, (c, v) => c with { RegimeTestAccuracy = (double)v }),
+    ];
+
+    // StepMetrics doubles in column order (after the step column); the attention columns come last.
+    private static readonly MetricColumn[] MetricColumns =
+    [
+        new("loss_before", m => m.LossBefore),
+        new("train_loss", m => m.TrainLoss),
+        new("train_accuracy", m => m.TrainAccuracy),
+        new("test_loss", m => m.TestLoss),
+        new("test_accuracy", m => m.TestAccuracy),
+        new("noisy_fitted", m => m.NoisyFitted),
+        new("clean_fitted", m => m.CleanFitted),
+        new("p_norm", m => m.PNorm),
+        new("align_mu_pos", m => m.AlignMuPos),
+        new("align_mu_neg", m => m.AlignMuNeg),
+        new("eq9_ratio", m => m.Eq9Ratio),
+        new("eq10_ratio", m => m.Eq10Ratio),
+        new("eq10_ratio_normalized", m => m.Eq10RatioNormalized),
+        new("selection_sum_pos", m => m.SelectionSumPos),
+        new("selection_sum_neg", m => m.SelectionSumNeg),
+        .. AttentionTokens.Select((t, i) => new MetricColumn($"attn_{t}_clean", m => At(m.AttentionClean, i))),
+        .. AttentionTokens.Select((t, i) => new MetricColumn($"attn_{t}_noisy", m => At(m.AttentionNoisy, i))),
+    ];
+
+    /// <summary>Columns of table <c>runs</c>, in table order.</summary>
+    internal static readonly Column[] RunColumns =
+    [
+        new("run_hash", ColumnType.Text, true),
+        .. ConfigColumns.Select(c => new Column(c.Key, c.Type, true)),
+        new("config_text", ColumnType.Text, true),
+        new("engine_used", ColumnType.Text, true),
+        new("regime", ColumnType.Text, true),
+        new("noisy_count", ColumnType.Integer, true),
+        new("final_step", ColumnType.Integer, true),
+        .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real)),
+        new("setup_seconds", ColumnType.Real),
+        new("train_seconds", ColumnType.Real),
+        new("finished_utc", ColumnType.Text, true),
+    ];
+
+    /// <summary>Columns of table <c>curves</c>, in table order.</summary>
+    internal static readonly Column[] CurveColumns =
+    [
+        new("run_hash", ColumnType.Text, true),
+        new("step", ColumnType.Integer, true),
+        .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real)),
+    ];
+
+    static SweepStore()
+    {
+        if (!ConfigColumns.Select(c => c.Key).SequenceEqual(RunConfig.Keys))
+            throw new InvalidOperationException(
+                "SweepStore's config columns are out of sync with RunConfig.Keys; update SweepStore.ConfigColumns.");
+    }
+
+    private static void InitialiseSchema(SqliteConnection connection, string path)
+    {
+        using var tx = connection.BeginTransaction(deferred: false);
+        long version = Scalar<long>(connection, "PRAGMA user_version;", tx);
+        if (version > SchemaVersion)
+            throw new InvalidDataException($"{path} has schema version {version}; this build understands up to {SchemaVersion}.");
+        if (version == SchemaVersion)
+            return;
+        string Def(Column c) => $"{Quote(c.Name)} {c.Type.ToString().ToUpperInvariant()}{(c.NotNull ? " NOT NULL" : "")}";
+        Execute(connection,
+            $"CREATE TABLE IF NOT EXISTS runs ({string.Join(", ", RunColumns.Select(Def))}, PRIMARY KEY (run_hash));" +
+            $"CREATE TABLE IF NOT EXISTS curves ({string.Join(", ", CurveColumns.Select(Def))}, PRIMARY KEY (run_hash, step)) WITHOUT ROWID;" +
+            $"PRAGMA user_version = {SchemaVersion};", tx);
+        tx.Commit();
+    }
+
+    internal static string ConnectionString(string path, bool readOnly) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
+        // No pooling: Dispose really closes the file (checkpointing the WAL) and tests can delete it.
+        Pooling = false,
+    }.ToString();
+
+    /// <summary>A new read-only connection to the same file (for exports that stream whole tables).</summary>
+    internal SqliteConnection OpenReadConnection()
+    {
+        lock (_gate) ThrowIfDisposed();
+        var c = new SqliteConnection(ConnectionString(DatabasePath, readOnly: true));
+        c.Open();
+        Execute(c, "PRAGMA busy_timeout=10000;");
+        return c;
+    }
+
+    internal static string Quote(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
+
+    // ---------------------------------------------------------------------------------------------
+    // Row conversion
+
+    private static object?[] RunRowValues(string hash, RunSummary s)
+    {
+        var row = new List<object?> { hash };
+        row.AddRange(ConfigColumns.Select(c => c.Get(s.Config)));
+        row.Add(CanonicalText(s.Config));
+        row.Add(EnumText(s.Engine));
+        row.Add(s.Regime.ToString());
+        row.Add((long)s.NoisyCount);
+        row.Add((long)s.Final.Step);
+        row.AddRange(MetricColumns.Select(m => (object)m.Get(s.Final)));
+        row.Add(s.SetupSeconds);
+        row.Add(s.TrainSeconds);
+        row.Add(DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        return [.. row];
+    }
+
+    private static object?[] CurveRowValues(string hash, StepMetrics m) =>
+        [hash, (long)m.Step, .. MetricColumns.Select(c => (object)c.Get(m))];
+
+    private static StoredRun ParseRun(SqliteDataReader r)
+    {
+        try
+        {
+            int i = 1;
+            var config = new RunConfig();
+            foreach (var c in ConfigColumns)
+            {
+                object v = c.Type switch
+                {
+                    ColumnType.Integer => r.GetInt64(i),
+                    ColumnType.Real => GetDouble(r, i),
+                    _ => r.GetString(i),
+                };
+                config = c.Set(config, v);
+                i++;
+            }
+            i++; // config_text: redundant with the typed columns
+            var engine = ParseEnum<EngineKind>(r.GetString(i++));
+            var regime = ParseEnum<Regime>(r.GetString(i++));
+            int noisy = checked((int)r.GetInt64(i++));
+            int step = checked((int)r.GetInt64(i++));
+            var final = ReadMetrics(r, i, step);
+            i += MetricColumns.Length;
+            double setup = GetDouble(r, i++);
+            double train = GetDouble(r, i++);
+            var finished = DateTime.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+            return new StoredRun
+            {
+                RunHash = r.GetString(0), Config = config, Engine = engine, Regime = regime, NoisyCount = noisy,
+                Final = final, SetupSeconds = setup, TrainSeconds = train, FinishedUtc = finished,
+            };
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or InvalidCastException)
+        {
+            throw new InvalidDataException($"runs row {r.GetValue(0)} is malformed: {e.Message}", e);
+        }
+    }
+
+    private static StepMetrics ReadMetrics(SqliteDataReader r, int first, int step)
+    {
+        double[] v = new double[MetricColumns.Length];
+        for (int k = 0; k < v.Length; k++)
+            v[k] = GetDouble(r, first + k);
+        int a = MetricColumns.Length - 2 * AttentionTokens.Length;
+        return new StepMetrics
+        {
+            Step = step,
+            LossBefore = v[0], TrainLoss = v[1], TrainAccuracy = v[2], TestLoss = v[3], TestAccuracy = v[4],
+            NoisyFitted = v[5], CleanFitted = v[6], PNorm = v[7], AlignMuPos = v[8], AlignMuNeg = v[9],
+            Eq9Ratio = v[10], Eq10Ratio = v[11], Eq10RatioNormalized = v[12],
+            SelectionSumPos = v[13], SelectionSumNeg = v[14],
+            AttentionClean = v[a..(a + 4)],
+            AttentionNoisy = v[(a + 4)..(a + 8)],
+        };
+    }
+
+    private static double GetDouble(SqliteDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
+
+    private static object ToDb(object? v) => v switch
+    {
+        null => DBNull.Value,
+        double d when double.IsNaN(d) => DBNull.Value,
+        _ => v,
+    };
+
+    private static double At(double[] a, int i) => a.Length == 0 ? double.NaN : a[i];
+
+    private static void ValidateAttention(StepMetrics m, string param)
+    {
+        if (m.AttentionClean is not { Length: 0 or 4 } || m.AttentionNoisy is not { Length: 0 or 4 })
+            throw new ArgumentException($"step {m.Step}: attention arrays must have 0 or 4 entries", param);
+    }
+
+    internal static string EnumText<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    private static T ParseEnum<T>(string text) where T : struct, Enum =>
+        Enum.TryParse<T>(text, ignoreCase: true, out var v) && Enum.IsDefined(v)
+            ? v
+            : throw new FormatException($"'{text}' is not a {typeof(T).Name}");
+
+    private static void Execute(SqliteConnection c, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static T Scalar<T>(SqliteConnection c, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        object? v = cmd.ExecuteScalar();
+        return (T)Convert.ChangeType(v!, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}

@@ -1,0 +1,144 @@
+using BenignAttention.Experiments;
+using Xunit;
+
+namespace BenignAttention.Tests.Experiments;
+
+public class SweepGridTests
+{
+    // Stand-in for ConfigLoader.Apply: handles the handful of keys these tests sweep.
+    private static RunConfig Apply(RunConfig c, IEnumerable<KeyValuePair<string, string>> kvs)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        foreach (var (k, v) in kvs)
+        {
+            c = k switch
+            {
+                "seed" => c with { Seed = long.Parse(v, inv) },
+                "embed_dim" => c with { EmbedDim = int.Parse(v, inv) },
+                "noise_ratio" => c with { NoiseRatio = double.Parse(v, inv) },
+                "signal_norm" => c with { SignalNorm = double.Parse(v, inv) },
+                _ => throw new ArgumentException($"unknown key {k}"),
+            };
+        }
+        return c;
+    }
+
+    [Fact]
+    public void SingleValueAndList()
+    {
+        var g = SweepGrid.Parse(["embed_dim=500", "signal_norm=5,20, 80"]);
+        Assert.Equal(2, g.Axes.Count);
+        Assert.Equal("embed_dim", g.Axes[0].Key);
+        Assert.Equal(["500"], g.Axes[0].Values);
+        Assert.Equal(["5", "20", "80"], g.Axes[1].Values);
+        Assert.Equal(3, g.Count);
+    }
+
+    [Fact]
+    public void IntegerRangeIsInclusiveAndStaysInteger()
+    {
+        var g = SweepGrid.Parse(["seed=0:9"]);
+        Assert.Equal(10, g.Count);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => i.ToString()), g.Axes[0].Values);
+
+        var d = SweepGrid.Parse(["embed_dim=1000:5000:1000"]);
+        Assert.Equal(["1000", "2000", "3000", "4000", "5000"], d.Axes[0].Values);
+
+        var partial = SweepGrid.Parse(["embed_dim=1:10:4"]);
+        Assert.Equal(["1", "5", "9"], partial.Axes[0].Values);
+    }
+
+    [Fact]
+    public void FloatRangeIsExactAndInclusive()
+    {
+        var g = SweepGrid.Parse(["noise_ratio=0.05:0.25:0.05"]);
+        Assert.Equal(["0.05", "0.1", "0.15", "0.2", "0.25"], g.Axes[0].Values);
+
+        var h = SweepGrid.Parse(["noise_ratio=0.1:0.3:0.1"]);
+        Assert.Equal(["0.1", "0.2", "0.3"], h.Axes[0].Values);
+
+        var many = SweepGrid.Parse(["noise_ratio=0:1:0.01"]);
+        Assert.Equal(101, many.Count);
+        Assert.Equal("0.07", many.Axes[0].Values[7]);
+        Assert.Equal("1", many.Axes[0].Values[^1]);
+
+        var notReached = SweepGrid.Parse(["signal_norm=0.5:1.2:0.5"]);
+        Assert.Equal(["0.5", "1"], notReached.Axes[0].Values);
+    }
+
+    [Fact]
+    public void CartesianCountAndOrderFirstAxisSlowest()
+    {
+        var g = SweepGrid.Parse(["embed_dim=100,200", "noise_ratio=0.1:0.2:0.1", "seed=0:2"]);
+        Assert.Equal(12, g.Count);
+        var configs = g.Expand(new RunConfig(), Apply);
+        Assert.Equal(12, configs.Count);
+        var tuples = configs.Select(c => (c.EmbedDim, c.NoiseRatio, c.Seed)).ToArray();
+        var expected = new List<(int, double, long)>();
+        foreach (int d in new[] { 100, 200 })
+            foreach (double eta in new[] { 0.1, 0.2 })
+                for (long s = 0; s <= 2; s++)
+                    expected.Add((d, eta, s));
+        Assert.Equal(expected, tuples);
+        // Untouched keys keep the base value.
+        Assert.All(configs, c => Assert.Equal(20, c.SignalNorm));
+    }
+
+    [Fact]
+    public void EmptyGridExpandsToBaseConfig()
+    {
+        var g = SweepGrid.Parse([]);
+        Assert.Equal(1, g.Count);
+        var baseConfig = new RunConfig { Seed = 7 };
+        Assert.Equal([baseConfig], g.Expand(baseConfig, Apply));
+    }
+
+    [Fact]
+    public void AxesAreDefensiveCopies()
+    {
+        var g = SweepGrid.Parse(["seed=1,2"]);
+        g.Axes[0].Values[0] = "99";
+        Assert.Equal([1L, 2L], g.Expand(new RunConfig(), Apply).Select(c => c.Seed));
+    }
+
+    [Theory]
+    [InlineData("seed")]                        // no '='
+    [InlineData("=1")]                          // empty key
+    [InlineData("seed=")]                       // empty list
+    [InlineData("seed=1,,2")]                   // empty item
+    [InlineData("seed=1,2,1")]                  // repeated value
+    [InlineData("seed=0:9:0")]                  // step 0
+    [InlineData("seed=0:9:-1")]                 // negative step
+    [InlineData("seed=9:0:-1")]                 // wrong sign / stop < start
+    [InlineData("seed=9:0")]                    // stop < start
+    [InlineData("noise_ratio=0.3:0.1:0.1")]     // float stop < start
+    [InlineData("noise_ratio=0.1:0.3:-0.1")]    // float negative step
+    [InlineData("noise_ratio=0.1:x:0.1")]       // unparsable bound
+    [InlineData("noise_ratio=0:NaN:0.1")]       // non-finite bound
+    [InlineData("seed=0:1:2:3")]                // too many parts
+    [InlineData("seed=0:2000000")]              // too many runs in one axis
+    [InlineData("noise_ratio=0:1:1e-7")]        // too many runs, float
+    public void RejectsBadArgumentNamingIt(string arg)
+    {
+        var ex = Assert.Throws<SweepGridException>(() => SweepGrid.Parse([arg]));
+        Assert.Equal(arg, ex.Argument);
+        Assert.Contains(arg, ex.Message);
+        Assert.IsAssignableFrom<ArgumentException>(ex);
+    }
+
+    [Fact]
+    public void RejectsDuplicateKey()
+    {
+        var ex = Assert.Throws<SweepGridException>(() => SweepGrid.Parse(["seed=1", "embed_dim=5", "seed=2"]));
+        Assert.Equal("seed=2", ex.Argument);
+    }
+
+    [Fact]
+    public void RejectsTooManyRunsAcrossAxes()
+    {
+        var ex = Assert.Throws<SweepGridException>(
+            () => SweepGrid.Parse(["seed=0:999", "embed_dim=1:1000", "noise_ratio=0.1,0.2"]));
+        Assert.Equal("noise_ratio=0.1,0.2", ex.Argument);
+        Assert.Equal(1_000_000, SweepGrid.Parse(["seed=0:999", "embed_dim=1:1000"]).Count);
+    }
+}
