@@ -25,4 +25,15 @@ public static class RegimeClassifier
         Regime.NotOverfitting => "not_overfitting",
         _ => "other",
     };
+
+    /// <summary>Inverse of <see cref="Name"/>.</summary>
+    /// <exception cref="FormatException">Not one of the four names.</exception>
+    public static Regime Parse(string name) => name switch
+    {
+        "benign" => Regime.Benign,
+        "harmful" => Regime.Harmful,
+        "not_overfitting" => Regime.NotOverfitting,
+        "other" => Regime.Other,
+        _ => throw new FormatException($"'{name}' is not a regime (benign, harmful, not_overfitting, other)"),
+    };
 }

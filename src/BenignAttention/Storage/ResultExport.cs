@@ -82,7 +82,8 @@ public static class ResultExport
 
     private sealed record Table(string Name, Column[] Columns, string OrderBy);
 
-    private static readonly Table RunsTable = new("runs", RunColumns, "rowid");
+    // config_text repeats the typed config columns as one multi-line cell; exports leave it out.
+    private static readonly Table RunsTable = new("runs", RunColumns.Where(c => c.Name != "config_text").ToArray(), "rowid");
     private static readonly Table CurvesTable = new("curves", CurveColumns, "run_hash, step");
 
     /// <summary>The table query; dispose the command after the reader (disposing it closes the reader).</summary>

@@ -48,7 +48,7 @@ public sealed record StoredRun
 /// run far longer). NaN is stored as NULL and read back as NaN; ±∞ are stored as is.
 /// Config columns carry the <see cref="RunConfig.Keys"/> names (booleans as INTEGER 0/1, enums as
 /// lower-case TEXT); the engine that actually ran is column <c>engine_used</c>, because <c>engine</c> is
-/// the config key (which may be <c>auto</c>). <c>regime</c> holds the <see cref="Regime"/> member name.
+/// the config key (which may be <c>auto</c>). <c>regime</c> holds <see cref="RegimeClassifier.Name"/> (benign, harmful, not_overfitting, other).
 /// If <see cref="RunConfig.Keys"/> gains a key without a matching column here, first use of this type
 /// throws (a <see cref="TypeInitializationException"/>) rather than silently dropping it from the table.
 /// </remarks>
@@ -422,7 +422,7 @@ public sealed class SweepStore : IDisposable
         row.AddRange(ConfigColumns.Select(c => c.Get(s.Config)));
         row.Add(CanonicalText(s.Config));
         row.Add(EnumText(s.Engine));
-        row.Add(s.Regime.ToString());
+        row.Add(RegimeClassifier.Name(s.Regime));
         row.Add((long)s.NoisyCount);
         row.Add((long)s.Final.Step);
         row.AddRange(MetricColumns.Select(m => (object)m.Get(s.Final)));
@@ -454,7 +454,7 @@ public sealed class SweepStore : IDisposable
             }
             i++; // config_text: redundant with the typed columns
             var engine = ParseEnum<EngineKind>(r.GetString(i++));
-            var regime = ParseEnum<Regime>(r.GetString(i++));
+            var regime = RegimeClassifier.Parse(r.GetString(i++));
             int noisy = checked((int)r.GetInt64(i++));
             int step = checked((int)r.GetInt64(i++));
             var final = ReadMetrics(r, i, step);

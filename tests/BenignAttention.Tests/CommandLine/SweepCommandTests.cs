@@ -65,6 +65,9 @@ public class SweepCommandTests : IDisposable
         Assert.Equal(0, Run("export", dir).Code);
         var csv = File.ReadAllLines(Path.Combine(dir, "runs.csv"));
         Assert.Equal(9, csv.Length);
+        Assert.StartsWith("run_hash,embed_dim,", csv[0]);
+        var regimeColumn = Array.IndexOf(csv[0].Split(','), "regime");
+        Assert.All(csv.Skip(1), line => Assert.Contains(line.Split(',')[regimeColumn], new[] { "benign", "harmful", "not_overfitting", "other" }));
         Assert.True(new FileInfo(Path.Combine(dir, "runs.parquet")).Length > 0);
         Assert.Equal(8 * 5 + 1, File.ReadAllLines(Path.Combine(dir, "curves.csv")).Length);
 

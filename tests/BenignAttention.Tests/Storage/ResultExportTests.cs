@@ -1,3 +1,4 @@
+using BenignAttention.Analysis;
 using System.Globalization;
 using BenignAttention.Storage;
 using Parquet;
@@ -57,7 +58,7 @@ public class ResultExportTests
         var rows = ParseCsv(File.ReadAllText(path));
         var header = rows[0];
         Assert.Equal("run_hash", header[0]);
-        foreach (string col in new[] { "embed_dim", "train_W", "config_text", "engine", "engine_used", "regime", "noisy_count",
+        foreach (string col in new[] { "embed_dim", "train_W", "engine", "engine_used", "regime", "noisy_count",
                      "test_accuracy", "eq10_ratio_normalized", "attn_R_clean", "attn_I_noisy", "setup_seconds", "finished_utc" })
             Assert.Contains(col, header);
         var runs = store.ReadRuns();
@@ -69,12 +70,11 @@ public class ResultExportTests
             var run = runs[i];
             Assert.Equal(header.Count, r.Count);
             Assert.Equal(run.RunHash, r[Col("run_hash")]);
-            Assert.Equal(SweepStore.CanonicalText(run.Config), r[Col("config_text")]);
             Assert.Equal(run.Config.EmbedDim.ToString(CultureInfo.InvariantCulture), r[Col("embed_dim")]);
             Assert.Equal(run.Config.BalancedLabels ? "1" : "0", r[Col("balanced_labels")]);
             Assert.Equal("auto", r[Col("engine")]);
             Assert.Equal("gram", r[Col("engine_used")]);
-            Assert.Equal(run.Regime.ToString(), r[Col("regime")]);
+            Assert.Equal(RegimeClassifier.Name(run.Regime), r[Col("regime")]);
             Assert.Equal(run.Config.LearningRate, D(r[Col("learning_rate")]));
             Assert.Equal(run.Final.PNorm, D(r[Col("p_norm")]));              // bit-exact round trip
             Assert.Equal(run.Final.Eq10RatioNormalized, D(r[Col("eq10_ratio_normalized")]));
@@ -143,10 +143,9 @@ public class ResultExportTests
         }
 
         Assert.Equal(runs.Select(r => r.RunHash), await Strings("run_hash"));
-        Assert.Equal(runs.Select(r => SweepStore.CanonicalText(r.Config)), await Strings("config_text"));
         Assert.Equal(runs.Select(r => (long)r.Config.EmbedDim), await Longs("embed_dim"));
         Assert.Equal(runs.Select(r => r.Config.Seed), await Longs("seed"));
-        Assert.Equal(runs.Select(r => r.Regime.ToString()), await Strings("regime"));
+        Assert.Equal(runs.Select(r => RegimeClassifier.Name(r.Regime)), await Strings("regime"));
         Assert.Equal(runs.Select(r => (double?)r.Final.PNorm), await Doubles("p_norm"));
         Assert.Equal(runs.Select(r => (double?)r.Final.Eq9Ratio), await Doubles("eq9_ratio")); // −∞
         Assert.Equal(runs.Select(r => double.IsNaN(r.Final.NoisyFitted) ? null : (double?)r.Final.NoisyFitted),
