@@ -66,6 +66,28 @@ public static class PhaseDiagram
         return (xs, ys, cells);
     }
 
+    /// <summary>
+    /// One row per cell: the two keys, the number of runs, the majority regime and its agreement, then the
+    /// mean and the sample standard deviation over the cell's runs of every metric column.
+    /// </summary>
+    public static string CellsCsv(PhaseCell?[,] cells, string xKey, string yKey)
+    {
+        static string F(double v) => Storage.MetricsCsv.Format(v);
+        var names = StepMetrics.Columns.Select(c => c.Name).Where(n => n != "step").ToArray();
+        var text = new System.Text.StringBuilder();
+        text.Append($"{xKey},{yKey},runs,regime,agreement,");
+        text.AppendJoin(',', names.Select(n => $"mean_{n},sd_{n}"));
+        text.Append('\n');
+        foreach (var cell in cells)
+        {
+            if (cell is null) continue;
+            text.Append($"{F(cell.X)},{F(cell.Y)},{cell.Runs},{RegimeClassifier.Name(cell.Majority)},{F(cell.Agreement)},");
+            text.AppendJoin(',', names.Select(n => $"{F(cell.Mean[n])},{F(cell.StdDev[n])}"));
+            text.Append('\n');
+        }
+        return text.ToString();
+    }
+
     /// <summary>Axis label with units for a config key.</summary>
     public static string AxisLabel(string key) => key switch
     {
@@ -80,7 +102,10 @@ public static class PhaseDiagram
         _ => key,
     };
 
-    /// <summary>Writes every heatmap and the regime map into <paramref name="figuresDir"/> (PNG + SVG each).</summary>
+    /// <summary>
+    /// Writes every heatmap and the regime map into <paramref name="figuresDir"/> (PNG + SVG each), and
+    /// <c>phase_cells.csv</c> with the per-cell means and spreads behind them.
+    /// </summary>
     /// <returns>The file stems written (without extension).</returns>
     public static IReadOnlyList<string> WriteFigures(IReadOnlyList<StoredRun> runs, string figuresDir, string xKey = "embed_dim", string yKey = "signal_norm")
     {
@@ -100,6 +125,12 @@ public static class PhaseDiagram
             Heatmap.Write(stem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), values, title + suffix, label);
             written.Add(stem);
         }
+        var cellsPath = Path.Combine(figuresDir, "phase_cells.csv");
+        Storage.AtomicFolder.WriteFile(cellsPath, stream =>
+        {
+            using var writer = new StreamWriter(stream);
+            writer.Write(CellsCsv(cells, xKey, yKey));
+        });
         var regimes = new int[ys.Length, xs.Length];
         var agreement = new double[ys.Length, xs.Length];
         for (int iy = 0; iy < ys.Length; iy++)
