@@ -22,6 +22,8 @@ public sealed record TrainingResult
     public required StepMetrics[] Steps { get; init; }
     /// <summary>Attention probabilities before each update, <c>[steps, n, T]</c>, or empty when not recorded.</summary>
     public required float[] Attention { get; init; }
+    /// <summary>Per-sample cumulative 𝔖, C_i(τ) = Σ_{τ'≤τ} s_{i,R}(1 − s_{i,R}) (spec §4), <c>[steps, n]</c>, recorded with the attention.</summary>
+    public required double[] SelectionCumulative { get; init; }
     /// <summary>p after the last update <c>[d]</c>, when the engine can form it.</summary>
     public double[]? FinalQuery { get; init; }
     /// <summary>W after the last update <c>[d, d]</c>, when trained and formable.</summary>
@@ -73,6 +75,7 @@ public static class Trainer
         var tracker = new SelectionTracker(y, noisy, T);
         var steps = new StepMetrics[options.NumSteps];
         var attention = options.RecordAttention ? new float[(long)options.NumSteps * n * T] : [];
+        var selection = options.RecordAttention ? new double[(long)options.NumSteps * n] : [];
 
         engine.TrainLogits(logits);
         Evaluate(logits, trainScores, T, probs, outputs);
@@ -86,6 +89,8 @@ public static class Trainer
             if (options.RecordAttention)
                 for (int k = 0; k < probs.Length; k++) attention[(long)step * n * T + k] = (float)probs[k];
             tracker.Add(probs);
+            if (options.RecordAttention)
+                for (int i = 0; i < n; i++) selection[(long)step * n + i] = tracker.Cumulative(i);
             var (attentionClean, attentionNoisy) = TokenTypeMeans(probs, noisy, T);
             AttentionModel.GradientCoefficients(probs, trainScores, outputs, y, T, coefficients);
             engine.Step(coefficients, options.LearningRate);
@@ -129,6 +134,7 @@ public static class Trainer
         {
             Steps = steps,
             Attention = attention,
+            SelectionCumulative = selection,
             FinalQuery = engine.MaterializeQuery(),
             FinalKeyQuery = engine.MaterializeKeyQuery(),
             Regime = RegimeClassifier.Classify(final.TrainAccuracy, final.CleanFitted, final.TestAccuracy, options.RegimeTestAccuracy),

@@ -48,6 +48,20 @@ public class TrainCommandTests : IDisposable
                 ReferenceAgreementTests.AssertClose(expected[name][step], actual[name][step], $"{name} at step {step}");
         var attention = Npy.Read(Path.Combine(output, "attention.npy"));
         Assert.Equal([1000, 20, 8], attention.Shape);
+        // selection.npy holds C_i(τ) = Σ_{τ'≤τ} s_R(1 − s_R), recomputable from the reference attention (float32).
+        var selection = Npy.Read(Path.Combine(output, "selection.npy"));
+        Assert.Equal([1000, 20], selection.Shape);
+        var reference = Npy.Read(Path.Combine(dir, "attention.npy")).Values;
+        for (int i = 0; i < 20; i++)
+        {
+            double cumulative = 0;
+            for (int step = 0; step < 1000; step++)
+            {
+                double sR = reference[(step * 20 + i) * 8];
+                cumulative += sR * (1 - sR);
+                Assert.Equal(cumulative, selection.Values[step * 20 + i], 1e-6 * (step + 1));   // float32 attention: ≤ ~3e-8 per step
+            }
+        }
         Assert.Contains("embed_dim: 500", File.ReadAllText(Path.Combine(output, "config.yaml")));
     }
 
