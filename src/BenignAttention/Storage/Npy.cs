@@ -116,25 +116,18 @@ public static class Npy
     /// <param name="shape">Dimensions (empty for a 0-d scalar).</param>
     /// <exception cref="ArgumentException">A dimension is negative or the value count does not match the shape.</exception>
     /// <exception cref="IOException">The stream fails.</exception>
-    public static void WriteFloat64(Stream stream, ReadOnlySpan<double> values, params int[] shape)
+    public static void WriteFloat64(Stream stream, ReadOnlySpan<double> values, params int[] shape) =>
+        WriteRaw(stream, NpyDType.Float64, values, shape);
+
+    /// <summary>
+    /// Header, then the elements' bytes as they are in memory: .NET runs little-endian on every platform it
+    /// supports, which is exactly the '&lt;' byte order the header declares.
+    /// </summary>
+    private static void WriteRaw<T>(Stream stream, NpyDType dtype, ReadOnlySpan<T> values, int[] shape) where T : unmanaged
     {
-        WriteHeader(stream, NpyDType.Float64, values.Length, shape);
-        if (BitConverter.IsLittleEndian)
-        {
-            stream.Write(MemoryMarshal.AsBytes(values));
-            return;
-        }
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-        try
-        {
-            for (int start = 0; start < values.Length; start += ChunkBytes / 8)
-            {
-                var chunk = values.Slice(start, Math.Min(ChunkBytes / 8, values.Length - start));
-                for (int i = 0; i < chunk.Length; i++) BinaryPrimitives.WriteDoubleLittleEndian(buffer.AsSpan(8 * i), chunk[i]);
-                stream.Write(buffer, 0, chunk.Length * 8);
-            }
-        }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("writing .npy needs a little-endian platform");
+        WriteHeader(stream, dtype, values.Length, shape);
+        stream.Write(MemoryMarshal.AsBytes(values));
     }
 
     /// <summary>Writes float32 data as a .npy file ('&lt;f4'), replacing any existing file.</summary>
@@ -155,26 +148,8 @@ public static class Npy
     /// <param name="shape">Dimensions (empty for a 0-d scalar).</param>
     /// <exception cref="ArgumentException">A dimension is negative or the value count does not match the shape.</exception>
     /// <exception cref="IOException">The stream fails.</exception>
-    public static void WriteFloat32(Stream stream, ReadOnlySpan<float> values, params int[] shape)
-    {
-        WriteHeader(stream, NpyDType.Float32, values.Length, shape);
-        if (BitConverter.IsLittleEndian)
-        {
-            stream.Write(MemoryMarshal.AsBytes(values));
-            return;
-        }
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-        try
-        {
-            for (int start = 0; start < values.Length; start += ChunkBytes / 4)
-            {
-                var chunk = values.Slice(start, Math.Min(ChunkBytes / 4, values.Length - start));
-                for (int i = 0; i < chunk.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(4 * i), chunk[i]);
-                stream.Write(buffer, 0, chunk.Length * 4);
-            }
-        }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
-    }
+    public static void WriteFloat32(Stream stream, ReadOnlySpan<float> values, params int[] shape) =>
+        WriteRaw(stream, NpyDType.Float32, values, shape);
 
     /// <summary>Writes booleans as a .npy file ('|b1', one byte 0/1 each), replacing any existing file.</summary>
     /// <param name="path">Destination path.</param>
@@ -194,21 +169,8 @@ public static class Npy
     /// <param name="shape">Dimensions (empty for a 0-d scalar).</param>
     /// <exception cref="ArgumentException">A dimension is negative or the value count does not match the shape.</exception>
     /// <exception cref="IOException">The stream fails.</exception>
-    public static void WriteBool(Stream stream, ReadOnlySpan<bool> values, params int[] shape)
-    {
-        WriteHeader(stream, NpyDType.Bool, values.Length, shape);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(ChunkBytes, Math.Max(1, values.Length)));
-        try
-        {
-            for (int start = 0; start < values.Length; start += buffer.Length)
-            {
-                var chunk = values.Slice(start, Math.Min(buffer.Length, values.Length - start));
-                for (int i = 0; i < chunk.Length; i++) buffer[i] = chunk[i] ? (byte)1 : (byte)0;
-                stream.Write(buffer, 0, chunk.Length);
-            }
-        }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
-    }
+    public static void WriteBool(Stream stream, ReadOnlySpan<bool> values, params int[] shape) =>
+        WriteRaw(stream, NpyDType.Bool, values, shape);   // a .NET bool is one byte, 0 or 1, like numpy's '|b1'
 
     /// <summary>Writes an <see cref="NpyArray"/> to a file in its own <see cref="NpyArray.DType"/>.</summary>
     /// <param name="path">Destination path (replaced if it exists).</param>

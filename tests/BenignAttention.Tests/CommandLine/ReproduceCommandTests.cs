@@ -1,4 +1,3 @@
-using BenignAttention.Cli;
 using Xunit;
 
 namespace BenignAttention.Tests.CommandLine;
@@ -17,13 +16,8 @@ public class ReproduceCommandTests : IDisposable
     [Fact]
     public void QuickReproductionWritesEveryFigureAndAgreesOnRegimes()
     {
-        var stdout = Console.Out;
-        using var captured = new StringWriter();
-        Console.SetOut(captured);
-        int code;
-        try { code = CliApp.Run("reproduce", "--quick", "--out", _root, "--jobs", "2"); }
-        finally { Console.SetOut(stdout); }
-        Assert.Equal(0, code);
+        var (code, stdout, stderr) = CliHarness.Run("reproduce", "--quick", "--out", _root, "--jobs", "2");
+        Assert.True(code == 0, stderr);
         var html = File.ReadAllText(Path.Combine(_root, "index.html"));
         foreach (var id in new[] { "figure1", "figure3a", "figure3b", "figure3c", "figure4", "figure5", "figure6" })
             Assert.Contains($"id=\"{id}\"", html);
@@ -34,7 +28,7 @@ public class ReproduceCommandTests : IDisposable
             Assert.True(File.Exists(Path.Combine(_root, image)), image);
             if (image.EndsWith(".png", StringComparison.Ordinal)) Assert.Contains(image, html);
         }
-        var lines = captured.ToString().Split('\n');
+        var lines = stdout.Split('\n');
         foreach (var id in new[] { "figure1 ", "figure3a", "figure3b", "figure3c" })
             Assert.Contains(lines, l => l.StartsWith(id, StringComparison.Ordinal) && l.Contains("agrees"));
     }

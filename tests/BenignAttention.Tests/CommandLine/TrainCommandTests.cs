@@ -5,10 +5,6 @@ using Xunit;
 
 namespace BenignAttention.Tests.CommandLine;
 
-/// <summary>Console redirection is process-wide, so CLI tests never run in parallel with each other.</summary>
-[CollectionDefinition("cli", DisableParallelization = true)]
-public sealed class CliCollection;
-
 [Collection("cli")]
 public class TrainCommandTests : IDisposable
 {
@@ -16,17 +12,7 @@ public class TrainCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = Console.Out;
-        var stderr = Console.Error;
-        using var o = new StringWriter();
-        using var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (CliApp.Run(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(stdout); Console.SetError(stderr); }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void TrainOnReferenceCaseWritesMatchingMetrics()
