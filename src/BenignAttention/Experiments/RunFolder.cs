@@ -33,7 +33,7 @@ public static class RunFolder
         if (result.FinalQuery is { } p) Npy.WriteFloat64(F("p_final.npy"), p, p.Length);
         if (result.FinalKeyQuery is { } w) Npy.WriteFloat64(F("W_final.npy"), w, config.EmbedDim, config.EmbedDim);
         File.WriteAllText(F("summary.json"), SummaryJson(summary, labels));
-        WriteFigures(Path.Combine(folder.Path, "figures"), result, labels, title);
+        WriteFigures(Path.Combine(folder.Path, "figures"), result, labels, config.LogInterval, title);
         folder.Commit();
     }
 
@@ -74,7 +74,7 @@ public static class RunFolder
     }
 
     /// <summary>Paper Figure 3 style attention trajectories of the first clean and first noisy sample, and training curves.</summary>
-    public static void WriteFigures(string figuresDir, TrainingResult result, LabelSet labels, string title)
+    public static void WriteFigures(string figuresDir, TrainingResult result, LabelSet labels, int logInterval, string title)
     {
         int steps = result.Steps.Length, n = labels.YTrain.Length, T = labels.SeqLen;
         var tokenLabels = TokenLabels(T);
@@ -95,8 +95,9 @@ public static class RunFolder
             }
             AttentionFigure.Write(Path.Combine(figuresDir, "attention"), panels, $"{title}: attention probabilities");
         }
-        // Keep every step where the test set was evaluated so the test curves are not thinned away.
-        var curve = result.Steps.Where(m => m.Step % stride == 0 || m.Step == steps - 1 || (!double.IsNaN(m.TestLoss) && m.Step % (stride * 10) == 0)).ToArray();
+        // Test metrics exist on multiples of log_interval; thin them on a stride that is such a multiple.
+        int testStride = (stride + logInterval - 1) / logInterval * logInterval;
+        var curve = result.Steps.Where(m => m.Step % stride == 0 || m.Step % testStride == 0 || m.Step == steps - 1).ToArray();
         TrainingFigure.Write(Path.Combine(figuresDir, "training"), curve.Select(m => m.Step).ToArray(),
             curve.Select(m => m.TrainLoss).ToArray(), curve.Select(m => m.TestLoss).ToArray(),
             curve.Select(m => m.TrainAccuracy).ToArray(), curve.Select(m => m.TestAccuracy).ToArray(),
