@@ -12,7 +12,7 @@ public static class CliApp
         var root = new RootCommand(
             "BenignAttention: token selection by one-layer softmax attention under label noise " +
             "(Sakamoto & Sato 2024, arXiv:2409.17625v1).");
-        foreach (var command in new[] { TrainCommand.Create() })
+        foreach (var command in new[] { TrainCommand.Create(), BenchCommand.Create() })
             root.Subcommands.Add(command);
         return root;
     }
