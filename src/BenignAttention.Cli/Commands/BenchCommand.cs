@@ -44,8 +44,8 @@ public static class BenchCommand
         new("gram + wishart", EngineKind.Gram, SamplerKind.Wishart),
     ];
 
-    /// <summary>One table row: medians in seconds, or the reason the configuration was skipped.</summary>
-    public sealed record Row(int Dim, Setup Setup, double Setup_s, double Train_s, double Total_s, string? Skipped)
+    /// <summary>One table row: medians in seconds (wall clock; <paramref name="Cpu_s"/> is process CPU time of setup + training), or the reason the configuration was skipped.</summary>
+    public sealed record Row(int Dim, Setup Setup, double Setup_s, double Train_s, double Total_s, double Cpu_s, string? Skipped)
     {
         /// <summary>Whether the configuration was timed.</summary>
         public bool Measured => Skipped is null;
@@ -96,11 +96,11 @@ public static class BenchCommand
         var rows = Measure(dims, steps, repeat, line => Console.WriteLine(line));
         var ratios = Ratios(rows);
 
-        var table = new Table().AddColumns("d", "configuration", "setup (s)", "train (s)", "total (s)");
+        var table = new Table().AddColumns("d", "configuration", "setup (s)", "train (s)", "total (s)", "cpu (s)");
         foreach (var r in rows)
             table.AddRow(Invariant($"{r.Dim}"), Markup.Escape(r.Setup.Name),
                 r.Measured ? Invariant($"{r.Setup_s:F3}") : "", r.Measured ? Invariant($"{r.Train_s:F3}") : "",
-                r.Measured ? Invariant($"{r.Total_s:F3}") : Markup.Escape(r.Skipped!));
+                r.Measured ? Invariant($"{r.Total_s:F3}") : Markup.Escape(r.Skipped!), r.Measured ? Invariant($"{r.Cpu_s:F3}") : "");
         AnsiConsole.Write(table);
         foreach (var line in ratios) Console.WriteLine(line);
 
@@ -119,7 +119,7 @@ public static class BenchCommand
     public static IReadOnlyList<Row> Measure(int[] dims, int steps, int repeat, Action<string> log)
     {
         int calibrationDim = dims.Min(), calibrationSteps = Math.Min(steps, 1000);
-        var calibration = new Dictionary<Setup, (double Setup, double Train)>();
+        var calibration = new Dictionary<Setup, (double Setup, double Train, double Cpu)>();
         foreach (var setup in Setups)
         {
             var config = FigureThree(calibrationDim, calibrationSteps, setup);
@@ -143,15 +143,15 @@ public static class BenchCommand
                 }
                 if (skipped is not null)
                 {
-                    rows.Add(new Row(dim, setup, double.NaN, double.NaN, double.NaN, skipped));
+                    rows.Add(new Row(dim, setup, double.NaN, double.NaN, double.NaN, double.NaN, skipped));
                     log(Invariant($"d = {dim}, {setup.Name}: {skipped}"));
                     continue;
                 }
                 var times = Enumerable.Range(0, repeat).Select(_ => TimeOnce(config)).ToArray();
                 var row = new Row(dim, setup, Median(times.Select(t => t.Setup)), Median(times.Select(t => t.Train)),
-                    Median(times.Select(t => t.Setup + t.Train)), null);
+                    Median(times.Select(t => t.Setup + t.Train)), Median(times.Select(t => t.Cpu)), null);
                 rows.Add(row);
-                log(Invariant($"d = {dim}, {setup.Name}: setup {row.Setup_s:F3}s, train {row.Train_s:F3}s, total {row.Total_s:F3}s"));
+                log(Invariant($"d = {dim}, {setup.Name}: setup {row.Setup_s:F3}s, train {row.Train_s:F3}s, total {row.Total_s:F3}s, cpu {row.Cpu_s:F3}s"));
             }
         return rows;
     }
@@ -176,14 +176,16 @@ public static class BenchCommand
         return null;
     }
 
-    /// <summary>One run's (setup, training) seconds; memory of the previous run is released first.</summary>
-    private static (double Setup, double Train) TimeOnce(RunConfig config)
+    /// <summary>One run's (setup, training) wall seconds and the process CPU seconds it took; memory of the previous run is released first.</summary>
+    private static (double Setup, double Train, double Cpu) TimeOnce(RunConfig config)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+        var before = Process.GetCurrentProcess().TotalProcessorTime;
         var (_, summary, _) = Runner.Execute(config, recordAttention: false);
-        return (summary.SetupSeconds, summary.TrainSeconds);
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds;
+        return (summary.SetupSeconds, summary.TrainSeconds, cpu);
     }
 
     private static double Median(IEnumerable<double> values)
@@ -230,16 +232,16 @@ public static class BenchCommand
     private static string Markdown(string machine, int steps, int repeat, IReadOnlyList<Row> rows, IReadOnlyList<string> ratios)
     {
         var s = new StringBuilder();
-        s.AppendLine("| d | configuration | setup (s) | train (s) | total (s) |");
-        s.AppendLine("|---:|---|---:|---:|---:|");
+        s.AppendLine("| d | configuration | setup (s) | train (s) | total (s) | cpu (s) |");
+        s.AppendLine("|---:|---|---:|---:|---:|---:|");
         foreach (var r in rows)
             s.AppendLine(r.Measured
-                ? Invariant($"| {r.Dim} | {r.Setup.Name} | {r.Setup_s:F3} | {r.Train_s:F3} | {r.Total_s:F3} |")
-                : Invariant($"| {r.Dim} | {r.Setup.Name} | | | {r.Skipped} |"));
+                ? Invariant($"| {r.Dim} | {r.Setup.Name} | {r.Setup_s:F3} | {r.Train_s:F3} | {r.Total_s:F3} | {r.Cpu_s:F3} |")
+                : Invariant($"| {r.Dim} | {r.Setup.Name} | | | {r.Skipped} | |"));
         var text = new StringBuilder();
         text.AppendLine("# benign-attention bench").AppendLine();
         text.AppendLine(machine).AppendLine();
-        text.AppendLine(Invariant($"Figure-3 setting: n = 20, T = 8, {steps} steps, lr 1e-4, test_n = 1000 evaluated every 10 steps, attention not recorded; median of {repeat} runs after a warm-up; one thread per run.")).AppendLine();
+        text.AppendLine(Invariant($"Figure-3 setting: n = 20, T = 8, {steps} steps, lr 1e-4, test_n = 1000 evaluated every 10 steps, attention not recorded; median of {repeat} runs after a warm-up; one thread per run. Times are wall-clock seconds; cpu is the process CPU time of setup + training (includes the runtime's GC/JIT threads; on a loaded machine it is the steadier number).")).AppendLine();
         text.Append(s).AppendLine();
         foreach (var line in ratios) text.AppendLine("- " + line);
         return text.ToString();
