@@ -13,7 +13,7 @@ public static class CliApp
             "BenignAttention: token selection by one-layer softmax attention under label noise " +
             "(Sakamoto & Sato 2024, arXiv:2409.17625v1).");
         foreach (var command in new[] { TrainCommand.Create(), SweepCommand.Create(), PlotCommand.Create(), ExportCommand.Create(),
-                     ConstructCommand.Create(), ReproduceCommand.Create() })
+                     ConstructCommand.Create(), ReproduceCommand.Create(), BenchCommand.Create() })
             root.Subcommands.Add(command);
         return root;
     }

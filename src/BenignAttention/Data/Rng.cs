@@ -9,7 +9,7 @@ namespace BenignAttention.Data;
 /// gives the same numbers on every platform whose Math.Log is correctly rounded (all .NET x64/arm64
 /// runtimes we know of). Independent streams (train data, test data, W₀, …) come from distinct
 /// <c>stream</c> values, never from reusing a generator.
-/// It derives from <see cref="Random"/> so that library samplers (MathNet's chi-square) can draw from it.
+/// It derives from <see cref="Random"/> so that library samplers can draw from it.
 /// </summary>
 public sealed class Rng : Random
 {
@@ -89,6 +89,37 @@ public sealed class Rng : Random
         _spareNormal = v * factor;
         _hasSpare = true;
         return u * factor;
+    }
+
+    /// <summary>
+    /// Chi-square draw with <paramref name="degreesOfFreedom"/> degrees of freedom in O(1) expected time
+    /// whatever the degrees of freedom: χ²₁ = Z², and for k ≥ 2, χ²_k = 2·Gamma(k/2) drawn by Marsaglia &amp;
+    /// Tsang's (2000) exact rejection method (shape a = k/2 ≥ 1; only sqrt and Math.Log, as <see cref="NextNormal"/>).
+    /// (MathNet's ChiSquared.Sample sums k squared normals for integer k: O(k), ≈0.1 s per draw at k = 10⁶.)
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="degreesOfFreedom"/> &lt; 1.</exception>
+    public double NextChiSquared(int degreesOfFreedom)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(degreesOfFreedom, 1);
+        if (degreesOfFreedom == 1)
+        {
+            double z = NextNormal();
+            return z * z;
+        }
+        double d = degreesOfFreedom / 2.0 - 1.0 / 3.0, c = 1 / Math.Sqrt(9 * d);
+        while (true)
+        {
+            double x, v;
+            do
+            {
+                x = NextNormal();
+                v = 1 + c * x;
+            } while (v <= 0);
+            v = v * v * v;
+            double u = NextDouble(), x2 = x * x;
+            if (u < 1 - 0.0331 * x2 * x2 || (u > 0 && Math.Log(u) < 0.5 * x2 + d * (1 - v + Math.Log(v))))
+                return 2 * d * v;
+        }
     }
 
     /// <summary>Fills <paramref name="target"/> with i.i.d. N(0, σ²) draws.</summary>

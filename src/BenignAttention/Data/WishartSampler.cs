@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using BenignAttention.Experiments;
 using BenignAttention.Training;
-using MathNet.Numerics.Distributions;
 
 namespace BenignAttention.Data;
 
@@ -18,7 +17,7 @@ public sealed record WishartSample(GramSystem System, LabelSet Labels);
 /// with L lower triangular, L_kk = √χ²_{d−2−k} (k = 0 … m−1) and L_jk ~ N(0, 1) below the diagonal.
 /// Writing E⊥ = σ L Q for a Haar-random Q with orthonormal rows, a test token's orthogonal part F⊥ is
 /// independent of Q, so F⊥E⊥ᵀ = σ² L g with g ~ N(0, I_m): each test row costs O(m²).
-/// Total O(m³ + m_test·m²), independent of d. Needs d − 2 ≥ m (otherwise L L ᵀ is singular and the
+/// Total O(m³ + m_test·m²), independent of d (the chi-square draws are O(1) each, see <see cref="Rng.NextChiSquared"/>). Needs d − 2 ≥ m (otherwise L L ᵀ is singular and the
 /// explicit sampler is used, see <see cref="Applies"/>). Labels and flips come from the same stream as
 /// <see cref="GaussianTokenSampler"/>, so both samplers flip the same samples for a seed.
 /// </summary>
@@ -48,7 +47,7 @@ public static class WishartSampler
         var lower = new double[(long)m * m];                                                // L, row-major
         for (int j = 0; j < m; j++)
         {
-            lower[(long)j * m + j] = Math.Sqrt(ChiSquared.Sample(trainRng, dofPerp - j));
+            lower[(long)j * m + j] = Math.Sqrt(trainRng.NextChiSquared(dofPerp - j));
             for (int k = 0; k < j; k++) lower[(long)j * m + k] = trainRng.NextNormal();
         }
         var kernel = new double[(long)m * m];

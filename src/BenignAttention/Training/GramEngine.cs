@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace BenignAttention.Training;
@@ -15,9 +16,10 @@ namespace BenignAttention.Training;
 /// p_{τ+1} = p_τ − lr·W_τᵀZᵀc = W₀ᵀZᵀ[β − lr·(c + Bᵀ K c)], so β ← β − lr·(c + Bᵀ K c).
 /// Test logits are G_W β + G B u. All of it needs only K = ZZᵀ and K_W = Z W₀W₀ᵀZᵀ.
 /// </para>
-/// Cost per step: m² (W fixed) or ≈ 6m² (W trained); test logits m_test·m (or 2·m_test·m).
+/// Cost per step: m² (W fixed) or ≈ 6m² (W trained); test logits m_test·m (or 2·m_test·m), evaluated in
+/// batches through <see cref="IBatchedTestLogits"/> so the test Gram matrix streams from memory once per batch.
 /// </summary>
-public sealed class GramEngine : IDynamicsEngine
+public sealed class GramEngine : IDynamicsEngine, IBatchedTestLogits
 {
     private readonly GramSystem _g;
     private readonly int _m;
@@ -25,6 +27,7 @@ public sealed class GramEngine : IDynamicsEngine
     private readonly double[] _beta;
     private readonly double[]? _b;      // B [m, m]
     private readonly double[] _u, _bu, _kc, _w;
+    private long _version, _preparedVersion = -1;   // u, Bu are valid while _preparedVersion == _version (bumped by Step)
 
     /// <summary>Engine on a precomputed <see cref="GramSystem"/>; β₀ = 0 (p₀ = 0), B₀ = 0 (W = W₀).</summary>
     /// <exception cref="ArgumentException">W is to be trained but the system lacks K or G.</exception>
@@ -58,11 +61,14 @@ public sealed class GramEngine : IDynamicsEngine
         for (int r = 0; r < rows; r++) y[r] += TensorPrimitives.Dot(a.Slice(r * cols, cols), x);
     }
 
-    /// <summary>u = K_W β and, with W trained, Bu = B u.</summary>
+    /// <summary>u = K_W β and, with W trained, Bu = B u; computed once per parameter state (training logits,
+    /// ‖p‖ and test logits of one step share them).</summary>
     private void Prepare()
     {
+        if (_preparedVersion == _version) return;
         MatVec(_g.KernelW, _m, _m, _beta, _u);
         if (_trainW) MatVec(_b!, _m, _m, _u, _bu);
+        _preparedVersion = _version;
     }
 
     public void TrainLogits(Span<double> logits)
@@ -79,8 +85,81 @@ public sealed class GramEngine : IDynamicsEngine
         if (_trainW) MatVecAdd(_g.TestKernel!, _g.TestTokens, _m, _bu, logits);
     }
 
+    /// <summary>β, and Bu when W is trained: m or 2m numbers.</summary>
+    public int TestStateLength => _trainW ? 2 * _m : _m;
+
+    public void SaveTestState(Span<double> state)
+    {
+        _beta.CopyTo(state);
+        if (!_trainW) return;
+        Prepare();
+        _bu.CopyTo(state[_m..]);
+    }
+
+    /// <summary>
+    /// For each test-token row of G_W (and G), the dot products with every saved state while the row is in
+    /// registers/L1: four states at a time with four independent SIMD accumulators (<see cref="Dot4"/>). The
+    /// summation order differs from <see cref="TestLogits"/>, so values agree to round-off (≈1e-16 relative), not bitwise.
+    /// </summary>
+    public void TestLogitsBatch(ReadOnlySpan<double> states, int count, Span<double> logits)
+    {
+        int mt = _g.TestTokens, len = TestStateLength;
+        Batch(_g.TestKernelW, mt, states, 0, len, count, logits, add: false);
+        if (_trainW) Batch(_g.TestKernel!, mt, states, _m, len, count, logits, add: true);
+    }
+
+    private void Batch(double[] matrix, int rows, ReadOnlySpan<double> states, int offset, int len, int count, Span<double> logits, bool add)
+    {
+        var g = matrix.AsSpan();
+        Span<double> four = stackalloc double[4];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = g.Slice(r * _m, _m);
+            int j = 0;
+            for (; j + 4 <= count; j += 4)
+            {
+                Dot4(row, states.Slice(j * len + offset, _m), states.Slice((j + 1) * len + offset, _m),
+                    states.Slice((j + 2) * len + offset, _m), states.Slice((j + 3) * len + offset, _m), four);
+                for (int q = 0; q < 4; q++)
+                {
+                    ref double target = ref logits[(j + q) * rows + r];
+                    target = add ? target + four[q] : four[q];
+                }
+            }
+            for (; j < count; j++)
+            {
+                double v = TensorPrimitives.Dot(row, states.Slice(j * len + offset, _m));
+                ref double target = ref logits[j * rows + r];
+                target = add ? target + v : v;
+            }
+        }
+    }
+
+    /// <summary>⟨a, b_q⟩ for four vectors b_q at once: each load of <paramref name="a"/> feeds four fused multiply–adds.</summary>
+    private static void Dot4(ReadOnlySpan<double> a, ReadOnlySpan<double> b0, ReadOnlySpan<double> b1, ReadOnlySpan<double> b2, ReadOnlySpan<double> b3, Span<double> result)
+    {
+        int w = Vector<double>.Count, k = 0;
+        Vector<double> s0 = Vector<double>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        if (Vector.IsHardwareAccelerated)
+            for (; k + w <= a.Length; k += w)
+            {
+                var x = new Vector<double>(a.Slice(k, w));
+                s0 = Vector.FusedMultiplyAdd(x, new Vector<double>(b0.Slice(k, w)), s0);
+                s1 = Vector.FusedMultiplyAdd(x, new Vector<double>(b1.Slice(k, w)), s1);
+                s2 = Vector.FusedMultiplyAdd(x, new Vector<double>(b2.Slice(k, w)), s2);
+                s3 = Vector.FusedMultiplyAdd(x, new Vector<double>(b3.Slice(k, w)), s3);
+            }
+        double r0 = Vector.Sum(s0), r1 = Vector.Sum(s1), r2 = Vector.Sum(s2), r3 = Vector.Sum(s3);
+        for (; k < a.Length; k++)
+        {
+            r0 += a[k] * b0[k]; r1 += a[k] * b1[k]; r2 += a[k] * b2[k]; r3 += a[k] * b3[k];
+        }
+        result[0] = r0; result[1] = r1; result[2] = r2; result[3] = r3;
+    }
+
     public void Step(ReadOnlySpan<double> coefficients, double learningRate)
     {
+        _version++;
         if (!_trainW)
         {
             TensorPrimitives.MultiplyAdd(coefficients, -learningRate, _beta, _beta);
@@ -99,7 +178,7 @@ public sealed class GramEngine : IDynamicsEngine
 
     public (double Norm, double AlignPos, double AlignNeg) QueryStatistics()
     {
-        MatVec(_g.KernelW, _m, _m, _beta, _u);
+        Prepare();
         double norm = Math.Sqrt(Math.Max(0, TensorPrimitives.Dot(_beta, _u)));
         return (norm, TensorPrimitives.Dot(_g.MuPosCoordinates, _beta) / norm, TensorPrimitives.Dot(_g.MuNegCoordinates, _beta) / norm);
     }

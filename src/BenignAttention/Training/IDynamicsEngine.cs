@@ -27,3 +27,23 @@ public interface IDynamicsEngine
     /// <summary>W in d dimensions <c>[d, d]</c> when it is trained and the engine can form it; otherwise null.</summary>
     double[]? MaterializeKeyQuery();
 }
+
+/// <summary>
+/// Optional capability of an engine: test logits depend on a small state (for the gram engine β, m numbers),
+/// so the trainer can save that state at every evaluated step and evaluate many states at once. One pass over
+/// the test Gram matrix then serves the whole batch (it is read from memory once instead of once per step),
+/// and several states share each load of a matrix row. Values agree with <see cref="IDynamicsEngine.TestLogits"/>
+/// to round-off (the summation order may differ).
+/// </summary>
+public interface IBatchedTestLogits
+{
+    /// <summary>Number of doubles in one saved state.</summary>
+    int TestStateLength { get; }
+    /// <summary>Writes the state the test logits depend on, at the current parameters, into <paramref name="state"/>.</summary>
+    void SaveTestState(Span<double> state);
+    /// <summary>
+    /// Test logits of <paramref name="count"/> saved states (<paramref name="states"/> is <c>[count, TestStateLength]</c>)
+    /// into <paramref name="logits"/> <c>[count, m_test]</c>; entry j equals <see cref="IDynamicsEngine.TestLogits"/> at state j up to round-off.
+    /// </summary>
+    void TestLogitsBatch(ReadOnlySpan<double> states, int count, Span<double> logits);
+}

@@ -46,10 +46,14 @@ public sealed class TrainingDivergedException(int step, string what)
 /// Full-batch gradient descent on the mean logistic loss with the analysis of spec §4 at every step.
 /// Engines only supply logits, ν-scores and the update; everything measured is computed here, once.
 /// Per step: one training-logit evaluation (reused as the next step's "before" state), one update, and a
-/// test-logit evaluation every <see cref="TrainingOptions.LogInterval"/> steps.
+/// test-logit evaluation every <see cref="TrainingOptions.LogInterval"/> steps — deferred and batched
+/// (<see cref="TestBatchSize"/> at a time, same values up to round-off) when the engine implements <see cref="IBatchedTestLogits"/>.
 /// </summary>
 public static class Trainer
 {
+    /// <summary>Test evaluations batched per pass over the test Gram matrix (engines implementing <see cref="IBatchedTestLogits"/>).</summary>
+    public const int TestBatchSize = 32;
+
     /// <summary>Runs gradient descent from p₀ = 0.</summary>
     /// <param name="progress">Called with the number of finished steps (optional; called every step).</param>
     /// <exception cref="TrainingDivergedException">Non-finite loss or logits.</exception>
@@ -72,6 +76,14 @@ public static class Trainer
         var testLogits = new double[nt * T];
         var testProbs = new double[nt * T];
         var testOutputs = new double[nt];
+        // Engines that can batch test evaluations get their state saved at each evaluated step; the batch is
+        // evaluated when full (and at the end), and the test fields of those steps are filled in then.
+        var batched = engine as IBatchedTestLogits;
+        int batchCapacity = batched is null || nt == 0 ? 0 : TestBatchSize;
+        var pendingStates = new double[batchCapacity * (batched?.TestStateLength ?? 0)];
+        var pendingSteps = new int[batchCapacity];
+        var batchLogits = new double[(long)batchCapacity * nt * T];
+        int pending = 0;
         var tracker = new SelectionTracker(y, noisy, T);
         var steps = new StepMetrics[options.NumSteps];
         var attention = options.RecordAttention ? new float[(long)options.NumSteps * n * T] : [];
@@ -106,7 +118,13 @@ public static class Trainer
 
             double testLoss = double.NaN, testAccuracy = double.NaN;
             bool last = step == options.NumSteps - 1;
-            if (nt > 0 && (step % options.LogInterval == 0 || last))
+            bool evaluateTest = nt > 0 && (step % options.LogInterval == 0 || last);
+            if (evaluateTest && batched is not null)
+            {
+                batched.SaveTestState(pendingStates.AsSpan(pending * batched.TestStateLength, batched.TestStateLength));
+                pendingSteps[pending++] = step;
+            }
+            else if (evaluateTest)
             {
                 engine.TestLogits(testLogits);
                 Evaluate(testLogits, testScores, T, testProbs, testOutputs);
@@ -125,6 +143,18 @@ public static class Trainer
                 SelectionSumPos = sumPos, SelectionSumNeg = sumNeg,
                 Eq9Ratio = tracker.Eq9Ratio(), Eq10Ratio = eq10, Eq10RatioNormalized = eq10Normalized,
             };
+            if (batched is not null && (pending == batchCapacity || (last && pending > 0)))
+            {
+                batched.TestLogitsBatch(pendingStates, pending, batchLogits);
+                for (int j = 0; j < pending; j++)
+                {
+                    AttentionModel.Softmax(batchLogits.AsSpan(j * nt * T, nt * T), T, testProbs);
+                    AttentionModel.Outputs(testProbs, testScores, T, testOutputs);
+                    int s = pendingSteps[j];
+                    steps[s] = steps[s] with { TestLoss = AttentionModel.MeanLoss(testOutputs, labels.YTest), TestAccuracy = Accuracy(testOutputs, labels.YTest) };
+                }
+                pending = 0;
+            }
             lossBefore = trainLoss;
             progress?.Invoke(step + 1);
         }
