@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace BenignAttention.Model;
 
 /// <summary>
@@ -20,15 +22,22 @@ public static class AttentionModel
     /// <param name="probabilities">Output s, <c>[count, T]</c>.</param>
     public static void Softmax(ReadOnlySpan<double> logits, int seqLen, Span<double> probabilities)
     {
+        // Shift every row by its maximum, exponentiate all rows in one SIMD pass (TensorPrimitives.Exp does
+        // not shift by itself), then normalise each row.
         for (int start = 0; start < logits.Length; start += seqLen)
         {
             var z = logits.Slice(start, seqLen);
-            var s = probabilities.Slice(start, seqLen);
             double max = double.NegativeInfinity;
             foreach (double v in z) max = Math.Max(max, v);
-            double sum = 0;
-            for (int t = 0; t < seqLen; t++) sum += s[t] = Math.Exp(z[t] - max);
-            double inv = 1 / sum;
+            var s = probabilities.Slice(start, seqLen);
+            for (int t = 0; t < seqLen; t++) s[t] = z[t] - max;
+        }
+        probabilities = probabilities[..logits.Length];
+        TensorPrimitives.Exp(probabilities, probabilities);
+        for (int start = 0; start < probabilities.Length; start += seqLen)
+        {
+            var s = probabilities.Slice(start, seqLen);
+            double inv = 1 / TensorPrimitives.Sum(s);
             for (int t = 0; t < seqLen; t++) s[t] *= inv;
         }
     }
