@@ -4,32 +4,60 @@ using BenignAttention.Storage;
 
 namespace BenignAttention.Cli.Commands;
 
-/// <summary><c>benign-attention plot SWEEP_DIR [--x KEY] [--y KEY]</c>: phase diagrams of a sweep's stored runs.</summary>
+/// <summary>
+/// <c>benign-attention plot SWEEP_DIR [--x KEY] [--y KEY] [key=value …]</c>: phase diagrams of a sweep's stored
+/// runs. Cells average over seeds only: runs that differ in any other key must be told apart with key=value filters.
+/// </summary>
 public static class PlotCommand
 {
     public static Command Create()
     {
         var dir = new Argument<string>("sweep-dir") { Description = "Folder holding results.sqlite." };
+        var filters = new Argument<string[]>("filters") { Description = "key=value: draw only the runs with this value (e.g. num_steps=2000).", Arity = ArgumentArity.ZeroOrMore };
         var x = new Option<string>("--x") { Description = "Config key on the horizontal axis.", DefaultValueFactory = _ => "embed_dim" };
         var y = new Option<string>("--y") { Description = "Config key on the vertical axis.", DefaultValueFactory = _ => "signal_norm" };
-        var command = new Command("plot", "Draw phase diagrams (heatmaps and regime map) from a sweep folder.");
+        var command = new Command("plot", "Draw phase diagrams (heatmaps, regime map, phase_cells.csv) from a sweep folder.");
         command.Arguments.Add(dir);
+        command.Arguments.Add(filters);
         command.Options.Add(x);
         command.Options.Add(y);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(dir)!, parse.GetValue(x)!, parse.GetValue(y)!)));
+        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(dir)!, parse.GetValue(x)!, parse.GetValue(y)!, parse.GetValue(filters) ?? [])));
         return command;
     }
 
-    private static int Run(string dir, string xKey, string yKey)
+    private static int Run(string dir, string xKey, string yKey, string[] filterArgs)
     {
         if (!File.Exists(Path.Combine(dir, SweepStore.FileName))) throw new UsageException($"{dir}: no {SweepStore.FileName} here (run `sweep --out {dir}` first)");
         foreach (var key in new[] { xKey, yKey })
             if (!RunConfig.Keys.Contains(key)) throw new UsageException($"--x/--y = {key} is not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
+        if (xKey == yKey) throw new UsageException($"--x and --y are both {xKey}: choose two different keys");
+        var filters = filterArgs.Select(ConfigLoader.ParseOverride).ToList();
+        foreach (var f in filters)
+            if (!RunConfig.Keys.Contains(f.Key)) throw new UsageException($"filter {f.Key}={f.Value}: not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
+
         using var store = SweepStore.Open(dir);
-        var runs = store.ReadRuns();
-        if (runs.Count == 0) throw new UsageException($"{dir}: the sweep has no finished runs yet");
+        var runs = store.ReadRuns()
+            .Where(r => filters.All(f => Canonical(r.Config, f.Key) == Canonical(ConfigLoader.Apply(r.Config, [f]), f.Key)))
+            .ToList();
+        if (runs.Count == 0) throw new UsageException($"{dir}: no finished run matches{(filters.Count > 0 ? " the filters" : "")}");
+        try
+        {
+            foreach (var key in new[] { xKey, yKey }) PhaseDiagram.KeyValue(runs[0].Config, key);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        var mixed = RunConfig.Keys.Where(k => k != xKey && k != yKey && k != "seed")
+            .Select(k => (Key: k, Values: runs.Select(r => Canonical(r.Config, k)).Distinct().ToList()))
+            .Where(k => k.Values.Count > 1).ToList();
+        if (mixed.Count > 0)
+            throw new UsageException($"{dir}: the runs also differ in {string.Join("; ", mixed.Select(m => $"{m.Key} ({string.Join(", ", m.Values.Take(5))})"))}; " +
+                                     $"cells would mix them — pick one with a filter, e.g. {mixed[0].Key}={mixed[0].Values[0]}");
         var written = PhaseDiagram.WriteFigures(runs, Path.Combine(dir, "figures"), xKey, yKey);
         foreach (var stem in written) Console.WriteLine($"wrote {stem}.png/.svg");
         return Cli.Ok;
     }
+
+    private static string Canonical(RunConfig config, string key) => config.ToKeyValues().First(kv => kv.Key == key).Value;
 }

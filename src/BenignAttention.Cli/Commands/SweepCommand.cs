@@ -62,8 +62,9 @@ public static class SweepCommand
         AtomicFolder.WriteFile(Path.Combine(outDir, "sweep.yaml"), s =>
         {
             using var w = new StreamWriter(s);
-            w.Write(ConfigLoader.ToYaml(baseConfig));
+            w.WriteLine("# Base configuration of the latest sweep into this folder; the grid axes below override it per run.");
             w.WriteLine("# grid: " + string.Join(' ', args));
+            w.Write(ConfigLoader.ToYaml(baseConfig));
         });
         var report = Execute(runs, outDir, jobs, "sweep");
         return report.Failures.Count == 0 ? Cli.Ok : Cli.RunFailed;
@@ -74,15 +75,24 @@ public static class SweepCommand
     {
         using var store = SweepStore.Open(outDir);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        int pending = runs.Count - runs.Count(r => store.Contains(SweepStore.RunHash(r)));
-        var report = ProgressDisplay.Run($"{label} ({runs.Count} runs, {jobs} jobs)", Math.Max(pending, 1),
-            report => SweepRunner.Run(runs, store, jobs, (done, _) => report(done)));
+        var finished = store.FinishedHashes();
+        int pending = runs.Select(SweepStore.RunHash).Distinct().Count(h => !finished.Contains(h));
+        var report = pending == 0
+            ? SweepRunner.Run(runs, store, jobs, cancellation: Cli.Cancellation)
+            : ProgressDisplay.Run($"{label} ({pending} of {runs.Count} runs to train, {jobs} jobs)", pending,
+                progress => SweepRunner.Run(runs, store, jobs, (done, _) => progress(done), Cli.Cancellation));
         foreach (var (config, error) in report.Failures)
             Console.Error.WriteLine($"run failed: {string.Join(' ', config.ToKeyValues().Select(kv => $"{kv.Key}={kv.Value}"))}: {error}");
-        var stored = store.ReadRuns();
-        var axesVary = stored.Select(r => PhaseDiagram.KeyValue(r.Config, xKey)).Distinct().Count() > 0
-                       && stored.Select(r => PhaseDiagram.KeyValue(r.Config, yKey)).Distinct().Count() > 0;
-        if (stored.Count > 0 && axesVary) PhaseDiagram.WriteFigures(stored, Path.Combine(outDir, "figures"), xKey, yKey);
+        // Draw this grid's runs only: a sweep folder may also hold runs of earlier grids.
+        var hashes = runs.Select(SweepStore.RunHash).ToHashSet();
+        var stored = store.ReadRuns().Where(r => hashes.Contains(r.RunHash)).ToList();
+        var varying = RunConfig.Keys.Where(k => k != "seed" && stored.Select(r => r.Config.ToKeyValues().First(kv => kv.Key == k).Value).Distinct().Count() > 1).ToList();
+        if (!(varying.Contains(xKey) && varying.Contains(yKey)) && varying.Count == 2) (xKey, yKey) = (varying[0], varying[1]);
+        if (stored.Count > 0 && varying.Count == 2 && varying.Contains(xKey) && varying.Contains(yKey))
+            PhaseDiagram.WriteFigures(stored, Path.Combine(outDir, "figures"), xKey, yKey);
+        else if (stored.Count > 0)
+            Console.WriteLine($"{label}: no phase diagram drawn: the grid varies {(varying.Count == 0 ? "no key" : string.Join(", ", varying))} " +
+                              "besides seed; draw one with `plot DIR --x KEY --y KEY [key=value …]`");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{label}: {report.Trained} trained, {report.Skipped} already stored, {report.Failures.Count} failed, {clock.Elapsed.TotalSeconds:F1}s -> {Path.GetFullPath(outDir)}"));
         return report;

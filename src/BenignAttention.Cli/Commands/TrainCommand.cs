@@ -18,7 +18,11 @@ public static class TrainCommand
         var preset = new Option<string?>("--preset") { Description = $"Start from a preset: {string.Join(", ", Presets.Names)}." };
         var data = new Option<string?>("--data") { Description = "Folder of .npy files or an .npz archive in the layout of shared/reference (X_train, y_train, …)." };
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/<preset>-d<d>-mu<‖μ‖>-seed<seed>); replaced atomically." };
-        var overrides = new Argument<string[]>("overrides") { Description = "key=value overrides, e.g. embed_dim=2000 signal_norm=20 seed=3.", Arity = ArgumentArity.ZeroOrMore };
+        var overrides = new Argument<string[]>("overrides")
+        {
+            Description = $"key=value overrides, e.g. embed_dim=2000 signal_norm=20 seed=3. Keys: {string.Join(", ", RunConfig.Keys)}.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var command = new Command("train", "Train the attention model once and write metrics, attention, figures and a summary.");
         command.Options.Add(config);
         command.Options.Add(preset);
@@ -33,19 +37,24 @@ public static class TrainCommand
     private static int Run(string? configPath, string? presetName, string? dataPath, string? outPath, string[] overrides)
     {
         if (configPath is not null && !File.Exists(configPath)) throw new UsageException($"--config {configPath}: file not found");
-        var resolved = ConfigLoader.Resolve(configPath, presetName, overrides);
         Data.TokenDataset? dataset = null;
-        if (dataPath is not null)
+        RunConfig resolved;
+        if (dataPath is null)
         {
-            (dataset, resolved) = DataDirectory.Load(dataPath, resolved);
-            ConfigLoader.Validate(resolved);
+            resolved = ConfigLoader.Resolve(configPath, presetName, overrides);
+        }
+        else
+        {
+            (dataset, resolved) = LoadData(dataPath, configPath, presetName, overrides);
         }
         string name = presetName ?? (dataPath is null ? "train" : Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(dataPath)));
         outPath ??= Path.Combine("runs", string.Create(CultureInfo.InvariantCulture,
             $"{name}-d{resolved.EmbedDim}-mu{resolved.SignalNorm}-seed{resolved.Seed}"));
 
+        AtomicFolder.CheckDestination(outPath, RunFolder.Markers);   // fail before training, not after
+
         var (result, summary, prepared) = ProgressDisplay.Run($"train {name}", resolved.NumSteps,
-            report => Runner.Execute(resolved, dataset, step => report(step)));
+            report => Runner.Execute(resolved, dataset, step => report(step), cancellation: Cli.Cancellation));
         RunFolder.Write(outPath, resolved, result, summary, prepared.Labels, name);
 
         var f = summary.Final;

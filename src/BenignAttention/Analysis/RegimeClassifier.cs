@@ -7,10 +7,11 @@ public static class RegimeClassifier
     /// Benign: all training labels fitted and test accuracy ≥ <paramref name="testAccuracyThreshold"/>;
     /// harmful: all fitted and test accuracy below it; not overfitting: every clean sample fitted, some
     /// noisy sample not, test accuracy ≥ threshold; otherwise <see cref="Regime.Other"/>.
-    /// Fitting means y·f &gt; 0 (the loss cannot reach 0 here, spec §6).
+    /// Fitting means y·f &gt; 0 (the loss cannot reach 0 here, spec §6). Without a test set (NaN) the label is Other.
     /// </summary>
     public static Regime Classify(double trainAccuracy, double cleanFitted, double testAccuracy, double testAccuracyThreshold)
     {
+        if (double.IsNaN(testAccuracy)) return Regime.Other;   // no test set: benign and harmful cannot be told apart
         bool smallTestError = testAccuracy >= testAccuracyThreshold;
         if (trainAccuracy >= 1) return smallTestError ? Regime.Benign : Regime.Harmful;
         if (cleanFitted >= 1 && smallTestError) return Regime.NotOverfitting;

@@ -19,15 +19,18 @@ public sealed record PhaseCell(double X, double Y, int Runs, IReadOnlyDictionary
 /// </summary>
 public static class PhaseDiagram
 {
-    /// <summary>Metrics drawn as heatmaps: (file name, metrics column, title, colour-bar label, paper figure).</summary>
-    public static readonly IReadOnlyList<(string File, string Column, string Title, string Label)> Panels =
+    /// <summary>
+    /// Metrics drawn as heatmaps: (file name, metrics column, title with the paper figure, colour-bar label,
+    /// whether it is a fraction). Fractions are drawn on a fixed [0, 1] colour scale; the others scale to their values.
+    /// </summary>
+    public static readonly IReadOnlyList<(string File, string Column, string Title, string Label, bool Fraction)> Panels =
     [
-        ("train_loss", "train_loss", "Final training loss (paper Fig. 5, left)", "training loss"),
-        ("test_loss", "test_loss", "Final test loss (paper Fig. 5, right)", "test loss"),
-        ("eq9_ratio", "eq9_ratio", "Eq. 9 ratio min_k S_k / max_{i,t} Σ s(1−s) (paper Fig. 4)", "Eq. 9 ratio"),
-        ("eq10_ratio", "eq10_ratio_normalized", "Eq. 10 class balance / its τ=0 value (paper Fig. 6)", "Eq. 10 ratio"),
-        ("test_accuracy", "test_accuracy", "Final test accuracy", "test accuracy"),
-        ("noisy_fitted", "noisy_fitted", "Fraction of noisy training samples fitted", "noisy fitted"),
+        ("train_loss", "train_loss", "Final training loss (paper Fig. 5, left)", "training loss", false),
+        ("test_loss", "test_loss", "Final test loss (paper Fig. 5, right)", "test loss", false),
+        ("eq9_ratio", "eq9_ratio", "Eq. 9 ratio min_k S_k / max_{i,t} Σ s(1−s) (paper Fig. 4)", "Eq. 9 ratio", false),
+        ("eq10_ratio", "eq10_ratio_normalized", "Eq. 10 class balance / its τ=0 value (paper Fig. 6)", "Eq. 10 ratio", false),
+        ("test_accuracy", "test_accuracy", "Final test accuracy", "test accuracy", true),
+        ("noisy_fitted", "noisy_fitted", "Fraction of noisy training samples fitted", "noisy fitted", true),
     ];
 
     /// <summary>Value of config key <paramref name="key"/> of a run as a number (booleans 0/1).</summary>
@@ -113,7 +116,7 @@ public static class PhaseDiagram
         int seedsPerCell = cells.Cast<PhaseCell?>().Where(c => c is not null).Select(c => c!.Runs).DefaultIfEmpty(0).Max();
         string suffix = seedsPerCell > 1 ? $" — mean of {seedsPerCell} runs per cell" : "";
         var written = new List<string>();
-        foreach (var (file, column, title, label) in Panels)
+        foreach (var (file, column, title, label, fraction) in Panels)
         {
             var values = new double[ys.Length, xs.Length];
             for (int iy = 0; iy < ys.Length; iy++)
@@ -122,7 +125,7 @@ public static class PhaseDiagram
             // A metric can be undefined everywhere (no noisy sample, a class without clean samples): no map then.
             if (!values.Cast<double>().Any(double.IsFinite)) continue;
             var stem = Path.Combine(figuresDir, file);
-            Heatmap.Write(stem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), values, title + suffix, label);
+            Heatmap.Write(stem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), values, title + suffix, label, fraction ? (0, 1) : null);
             written.Add(stem);
         }
         var cellsPath = Path.Combine(figuresDir, "phase_cells.csv");

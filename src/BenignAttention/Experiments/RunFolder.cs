@@ -17,12 +17,15 @@ namespace BenignAttention.Experiments;
 /// </summary>
 public static class RunFolder
 {
+    /// <summary>Files that mark a folder as an earlier run folder, which a new run may replace.</summary>
+    public static readonly string[] Markers = ["config.yaml", "summary.json", "metrics.csv"];
+
     /// <summary>Writes the folder for a finished run.</summary>
     /// <param name="destination">Folder to create (replaced atomically if it exists).</param>
     /// <param name="title">Figure title, e.g. the preset name.</param>
     public static void Write(string destination, RunConfig config, TrainingResult result, RunSummary summary, LabelSet labels, string title)
     {
-        using var folder = new AtomicFolder(destination);
+        using var folder = new AtomicFolder(destination, Markers);
         string F(string name) => Path.Combine(folder.Path, name);
         File.WriteAllText(F("config.yaml"), ConfigLoader.ToYaml(config));
         using (var writer = new StreamWriter(F("metrics.csv"), false, new UTF8Encoding(false)))

@@ -18,6 +18,7 @@ public static class SweepRunner
 {
     /// <param name="runs">Configurations, e.g. from <see cref="SweepGrid.Expand"/>.</param>
     /// <param name="jobs">Runs in parallel (≥ 1).</param>
+    /// <param name="store">Result store; finished runs are read from it and new ones written to it.</param>
     /// <param name="progress">Called after every finished or failed run with (done, total to train); thread-safe calls.</param>
     public static SweepReport Run(IReadOnlyList<RunConfig> runs, SweepStore store, int jobs,
         Action<int, int>? progress = null, CancellationToken cancellation = default)
@@ -39,8 +40,13 @@ public static class SweepRunner
             {
                 failures.Add((config, e.Message));
             }
+            catch (OperationCanceledException)
+            {
+                return;   // interrupted: this run is simply not stored; Parallel.ForEach stops handing out runs
+            }
             progress?.Invoke(Interlocked.Increment(ref done), todo.Count);
         });
+        cancellation.ThrowIfCancellationRequested();
         return new SweepReport(runs.Count, runs.Count - todo.Count, todo.Count - failures.Count, failures.ToList());
     }
 

@@ -35,10 +35,12 @@ public static class Heatmap
     /// <param name="colorbarLabel">Label of the colorbar.</param>
     /// <exception cref="ArgumentNullException">An array argument is null.</exception>
     /// <exception cref="ArgumentException">Empty axes, or <paramref name="values"/> is not [ny, nx].</exception>
+    /// <param name="colorRange">Fixed colour-bar range (e.g. [0, 1] for accuracies, so a 0.998–1.0 spread is not
+    /// drawn as a full-scale effect); null scales to the finite values.</param>
     public static void Write(string pathWithoutExtension, double[] xValues, string xLabel, double[] yValues,
-        string yLabel, double[,] values, string title, string colorbarLabel)
+        string yLabel, double[,] values, string title, string colorbarLabel, (double Min, double Max)? colorRange = null)
         => Write(pathWithoutExtension, xValues, xLabel, yValues, yLabel, values, title, colorbarLabel,
-            DefaultWidth, DefaultHeight);
+            DefaultWidth, DefaultHeight, colorRange);
 
     /// <summary>
     /// As <see cref="Write(string, double[], string, double[], string, double[,], string, string)"/>, with an
@@ -58,7 +60,7 @@ public static class Heatmap
     /// <exception cref="ArgumentException">Empty axes, or <paramref name="values"/> is not [ny, nx].</exception>
     /// <exception cref="ArgumentOutOfRangeException">Non-positive size.</exception>
     public static void Write(string pathWithoutExtension, double[] xValues, string xLabel, double[] yValues,
-        string yLabel, double[,] values, string title, string colorbarLabel, int width, int height)
+        string yLabel, double[,] values, string title, string colorbarLabel, int width, int height, (double Min, double Max)? colorRange = null)
     {
         GridAxes.Validate(xValues, yValues, values, nameof(values));
         int ny = values.GetLength(0), nx = values.GetLength(1);
@@ -84,6 +86,11 @@ public static class Heatmap
 
         // ScottPlot cannot scale a colour bar without one finite value; callers skip such maps.
         if (!double.IsFinite(min)) throw new ArgumentException("the heatmap has no finite value to draw", nameof(values));
+        if (colorRange is { } fixedRange)
+        {
+            if (!(fixedRange.Min < fixedRange.Max)) throw new ArgumentException("colorRange needs Min < Max", nameof(colorRange));
+            (min, max) = (Math.Min(min, fixedRange.Min), Math.Max(max, fixedRange.Max));
+        }
 
         FigureWriter.WriteGrid(pathWithoutExtension, width, height, null, 1, 1, forSvg =>
         {

@@ -1,27 +1,71 @@
+using System.Diagnostics;
+
 namespace BenignAttention.Storage;
 
+/// <summary>An output destination that cannot or must not be written (exists as a file, holds foreign files, unwritable).</summary>
+public sealed class OutputFolderException(string message) : Exception(message);
+
 /// <summary>
-/// Builds an output folder next to its destination under a temporary name and moves it into place only
-/// when <see cref="Commit"/> is called, so a failed or killed run never leaves a half-written folder and an
-/// earlier folder at the destination survives until the new one is complete.
-/// Dispose without Commit deletes the temporary folder.
+/// Builds an output folder next to its destination under a temporary name
+/// (<c>.NAME.partial-PID-GUID</c>) and moves it into place only when <see cref="Commit"/> is called, so a
+/// failed or killed run never leaves a half-written folder under the destination's name, and an earlier
+/// folder there survives until the new one is complete. Dispose without Commit deletes the temporary folder;
+/// temporary folders of processes that no longer run (killed mid-write) are removed when the next one starts.
+/// An existing destination is replaced only if it is empty or carries the marker files of a previous output
+/// of the same kind, so a mistyped <c>--out</c> never deletes a researcher's own files.
 /// </summary>
 public sealed class AtomicFolder : IDisposable
 {
     private bool _committed;
 
-    /// <summary>Final destination.</summary>
+    /// <summary>Final destination (absolute).</summary>
     public string Destination { get; }
     /// <summary>The folder to write into.</summary>
     public string Path { get; }
 
-    public AtomicFolder(string destination)
+    /// <param name="destination">Where the folder should end up.</param>
+    /// <param name="markerFiles">Files whose presence shows an existing destination is a previous output that may be replaced.</param>
+    /// <exception cref="OutputFolderException">See <see cref="CheckDestination"/>.</exception>
+    public AtomicFolder(string destination, params string[] markerFiles)
     {
-        Destination = System.IO.Path.GetFullPath(destination);
-        var parent = System.IO.Path.GetDirectoryName(Destination) ?? ".";
-        Directory.CreateDirectory(parent);
-        Path = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(Destination)}.partial-{Guid.NewGuid():N}");
+        Destination = CheckDestination(destination, markerFiles);
+        var parent = System.IO.Path.GetDirectoryName(Destination)!;
+        var name = System.IO.Path.GetFileName(Destination);
+        RemoveStalePartials(parent, name);
+        Path = System.IO.Path.Combine(parent, $".{name}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path);
+    }
+
+    /// <summary>
+    /// Checks, before any work is done, that <paramref name="destination"/> can be written and replaced:
+    /// its parent folder can be created, it is not a file, not the current folder or one of its ancestors, and
+    /// if it exists it is empty or holds every marker file.
+    /// </summary>
+    /// <returns>The absolute destination.</returns>
+    /// <exception cref="OutputFolderException">The destination must not or cannot be used.</exception>
+    public static string CheckDestination(string destination, params string[] markerFiles)
+    {
+        var full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(destination));
+        var parent = System.IO.Path.GetDirectoryName(full);
+        if (parent is null) throw new OutputFolderException($"--out {destination}: cannot write the file-system root");
+        var cwd = System.IO.Path.TrimEndingDirectorySeparator(Environment.CurrentDirectory);
+        if (cwd == full || cwd.StartsWith(full + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new OutputFolderException($"--out {destination}: is the current folder or contains it; choose a new folder");
+        if (File.Exists(full)) throw new OutputFolderException($"--out {destination}: is an existing file; choose a folder name");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any()
+            && !markerFiles.All(m => File.Exists(System.IO.Path.Combine(full, m))))
+            throw new OutputFolderException(
+                $"--out {destination}: exists and is not an earlier output of this command (no {string.Join(", ", markerFiles)}); " +
+                "choose another folder or remove it yourself");
+        try
+        {
+            Directory.CreateDirectory(parent);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputFolderException($"--out {destination}: cannot create {parent}: {e.Message}");
+        }
+        return full;
     }
 
     /// <summary>Moves the folder into place, replacing an existing destination only after the move is ready.</summary>
@@ -30,7 +74,8 @@ public sealed class AtomicFolder : IDisposable
         string? old = null;
         if (Directory.Exists(Destination))
         {
-            old = Destination + $".old-{Guid.NewGuid():N}";
+            old = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Destination)!,
+                $".{System.IO.Path.GetFileName(Destination)}.old-{Environment.ProcessId}-{Guid.NewGuid():N}");
             Directory.Move(Destination, old);
         }
         Directory.Move(Path, Destination);
@@ -41,6 +86,33 @@ public sealed class AtomicFolder : IDisposable
     public void Dispose()
     {
         if (!_committed && Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+    }
+
+    /// <summary>Deletes <c>.NAME.partial-PID-*</c> and <c>.NAME.old-PID-*</c> folders whose process is gone.</summary>
+    private static void RemoveStalePartials(string parent, string name)
+    {
+        if (!Directory.Exists(parent)) return;
+        foreach (var kind in new[] { "partial", "old" })
+            foreach (var dir in Directory.EnumerateDirectories(parent, $".{name}.{kind}-*"))
+            {
+                var rest = System.IO.Path.GetFileName(dir)[$".{name}.{kind}-".Length..];
+                int dash = rest.IndexOf('-');
+                if (dash <= 0 || !int.TryParse(rest[..dash], out int pid) || IsAlive(pid)) continue;
+                try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+            }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Writes a file atomically (temp file in the same folder, then rename).</summary>
