@@ -26,7 +26,24 @@ public static class ConfigLoader
     /// </summary>
     public const double MaxExplicitDoubles = 2e9;
 
+    /// <summary>Largest allowed <c>num_steps</c>: the per-step metrics and attention are kept in memory.</summary>
+    public const int MaxNumSteps = 10_000_000;
+
+    /// <summary>Largest allowed <c>embed_dim</c> when <c>train_W = true</c> (W is a dense d×d matrix, held several times).</summary>
+    public const int MaxTrainableWDim = 8192;
+
+    /// <summary>
+    /// Sanity bound on <c>signal_norm</c>, <c>noise_std</c> and |<c>rho</c>|, which keeps inner products of
+    /// tokens finite in double precision.
+    /// </summary>
+    public const double MaxMagnitude = 1e6;
+
     private const string BoolRange = "true or false";
+    private const string NumStepsRange = "an integer in [1, 10000000]";
+    private const string SignalNormRange = "in (0, 1e6]";
+    private const string NoiseStdRange = "in [0, 1e6]";
+    private const string RhoRange = "in [-1e6, 1e6]";
+    private const string FiniteReason = "the bound is there to keep inner products finite in double precision";
 
     private delegate RunConfig Setter(RunConfig config, string key, string value);
 
@@ -38,14 +55,14 @@ public static class ConfigLoader
         ["seq_len"] = new("an integer ≥ 3", (c, k, v) => c with { SeqLen = ParseInt(k, v, "an integer ≥ 3") }),
         ["train_n"] = new("an integer ≥ 1", (c, k, v) => c with { TrainN = ParseInt(k, v, "an integer ≥ 1") }),
         ["test_n"] = new("an integer ≥ 0", (c, k, v) => c with { TestN = ParseInt(k, v, "an integer ≥ 0") }),
-        ["signal_norm"] = new("finite and > 0", (c, k, v) => c with { SignalNorm = ParseDouble(k, v, "finite and > 0") }),
-        ["noise_std"] = new("finite and ≥ 0", (c, k, v) => c with { NoiseStd = ParseDouble(k, v, "finite and ≥ 0") }),
-        ["rho"] = new("finite", (c, k, v) => c with { Rho = ParseDouble(k, v, "finite") }),
+        ["signal_norm"] = new(SignalNormRange, (c, k, v) => c with { SignalNorm = ParseDouble(k, v, SignalNormRange) }),
+        ["noise_std"] = new(NoiseStdRange, (c, k, v) => c with { NoiseStd = ParseDouble(k, v, NoiseStdRange) }),
+        ["rho"] = new(RhoRange, (c, k, v) => c with { Rho = ParseDouble(k, v, RhoRange) }),
         ["noise_ratio"] = new("in [0, 1)", (c, k, v) => c with { NoiseRatio = ParseDouble(k, v, "in [0, 1)") }),
         ["seed"] = new("an integer ≥ 0", (c, k, v) => c with { Seed = ParseLong(k, v, "an integer ≥ 0") }),
         ["balanced_labels"] = new(BoolRange, (c, k, v) => c with { BalancedLabels = ParseBool(k, v) }),
         ["learning_rate"] = new("finite and > 0", (c, k, v) => c with { LearningRate = ParseDouble(k, v, "finite and > 0") }),
-        ["num_steps"] = new("an integer ≥ 1", (c, k, v) => c with { NumSteps = ParseInt(k, v, "an integer ≥ 1") }),
+        ["num_steps"] = new(NumStepsRange, (c, k, v) => c with { NumSteps = ParseInt(k, v, NumStepsRange) }),
         ["log_interval"] = new("an integer ≥ 1", (c, k, v) => c with { LogInterval = ParseInt(k, v, "an integer ≥ 1") }),
         ["train_W"] = new(BoolRange, (c, k, v) => c with { TrainW = ParseBool(k, v) }),
         ["engine"] = new("one of auto, direct, gram", (c, k, v) => c with { Engine = ParseEnum<EngineKind>(k, v) }),
@@ -120,13 +137,22 @@ public static class ConfigLoader
         ArgumentNullException.ThrowIfNull(yamlText);
         const string form = "a flat mapping of 'key: value' lines";
         var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(yamlText));
+        var parser = new Parser(scanner);
         try
         {
-            stream.Load(new StringReader(yamlText));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
-            throw new ConfigException("<yaml>", "", form, $"config YAML is malformed ({ex.Message}): must be {form}", ex);
+            throw MalformedYaml(yamlText, ex.Start, YamlReason(ex), form, ex);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or NotSupportedException)
+        {
+            // YamlDotNet reports some syntax errors (e.g. a second ':' after an unclosed flow sequence) as
+            // plain .NET exceptions without a position or a useful message; the scanner is where it stopped.
+            throw MalformedYaml(yamlText, scanner.CurrentPosition,
+                "cannot parse the text here (an unclosed '[', '{' or quote, or a stray ':'?)", form, ex);
         }
 
         if (stream.Documents.Count == 0)
@@ -231,12 +257,15 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// Checks every range and cross-key rule, in <see cref="RunConfig.Keys"/> order, then the Wishart
-    /// sampler's requirements, then the size guards:
-    /// embed_dim ≥ 2; seq_len ≥ 3; train_n ≥ 1; test_n ≥ 0; signal_norm finite &gt; 0; noise_std finite ≥ 0;
-    /// rho finite; noise_ratio ∈ [0, 1); seed ≥ 0; learning_rate finite &gt; 0; num_steps ≥ 1;
-    /// log_interval ≥ 1; regime_test_accuracy ∈ (0, 1];
+    /// Checks every range and cross-key rule, in <see cref="RunConfig.Keys"/> order, then the label-noise
+    /// rule, then the Wishart sampler's requirements, then the size guards:
+    /// embed_dim ≥ 2; seq_len ≥ 3; train_n ≥ 1; test_n ≥ 0; signal_norm ∈ (0, 1e6]; noise_std ∈ [0, 1e6];
+    /// rho ∈ [-1e6, 1e6] (the 1e6 bounds, <see cref="MaxMagnitude"/>, keep inner products finite);
+    /// noise_ratio ∈ [0, 1); seed ≥ 0; learning_rate finite &gt; 0;
+    /// num_steps ∈ [1, <see cref="MaxNumSteps"/>]; log_interval ≥ 1; regime_test_accuracy ∈ (0, 1];
+    /// <see cref="RunConfig.NoisyCount"/> = ⌈noise_ratio·train_n⌉ &lt; train_n (at least one clean label);
     /// sampler = wishart requires train_W = false and an engine that resolves to gram;
+    /// train_W = true requires embed_dim ≤ <see cref="MaxTrainableWDim"/>;
     /// train_n·seq_len ≤ <see cref="MaxTrainTokens"/>; with sampler = explicit,
     /// (train_n + test_n)·seq_len·embed_dim ≤ <see cref="MaxExplicitDoubles"/>.
     /// </summary>
@@ -250,15 +279,25 @@ public static class ConfigLoader
         Check(c.SeqLen >= 3, "seq_len", I(c.SeqLen));
         Check(c.TrainN >= 1, "train_n", I(c.TrainN));
         Check(c.TestN >= 0, "test_n", I(c.TestN));
-        Check(double.IsFinite(c.SignalNorm) && c.SignalNorm > 0, "signal_norm", D(c.SignalNorm));
-        Check(double.IsFinite(c.NoiseStd) && c.NoiseStd >= 0, "noise_std", D(c.NoiseStd));
-        Check(double.IsFinite(c.Rho), "rho", D(c.Rho));
+        Check(c.SignalNorm > 0 && c.SignalNorm <= MaxMagnitude, "signal_norm", D(c.SignalNorm), c.SignalNorm > MaxMagnitude ? FiniteReason : null);
+        Check(c.NoiseStd >= 0 && c.NoiseStd <= MaxMagnitude, "noise_std", D(c.NoiseStd), c.NoiseStd > MaxMagnitude ? FiniteReason : null);
+        Check(Math.Abs(c.Rho) <= MaxMagnitude, "rho", D(c.Rho), Math.Abs(c.Rho) > MaxMagnitude ? FiniteReason : null);
         Check(c.NoiseRatio >= 0 && c.NoiseRatio < 1, "noise_ratio", D(c.NoiseRatio));
         Check(c.Seed >= 0, "seed", I(c.Seed));
         Check(double.IsFinite(c.LearningRate) && c.LearningRate > 0, "learning_rate", D(c.LearningRate));
-        Check(c.NumSteps >= 1, "num_steps", I(c.NumSteps));
+        Check(c.NumSteps >= 1 && c.NumSteps <= MaxNumSteps, "num_steps", I(c.NumSteps),
+            c.NumSteps > MaxNumSteps ? "the per-step metrics and attention are kept in memory" : null);
         Check(c.LogInterval >= 1, "log_interval", I(c.LogInterval));
         Check(c.RegimeTestAccuracy > 0 && c.RegimeTestAccuracy <= 1, "regime_test_accuracy", D(c.RegimeTestAccuracy));
+
+        int flipped = c.NoisyCount;
+        if (flipped >= c.TrainN)
+        {
+            string range = "such that ⌈noise_ratio·train_n⌉ < train_n (at least one clean label)";
+            throw new ConfigException("noise_ratio", D(c.NoiseRatio), range,
+                $"noise_ratio = {D(c.NoiseRatio)} with train_n = {I(c.TrainN)} flips ⌈{D(c.NoiseRatio)}·{I(c.TrainN)}⌉ = {I(flipped)} " +
+                $"of {I(c.TrainN)} training labels, i.e. all of them: must be {range}; lower noise_ratio or raise train_n");
+        }
 
         if (c.Sampler == SamplerKind.Wishart)
         {
@@ -282,13 +321,22 @@ public static class ConfigLoader
             }
         }
 
+        if (c.TrainW && c.EmbedDim > MaxTrainableWDim)
+        {
+            string range = $"≤ {I(MaxTrainableWDim)} when train_W = true";
+            double gb = (double)c.EmbedDim * c.EmbedDim * sizeof(double) / 1e9;
+            throw new ConfigException("embed_dim", I(c.EmbedDim), range,
+                $"embed_dim = {I(c.EmbedDim)} is out of range: must be {range} (W is a dense d×d matrix, " +
+                $"{I(c.EmbedDim)}² doubles = {gb.ToString("F1", CultureInfo.InvariantCulture)} GB, held several times during training)");
+        }
+
         long trainTokens = (long)c.TrainN * c.SeqLen;
         if (trainTokens > MaxTrainTokens)
         {
-            string range = $"such that train_n·seq_len ≤ {I(MaxTrainTokens)}";
-            throw new ConfigException("train_n", I(c.TrainN), range,
-                $"train_n = {I(c.TrainN)} is out of range: must be {range} (here {I(c.TrainN)}·{I(c.SeqLen)} = {I(trainTokens)}; " +
-                "the gram engine holds m×m matrices with m = train_n·seq_len)");
+            string range = $"≤ {I(MaxTrainTokens)}";
+            throw new ConfigException("train_n·seq_len", I(trainTokens), range,
+                $"train_n·seq_len = {I(c.TrainN)}·{I(c.SeqLen)} = {I(trainTokens)} is out of range: must be {range} " +
+                "(the Gram matrices are m×m with m = n·T)");
         }
 
         if (c.Sampler == SamplerKind.Explicit)
@@ -321,6 +369,30 @@ public static class ConfigLoader
         return sb.ToString();
     }
 
+    /// <summary>A malformed-YAML error at <paramref name="at"/> (1-based line and column), quoting that line as the value.</summary>
+    private static ConfigException MalformedYaml(string yamlText, Mark? at, string reason, string form, Exception inner)
+    {
+        string where = "", line = "";
+        if (at is { Line: > 0 } mark)
+        {
+            where = $" at line {I(mark.Line)}, column {I(mark.Column)}";
+            string[] lines = yamlText.Split('\n');
+            if (mark.Line <= lines.Length)
+                line = lines[mark.Line - 1].TrimEnd('\r').Trim();
+        }
+        reason = reason.Trim().TrimEnd('.');
+        return new ConfigException("<yaml>", line, form, $"config YAML is malformed{where}: {reason}; must be {form}", inner);
+    }
+
+    /// <summary>The reason of a <see cref="YamlException"/> without its "(Line: …) - (Line: …): " prefix.</summary>
+    private static string YamlReason(YamlException ex)
+    {
+        string message = ex.Message;
+        const string separator = "): ";
+        int cut = message.StartsWith("(Line:", StringComparison.Ordinal) ? message.IndexOf(separator, StringComparison.Ordinal) : -1;
+        return cut < 0 ? message : message[(cut + separator.Length)..];
+    }
+
     private static KeySpec SpecFor(string key, string value)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -330,10 +402,14 @@ public static class ConfigLoader
         throw new ConfigException(key, value, "one of " + valid, $"unknown config key '{key}'; valid keys: {valid}");
     }
 
-    private static void Check(bool ok, string key, string value)
+    private static void Check(bool ok, string key, string value, string? reason = null)
     {
-        if (!ok)
-            throw new ConfigException(key, value, Specs[key].Range);
+        if (ok)
+            return;
+        string range = Specs[key].Range;
+        if (reason is null)
+            throw new ConfigException(key, value, range);
+        throw new ConfigException(key, value, range, $"{key} = {value} is out of range: must be {range} ({reason})");
     }
 
     private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using BenignAttention.Data;
 using BenignAttention.Experiments;
 
@@ -12,15 +14,78 @@ public sealed class DataFormatException(string message) : Exception(message);
 /// <list type="bullet">
 /// <item><c>X_train</c> <c>[n, T, d]</c> float32/float64 (required); token 0 is R, 1 is W₊, 2 is W₋, the rest I.</item>
 /// <item><c>y_train</c> <c>[n]</c> observed labels ±1 (required).</item>
-/// <item><c>noisy_train</c> <c>[n]</c> bool (optional; else derived from <c>y_train_true</c> if present, else none noisy).</item>
+/// <item><c>noisy_train</c> <c>[n]</c> bool, or numeric with every value 0 or 1 (optional; else derived from <c>y_train_true</c> if present, else none noisy).</item>
 /// <item><c>X_test</c> <c>[n_test, T, d]</c> and <c>y_test</c> <c>[n_test]</c> (optional, together; without them no test metrics).</item>
 /// <item><c>nu</c> <c>[d]</c> the head ν (optional; else spec §2's from <c>signal_norm</c>, μ₊₁ on coordinate 0, μ₋₁ on 1).</item>
 /// <item><c>W_init</c> <c>[d, d]</c> initial key–query matrix (optional; with <c>train_W</c> and no file, W₀ is drawn from the seed).</item>
 /// </list>
 /// The alignment of p is measured against coordinates 0 and 1, as in the reference metrics.
+/// A folder may also hold the <c>config.json</c> of its settings (see <see cref="SettingsFile"/>).
 /// </summary>
 public static class DataDirectory
 {
+    /// <summary>The settings file a data folder may carry, as the reference cases do.</summary>
+    public const string SettingsFileName = "config.json";
+
+    /// <summary>
+    /// The run settings stored beside the data: the members of <c>{path}/config.json</c> whose names are
+    /// in <see cref="RunConfig.Keys"/>, in file order, with values as invariant text (numbers as their
+    /// JSON text, booleans as <c>true</c>/<c>false</c>, strings as is). Other members (e.g. <c>case</c>)
+    /// are ignored. Apply them before the user's overrides with <see cref="ConfigLoader.Apply"/>.
+    /// </summary>
+    /// <param name="path">The <c>--data</c> argument: a folder or an <c>.npz</c> archive.</param>
+    /// <returns>Empty when <paramref name="path"/> is not a folder (e.g. an .npz) or has no config.json.</returns>
+    /// <exception cref="DataFormatException">config.json is not valid JSON, not an object, or a config key has a null, array or object value.</exception>
+    /// <exception cref="IOException">config.json exists but cannot be read.</exception>
+    public static IReadOnlyList<KeyValuePair<string, string>> SettingsFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string file = Path.Combine(path, SettingsFileName);
+        if (!Directory.Exists(path) || !File.Exists(file))
+            return [];
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllText(file));
+        }
+        catch (JsonException ex)
+        {
+            string where = ex.LineNumber is { } line
+                ? $" at line {(line + 1).ToString(CultureInfo.InvariantCulture)}, column {((ex.BytePositionInLine ?? 0) + 1).ToString(CultureInfo.InvariantCulture)}"
+                : "";
+            string reason = ex.Message;
+            int cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            if (cut >= 0) reason = reason[..cut];
+            throw new DataFormatException($"{file}: not valid JSON{where} ({reason.Trim()}): must be a flat JSON object of config keys");
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new DataFormatException($"{file}: is a JSON {root.ValueKind.ToString().ToLowerInvariant()}: must be a flat JSON object of config keys");
+            var keys = new HashSet<string>(RunConfig.Keys, StringComparer.Ordinal);
+            var result = new List<KeyValuePair<string, string>>();
+            foreach (JsonProperty property in root.EnumerateObject())
+            {
+                if (!keys.Contains(property.Name))
+                    continue;
+                string value = property.Value.ValueKind switch
+                {
+                    JsonValueKind.Number => property.Value.GetRawText(),
+                    JsonValueKind.True => "true",
+                    JsonValueKind.False => "false",
+                    JsonValueKind.String => property.Value.GetString() ?? "",
+                    var kind => throw new DataFormatException(
+                        $"{file}: {property.Name} is a JSON {kind.ToString().ToLowerInvariant()}: must be a number, boolean or string"),
+                };
+                result.Add(new(property.Name, value));
+            }
+            return result;
+        }
+    }
+
     /// <summary>
     /// Reads the data and returns it with <paramref name="config"/> updated to the data's shapes
     /// (<c>train_n</c>, <c>seq_len</c>, <c>embed_dim</c>, <c>test_n</c>) so the resolved config describes what ran.
@@ -46,7 +111,7 @@ public static class DataDirectory
         if (Optional("noisy_train") is { } noisyArray)
         {
             Expect(noisyArray, "noisy_train", $"[{n}]", 1, n);
-            noisy = noisyArray.Values.Select(v => v != 0).ToArray();
+            noisy = NoisyMask(noisyArray, Source(path, "noisy_train"));
             yTrue = yTrain.Select((v, i) => noisy[i] ? -v : v).ToArray();
         }
         else if (Optional("y_train_true") is { } trueArray)
@@ -108,8 +173,12 @@ public static class DataDirectory
 
     private static Dictionary<string, NpyArray> ReadAll(string path)
     {
-        if (File.Exists(path) && path.EndsWith(".npz", StringComparison.OrdinalIgnoreCase))
+        if (File.Exists(path))
+        {
+            if (!IsNpz(path))
+                throw new DataFormatException($"--data {path}: is a file but not an .npz archive (give a folder of .npy files or an .npz archive)");
             return new Dictionary<string, NpyArray>(Npz.Read(path));
+        }
         if (!Directory.Exists(path))
             throw new DataFormatException($"--data {path}: no such folder or .npz file");
         var result = new Dictionary<string, NpyArray>();
@@ -119,6 +188,29 @@ public static class DataDirectory
             if (File.Exists(file)) result[name] = Npy.Read(file);
         }
         return result;
+    }
+
+    private static bool IsNpz(string path) => path.EndsWith(".npz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Where array <paramref name="name"/> comes from, for messages: the .npy file, or the member of the .npz.</summary>
+    private static string Source(string path, string name) =>
+        IsNpz(path) ? $"{path} (member {name}.npy)" : Path.Combine(path, name + ".npy");
+
+    /// <summary>The noisy-label mask: bool, or numeric with every value exactly 0 or 1.</summary>
+    private static bool[] NoisyMask(NpyArray array, string source)
+    {
+        var mask = new bool[array.Values.Length];
+        for (int i = 0; i < mask.Length; i++)
+        {
+            double v = array.Values[i];
+            if (v != 0 && v != 1)
+            {
+                throw new DataFormatException(
+                    $"{source}: noisy_train must be bool or hold only 0 and 1, found {v.ToString("R", CultureInfo.InvariantCulture)} at index {i.ToString(CultureInfo.InvariantCulture)} ({array.DType.Descr()})");
+            }
+            mask[i] = v == 1;
+        }
+        return mask;
     }
 
     private static void Expect(NpyArray array, string name, string expected, int rank, params int?[] dims)

@@ -26,15 +26,15 @@ public sealed class ConfigTests : IDisposable
     [InlineData("seq_len", "2", "an integer ≥ 3")]
     [InlineData("train_n", "0", "an integer ≥ 1")]
     [InlineData("test_n", "-1", "an integer ≥ 0")]
-    [InlineData("signal_norm", "0", "finite and > 0")]
-    [InlineData("signal_norm", "-3", "finite and > 0")]
-    [InlineData("noise_std", "-0.5", "finite and ≥ 0")]
+    [InlineData("signal_norm", "0", "in (0, 1e6]")]
+    [InlineData("signal_norm", "-3", "in (0, 1e6]")]
+    [InlineData("noise_std", "-0.5", "in [0, 1e6]")]
     [InlineData("noise_ratio", "1.5", "in [0, 1)")]
     [InlineData("noise_ratio", "1", "in [0, 1)")]
     [InlineData("noise_ratio", "-0.1", "in [0, 1)")]
     [InlineData("seed", "-1", "an integer ≥ 0")]
     [InlineData("learning_rate", "0", "finite and > 0")]
-    [InlineData("num_steps", "0", "an integer ≥ 1")]
+    [InlineData("num_steps", "0", "an integer in [1, 10000000]")]
     [InlineData("log_interval", "0", "an integer ≥ 1")]
     [InlineData("regime_test_accuracy", "0", "in (0, 1]")]
     [InlineData("regime_test_accuracy", "1.01", "in (0, 1]")]
@@ -161,12 +161,97 @@ public sealed class ConfigTests : IDisposable
     public void TooManyTrainingTokens_IsRejected()
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["train_n=2501", "sampler=wishart", "embed_dim=100000"]));
-        Assert.Equal("train_n", ex.Key);
-        Assert.Equal("2501", ex.Value);
-        Assert.Contains("train_n·seq_len ≤ 20000", ex.Message);
-        Assert.Contains(ex.AllowedRange, ex.Message);
+        Assert.Equal("train_n·seq_len", ex.Key);
+        Assert.Equal("20008", ex.Value);
+        Assert.Equal("≤ 20000", ex.AllowedRange);
+        Assert.Contains("train_n·seq_len = 2501·8 = 20008", ex.Message);
         // The boundary itself is allowed.
         ConfigLoader.Resolve(null, null, ["train_n=2500", "sampler=wishart", "embed_dim=100000"]);
+    }
+
+    [Fact]
+    public void TooManyTrainingTokens_NamesTheProductNotJustTrainN()
+    {
+        // The user raised seq_len; the message must not blame train_n alone.
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["seq_len=100000"]));
+        Assert.Equal("train_n·seq_len", ex.Key);
+        Assert.Equal("2000000", ex.Value);
+        Assert.Equal("≤ 20000", ex.AllowedRange);
+        Assert.Equal(
+            "train_n·seq_len = 20·100000 = 2000000 is out of range: must be ≤ 20000 (the Gram matrices are m×m with m = n·T)",
+            ex.Message);
+    }
+
+    [Fact]
+    public void NumSteps_HasAnUpperBound()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["num_steps=100000000"]));
+        Assert.Equal("num_steps", ex.Key);
+        Assert.Equal("100000000", ex.Value);
+        Assert.Equal("an integer in [1, 10000000]", ex.AllowedRange);
+        Assert.Equal(
+            "num_steps = 100000000 is out of range: must be an integer in [1, 10000000] (the per-step metrics and attention are kept in memory)",
+            ex.Message);
+        Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["num_steps=10000001"]));
+        Assert.Equal(ConfigLoader.MaxNumSteps, ConfigLoader.Resolve(null, null, ["num_steps=10000000"]).NumSteps);
+    }
+
+    [Fact]
+    public void TrainableW_BoundsEmbedDim()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["train_W=true", "embed_dim=16384"]));
+        Assert.Equal("embed_dim", ex.Key);
+        Assert.Equal("16384", ex.Value);
+        Assert.Equal("≤ 8192 when train_W = true", ex.AllowedRange);
+        Assert.StartsWith("embed_dim = 16384 is out of range: must be ≤ 8192 when train_W = true (W is a dense d×d matrix", ex.Message);
+        Assert.Contains("2.1 GB", ex.Message);
+        // The boundary is allowed, and the bound applies only to a trainable W.
+        Assert.Equal(8192, ConfigLoader.Resolve(null, null, ["train_W=true", "embed_dim=8192"]).EmbedDim);
+        Assert.Equal(16384, ConfigLoader.Resolve(null, null, ["train_W=false", "embed_dim=16384"]).EmbedDim);
+    }
+
+    [Fact]
+    public void LabelNoise_MustLeaveACleanLabel()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["train_n=1", "noise_ratio=0.2"]));
+        Assert.Equal("noise_ratio", ex.Key);
+        Assert.Equal("0.2", ex.Value);
+        Assert.Equal("such that ⌈noise_ratio·train_n⌉ < train_n (at least one clean label)", ex.AllowedRange);
+        Assert.Contains("noise_ratio = 0.2 with train_n = 1 flips ⌈0.2·1⌉ = 1 of 1 training labels", ex.Message);
+        Assert.Contains(ex.AllowedRange, ex.Message);
+
+        // ⌈0.9·5⌉ = 5 = n: rejected; ⌈0.8·5⌉ = 4 < 5: allowed; η = 0 always allowed.
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["train_n=5", "noise_ratio=0.9"]));
+        Assert.Contains("= 5 of 5", ex.Message);
+        Assert.Equal(4, ConfigLoader.Resolve(null, null, ["train_n=5", "noise_ratio=0.8"]).NoisyCount);
+        Assert.Equal(0, ConfigLoader.Resolve(null, null, ["train_n=1", "noise_ratio=0"]).NoisyCount);
+    }
+
+    [Theory]
+    [InlineData("signal_norm", "1e200", "1E+200", "in (0, 1e6]")]
+    [InlineData("noise_std", "1e200", "1E+200", "in [0, 1e6]")]
+    [InlineData("rho", "1e300", "1E+300", "in [-1e6, 1e6]")]
+    [InlineData("rho", "-1e300", "-1E+300", "in [-1e6, 1e6]")]
+    [InlineData("signal_norm", "1000000.5", "1000000.5", "in (0, 1e6]")]
+    public void HugeFiniteValues_AreRejectedToKeepInnerProductsFinite(string key, string text, string value, string range)
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, [$"{key}={text}"]));
+        Assert.Equal(key, ex.Key);
+        Assert.Equal(value, ex.Value);
+        Assert.Equal(range, ex.AllowedRange);
+        Assert.Equal(range, ConfigLoader.AllowedRange(key));
+        Assert.Equal(
+            $"{key} = {value} is out of range: must be {range} (the bound is there to keep inner products finite in double precision)",
+            ex.Message);
+    }
+
+    [Fact]
+    public void MagnitudeBounds_AreInclusive()
+    {
+        var c = ConfigLoader.Resolve(null, null, ["signal_norm=1e6", "noise_std=1e6", "rho=-1e6"]);
+        Assert.Equal(1e6, c.SignalNorm);
+        Assert.Equal(1e6, c.NoiseStd);
+        Assert.Equal(-1e6, c.Rho);
     }
 
     [Fact]
@@ -244,6 +329,48 @@ public sealed class ConfigTests : IDisposable
     public void MalformedYaml_IsAConfigException(string yaml)
     {
         Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml));
+    }
+
+    [Theory]
+    [InlineData("embed_dim: [1, 2\nnum_steps: : 5")]
+    [InlineData("embed_dim: [1, 2\nnum_steps: : 5\n")]
+    [InlineData("embed_dim: \"unterminated\nseq_len: 4\n")]
+    [InlineData("embed_dim: 10\n  seq_len: 4\n")]
+    [InlineData("embed_dim: &a 10\nseq_len: *b\n")]
+    [InlineData("{embed_dim: 10\n")]
+    public void AnyYamlSyntaxError_IsAConfigExceptionWithAPosition(string yaml)
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml));
+        Assert.Equal("<yaml>", ex.Key);
+        Assert.Equal("a flat mapping of 'key: value' lines", ex.AllowedRange);
+        Assert.StartsWith("config YAML is malformed", ex.Message);
+        Assert.Matches(@"^config YAML is malformed at line \d+, column \d+: .+; must be a flat mapping of 'key: value' lines$", ex.Message);
+        Assert.DoesNotContain("(Line:", ex.Message);
+        Assert.NotNull(ex.InnerException);
+    }
+
+    [Fact]
+    public void YamlSyntaxError_QuotesTheOffendingLine()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("embed_dim: [1, 2\nnum_steps: : 5"));
+        Assert.Equal(
+            "config YAML is malformed at line 2, column 1: cannot parse the text here (an unclosed '[', '{' or quote, or a stray ':'?); " +
+            "must be a flat mapping of 'key: value' lines",
+            ex.Message);
+        Assert.Equal("num_steps: : 5", ex.Value);
+        Assert.IsType<InvalidOperationException>(ex.InnerException);
+
+        // A YamlDotNet syntax error keeps its own reason, without the "(Line: …) - (Line: …)" prefix.
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("seed: 1\nembed_dim: \"unterminated\n"));
+        Assert.Matches(@"^config YAML is malformed at line \d+, column \d+: [^(]", ex.Message);
+    }
+
+    [Fact]
+    public void YamlSyntaxError_InAFile_IsAConfigExceptionFromResolve()
+    {
+        string path = WriteTemp("bad.yaml", "embed_dim: [1, 2\nnum_steps: : 5");
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(path, null, []));
+        Assert.StartsWith("config YAML is malformed at line ", ex.Message);
     }
 
     [Fact]
@@ -403,16 +530,16 @@ public sealed class ConfigTests : IDisposable
         from t in Gen.Choose(3, 64)
         from n in Gen.Choose(1, 300)
         from nTest in Gen.Choose(0, 1000)
-        from mu in AnyFinite().Select(Math.Abs).Where(x => x > 0)
-        from sigma in AnyFinite().Select(Math.Abs)
-        from rho in AnyFinite()
+        from mu in Bounded().Select(Math.Abs).Where(x => x > 0)
+        from sigma in Bounded().Select(Math.Abs)
+        from rho in Bounded()
         from eta in Unit()
         from seed in Bits64().Select(b => b & long.MaxValue)
         from balanced in Gen.Elements(true, false)
         from lr in AnyFinite().Select(Math.Abs).Where(x => x > 0)
-        from steps in Gen.Choose(1, int.MaxValue)
+        from steps in Gen.Choose(1, ConfigLoader.MaxNumSteps)
         from logEvery in Gen.Choose(1, int.MaxValue)
-        from trainW in Gen.Elements(true, false)
+        from trainW in Gen.Elements(true, false) // d ≤ 5000 < 8192, so a trainable W is always allowed
         from engine in Gen.Elements(EngineKind.Auto, EngineKind.Direct, EngineKind.Gram)
         from sampler in Gen.Elements(SamplerKind.Explicit, SamplerKind.Wishart)
         from acc in Unit().Select(u => 1 - u)
@@ -422,8 +549,13 @@ public sealed class ConfigTests : IDisposable
             NoiseRatio = eta, Seed = seed, BalancedLabels = balanced, LearningRate = lr, NumSteps = steps,
             LogInterval = logEvery, TrainW = trainW, Engine = engine, Sampler = sampler, RegimeTestAccuracy = acc,
         }
-        // Wishart needs the gram engine and fixed W; repair instead of discarding.
-        select c.Sampler == SamplerKind.Wishart ? c with { TrainW = false, Engine = EngineKind.Gram } : c;
+        // Wishart needs the gram engine and fixed W, and one label must stay clean; repair instead of discarding.
+        let wishartOk = c.Sampler == SamplerKind.Wishart ? c with { TrainW = false, Engine = EngineKind.Gram } : c
+        select wishartOk.NoisyCount >= wishartOk.TrainN ? wishartOk with { NoiseRatio = 0 } : wishartOk;
+
+    /// <summary>A finite double of magnitude ≤ 1e6 (the sanity bound of signal_norm, noise_std and rho).</summary>
+    private static Gen<double> Bounded() =>
+        Gen.OneOf(AnyFinite().Where(x => Math.Abs(x) <= ConfigLoader.MaxMagnitude), Gen.Elements(1e6, -1e6, 999_999.999_999_9));
 
     // ---------- reference config.json ----------
 
