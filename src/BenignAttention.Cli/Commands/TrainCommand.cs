@@ -64,4 +64,42 @@ public static class TrainCommand
             $"wall {summary.SetupSeconds + summary.TrainSeconds:F2}s -> {Path.GetFullPath(outPath)}"));
         return Cli.Ok;
     }
+
+    /// <summary>
+    /// Resolves the config for <c>--data</c>: defaults, preset, the data folder's own <c>config.json</c> (as in
+    /// shared/reference), the YAML file, then the overrides; the data fix n, T, d and n_test. Refuses
+    /// settings the data contradict, and a missing head ν without a stated signal norm (ν depends on it).
+    /// </summary>
+    private static (Data.TokenDataset, RunConfig) LoadData(string dataPath, string? configPath, string? presetName, string[] overrides)
+    {
+        var fromData = DataDirectory.SettingsFile(dataPath);
+        var fromYaml = configPath is null ? [] : ConfigLoader.ReadYamlMapping(File.ReadAllText(configPath));
+        var fromArgs = overrides.Select(ConfigLoader.ParseOverride).ToList();
+        var config = presetName is null ? new RunConfig() : Presets.Get(presetName);
+        config = ConfigLoader.Apply(config, fromData);
+        config = ConfigLoader.Apply(config, fromYaml);
+        config = ConfigLoader.Apply(config, fromArgs);
+
+        var (data, resolved) = DataDirectory.Load(dataPath, config);
+        var stated = fromYaml.Concat(fromArgs).ToList();
+        foreach (var (key, dataValue) in new[] { ("embed_dim", data.EmbedDim), ("seq_len", data.SeqLen), ("train_n", data.TrainN), ("test_n", data.TestN) })
+        {
+            var given = stated.LastOrDefault(kv => kv.Key == key);
+            if (given.Key is not null && given.Value != dataValue.ToString(CultureInfo.InvariantCulture))
+                throw new UsageException($"{key} = {given.Value} contradicts --data {dataPath}, whose arrays have {key} = {dataValue}; drop the setting");
+        }
+        bool signalNormStated = presetName is not null || fromData.Concat(stated).Any(kv => kv.Key == "signal_norm");
+        if (!signalNormStated && !HasArray(dataPath, "nu"))
+            throw new UsageException($"--data {dataPath} has no nu.npy (the head ν) and no config.json: give signal_norm=… " +
+                                     "(ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ depends on it)");
+        ConfigLoader.Validate(resolved);
+        return (data, resolved);
+    }
+
+    private static bool HasArray(string dataPath, string name)
+    {
+        if (Directory.Exists(dataPath)) return File.Exists(Path.Combine(dataPath, name + ".npy"));
+        using var zip = System.IO.Compression.ZipFile.OpenRead(dataPath);
+        return zip.Entries.Any(e => e.FullName == name + ".npy" || e.FullName == name);
+    }
 }

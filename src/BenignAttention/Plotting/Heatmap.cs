@@ -43,7 +43,7 @@ public static class Heatmap
             DefaultWidth, DefaultHeight, colorRange);
 
     /// <summary>
-    /// As <see cref="Write(string, double[], string, double[], string, double[,], string, string)"/>, with an
+    /// As the overload without a size, with an
     /// explicit figure size in pixels.
     /// </summary>
     /// <param name="pathWithoutExtension">Output path without extension.</param>

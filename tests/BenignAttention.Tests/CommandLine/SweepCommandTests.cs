@@ -61,7 +61,13 @@ public class SweepCommandTests : IDisposable
         Assert.True(new FileInfo(Path.Combine(dir, "runs.parquet")).Length > 0);
         Assert.Equal(8 * 5 + 1, File.ReadAllLines(Path.Combine(dir, "curves.csv")).Length);
 
-        Assert.Equal(0, Run("plot", dir, "--x", "seed", "--y", "signal_norm").Code);
+        // seed × ‖μ‖ would average over embed_dim: refused unless a filter picks one d.
+        var mixed = Run("plot", dir, "--x", "seed", "--y", "signal_norm");
+        Assert.Equal(2, mixed.Code);
+        Assert.Contains("embed_dim", mixed.Err);
+        Assert.Equal(0, Run("plot", dir, "--x", "seed", "--y", "signal_norm", "embed_dim=20").Code);
+        Assert.Equal(2, Run("plot", dir, "--x", "seed", "--y", "seed").Code);
+        Assert.Equal(2, Run("plot", dir, "--x", "engine").Code);
         Assert.Equal(2, Run("plot", dir, "--x", "nonsense").Code);
         Assert.Equal(2, Run("plot", Path.Combine(_root, "nowhere")).Code);
     }

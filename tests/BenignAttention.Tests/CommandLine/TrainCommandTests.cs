@@ -131,4 +131,69 @@ public class TrainCommandTests : IDisposable
         Assert.Contains("diverged at step", stderr);
         Assert.False(Directory.Exists(output));
     }
+
+    [Fact]
+    public void ExistingForeignFolderOrFileIsNeverReplaced()
+    {
+        var foreign = Path.Combine(_root, "thesis");
+        Directory.CreateDirectory(foreign);
+        File.WriteAllText(Path.Combine(foreign, "thesis.tex"), "precious");
+        string[] small = ["embed_dim=10", "train_n=4", "test_n=4", "num_steps=3"];
+        var (code, _, stderr) = Run(["train", "--out", foreign, .. small]);
+        Assert.Equal(2, code);
+        Assert.Contains("not an earlier output", stderr);
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(foreign, "thesis.tex")));
+
+        var file = Path.Combine(_root, "afile");
+        File.WriteAllText(file, "x");
+        Assert.Equal(2, Run(["train", "--out", file, .. small]).Code);
+        Assert.Equal("x", File.ReadAllText(file));
+
+        // An earlier run folder is replaced; a stale partial folder of a dead process is cleaned up.
+        var run = Path.Combine(_root, "run");
+        Assert.Equal(0, Run(["train", "--out", run, .. small, "seed=1"]).Code);
+        var stale = Path.Combine(_root, ".run.partial-2147483000-deadbeef");
+        Directory.CreateDirectory(stale);
+        Assert.Equal(0, Run(["train", "--out", run, .. small, "seed=2"]).Code);
+        Assert.Contains("seed: 2", File.ReadAllText(Path.Combine(run, "config.yaml")));
+        Assert.False(Directory.Exists(stale));
+        Assert.Equal(new[] { "afile", "run", "thesis" }, Directory.GetFileSystemEntries(_root).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void DataFolderSettingsReproduceTheReferenceWithoutRepeatingThem()
+    {
+        var dir = Path.Combine(TestPaths.ReferenceDir, "v1_harmful_d1000_mu5");
+        var output = Path.Combine(_root, "harmful");
+        var (code, stdout, stderr) = Run("train", "--data", dir, "--out", output);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("regime harmful", stdout);
+        var expected = Npy.Read(Path.Combine(dir, "p_final.npy")).Values;
+        var actual = Npy.Read(Path.Combine(output, "p_final.npy")).Values;
+        double scale = expected.Max(Math.Abs);
+        for (int j = 0; j < expected.Length; j++) Assert.True(Math.Abs(expected[j] - actual[j]) <= 1e-7 * scale, $"p_final[{j}]");
+
+        Assert.Equal(2, Run("train", "--data", dir, "--out", Path.Combine(_root, "x"), "embed_dim=77").Code);
+        Assert.False(Directory.Exists(Path.Combine(_root, "x")));
+    }
+
+    [Fact]
+    public void DataWithoutHeadNeedsTheSignalNorm()
+    {
+        var data = Path.Combine(_root, "data");
+        Directory.CreateDirectory(data);
+        var rng = new BenignAttention.Data.Rng(1, 1);
+        var x = new double[4 * 3 * 6];
+        rng.FillNormal(x, 1);
+        Npy.WriteFloat64(Path.Combine(data, "X_train.npy"), x, 4, 3, 6);
+        Npy.WriteFloat64(Path.Combine(data, "y_train.npy"), [1, -1, 1, -1], 4);
+        var output = Path.Combine(_root, "out");
+        var (code, _, stderr) = Run("train", "--data", data, "--out", output, "num_steps=3");
+        Assert.Equal(2, code);
+        Assert.Contains("signal_norm", stderr);
+        Assert.False(Directory.Exists(output));
+        (code, var stdout, stderr) = Run("train", "--data", data, "--out", output, "num_steps=3", "signal_norm=2");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("regime other", stdout);   // no test set: benign and harmful cannot be told apart
+    }
 }
