@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -97,9 +99,11 @@ public sealed class GramEngine : IDynamicsEngine, IBatchedTestLogits
     }
 
     /// <summary>
-    /// For each test-token row of G_W (and G), the dot products with every saved state while the row is in
-    /// registers/L1: four states at a time with four independent SIMD accumulators (<see cref="Dot4"/>). The
-    /// summation order differs from <see cref="TestLogits"/>, so values agree to round-off (≈1e-16 relative), not bitwise.
+    /// Test logits of several saved states at once, as the matrix product G_W·Sᵀ (and + G·(Bu)ᵀ): the states are
+    /// transposed to k-major order, then a register-blocked kernel computes 4 test tokens × 2 SIMD vectors of
+    /// states per pass over k, with eight independent accumulators (enough to hide the multiply–add latency)
+    /// and one broadcast per matrix entry. The summation order differs from <see cref="TestLogits"/>, so values
+    /// agree to round-off (≈1e-16 relative), not bitwise.
     /// </summary>
     public void TestLogitsBatch(ReadOnlySpan<double> states, int count, Span<double> logits)
     {
@@ -108,53 +112,69 @@ public sealed class GramEngine : IDynamicsEngine, IBatchedTestLogits
         if (_trainW) Batch(_g.TestKernel!, mt, states, _m, len, count, logits, add: true);
     }
 
+    private double[] _transposed = [];
+
     private void Batch(double[] matrix, int rows, ReadOnlySpan<double> states, int offset, int len, int count, Span<double> logits, bool add)
     {
-        var g = matrix.AsSpan();
-        Span<double> four = stackalloc double[4];
-        for (int r = 0; r < rows; r++)
-        {
-            var row = g.Slice(r * _m, _m);
-            int j = 0;
-            for (; j + 4 <= count; j += 4)
+        int w = Vector<double>.Count, block = 2 * w, padded = (count + block - 1) / block * block;
+        if (_transposed.Length < _m * padded) _transposed = new double[_m * padded];
+        var st = _transposed.AsSpan(0, _m * padded);   // Sᵀ [m, padded], zero beyond count
+        st.Clear();
+        for (int j = 0; j < count; j++)
+            for (int k = 0; k < _m; k++) st[k * padded + j] = states[j * len + offset + k];
+
+        ref double g = ref MemoryMarshal.GetArrayDataReference(matrix);
+        ref double s = ref MemoryMarshal.GetReference(st);
+        Span<double> result = stackalloc double[4 * block];
+        int r = 0;
+        for (; r + 4 <= rows; r += 4)
+            for (int j = 0; j < padded; j += block)
             {
-                Dot4(row, states.Slice(j * len + offset, _m), states.Slice((j + 1) * len + offset, _m),
-                    states.Slice((j + 2) * len + offset, _m), states.Slice((j + 3) * len + offset, _m), four);
-                for (int q = 0; q < 4; q++)
-                {
-                    ref double target = ref logits[(j + q) * rows + r];
-                    target = add ? target + four[q] : four[q];
-                }
+                Kernel4(ref Unsafe.Add(ref g, (nint)r * _m), _m, ref Unsafe.Add(ref s, j), padded, result);
+                for (int i = 0; i < 4; i++)
+                    for (int q = 0; q < block && j + q < count; q++)
+                        Store(logits, (j + q) * rows + r + i, result[i * block + q], add);
             }
-            for (; j < count; j++)
-            {
-                double v = TensorPrimitives.Dot(row, states.Slice(j * len + offset, _m));
-                ref double target = ref logits[j * rows + r];
-                target = add ? target + v : v;
-            }
-        }
+        for (; r < rows; r++)   // remaining rows one at a time
+            for (int j = 0; j < count; j++)
+                Store(logits, j * rows + r, TensorPrimitives.Dot(matrix.AsSpan(r * _m, _m), states.Slice(j * len + offset, _m)), add);
     }
 
-    /// <summary>⟨a, b_q⟩ for four vectors b_q at once: each load of <paramref name="a"/> feeds four fused multiply–adds.</summary>
-    private static void Dot4(ReadOnlySpan<double> a, ReadOnlySpan<double> b0, ReadOnlySpan<double> b1, ReadOnlySpan<double> b2, ReadOnlySpan<double> b3, Span<double> result)
+    private static void Store(Span<double> logits, int index, double value, bool add)
     {
-        int w = Vector<double>.Count, k = 0;
-        Vector<double> s0 = Vector<double>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        if (Vector.IsHardwareAccelerated)
-            for (; k + w <= a.Length; k += w)
-            {
-                var x = new Vector<double>(a.Slice(k, w));
-                s0 = Vector.FusedMultiplyAdd(x, new Vector<double>(b0.Slice(k, w)), s0);
-                s1 = Vector.FusedMultiplyAdd(x, new Vector<double>(b1.Slice(k, w)), s1);
-                s2 = Vector.FusedMultiplyAdd(x, new Vector<double>(b2.Slice(k, w)), s2);
-                s3 = Vector.FusedMultiplyAdd(x, new Vector<double>(b3.Slice(k, w)), s3);
-            }
-        double r0 = Vector.Sum(s0), r1 = Vector.Sum(s1), r2 = Vector.Sum(s2), r3 = Vector.Sum(s3);
-        for (; k < a.Length; k++)
+        ref double target = ref logits[index];
+        target = add ? target + value : value;
+    }
+
+    /// <summary>
+    /// result[i·2w + q] = Σ_k a[i·m + k]·b[k·stride + q] for 4 rows i of a and 2w columns q of b (w = SIMD width).
+    /// Per k: two vector loads of b, four broadcasts of a, eight fused multiply–adds.
+    /// </summary>
+    private static void Kernel4(ref double a, int m, ref double b, int stride, Span<double> result)
+    {
+        int w = Vector<double>.Count;
+        Vector<double> c00 = Vector<double>.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        ref double a1 = ref Unsafe.Add(ref a, m);
+        ref double a2 = ref Unsafe.Add(ref a, 2 * m);
+        ref double a3 = ref Unsafe.Add(ref a, 3 * m);
+        for (int k = 0; k < m; k++)
         {
-            r0 += a[k] * b0[k]; r1 += a[k] * b1[k]; r2 += a[k] * b2[k]; r3 += a[k] * b3[k];
+            ref double bk = ref Unsafe.Add(ref b, (nint)k * stride);
+            var b0 = Vector.LoadUnsafe(ref bk);
+            var b1 = Vector.LoadUnsafe(ref bk, (nuint)w);
+            var x = new Vector<double>(Unsafe.Add(ref a, k));
+            c00 = Vector.FusedMultiplyAdd(x, b0, c00); c01 = Vector.FusedMultiplyAdd(x, b1, c01);
+            x = new Vector<double>(Unsafe.Add(ref a1, k));
+            c10 = Vector.FusedMultiplyAdd(x, b0, c10); c11 = Vector.FusedMultiplyAdd(x, b1, c11);
+            x = new Vector<double>(Unsafe.Add(ref a2, k));
+            c20 = Vector.FusedMultiplyAdd(x, b0, c20); c21 = Vector.FusedMultiplyAdd(x, b1, c21);
+            x = new Vector<double>(Unsafe.Add(ref a3, k));
+            c30 = Vector.FusedMultiplyAdd(x, b0, c30); c31 = Vector.FusedMultiplyAdd(x, b1, c31);
         }
-        result[0] = r0; result[1] = r1; result[2] = r2; result[3] = r3;
+        c00.CopyTo(result); c01.CopyTo(result[w..]);
+        c10.CopyTo(result[(2 * w)..]); c11.CopyTo(result[(3 * w)..]);
+        c20.CopyTo(result[(4 * w)..]); c21.CopyTo(result[(5 * w)..]);
+        c30.CopyTo(result[(6 * w)..]); c31.CopyTo(result[(7 * w)..]);
     }
 
     public void Step(ReadOnlySpan<double> coefficients, double learningRate)

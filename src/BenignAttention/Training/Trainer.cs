@@ -52,7 +52,7 @@ public sealed class TrainingDivergedException(int step, string what)
 public static class Trainer
 {
     /// <summary>Test evaluations batched per pass over the test Gram matrix (engines implementing <see cref="IBatchedTestLogits"/>).</summary>
-    public const int TestBatchSize = 32;
+    public const int TestBatchSize = 128;
 
     /// <summary>Runs gradient descent from p₀ = 0.</summary>
     /// <param name="progress">Called with the number of finished steps (optional; called every step).</param>

@@ -66,20 +66,26 @@ public class EngineAgreementTests
             Assert.True(Math.Abs(pDirect[j] - pGram[j]) <= 1e-9 * pScale, $"p[{j}]: direct {pDirect[j]:R}, gram {pGram[j]:R}");
     }
 
-    /// <summary>Batched test evaluation (gram engine) matches one-at-a-time evaluation on every logged step, for more logged steps than one batch.</summary>
-    [Fact]
-    public void BatchedTestEvaluationMatchesSingleEvaluation()
+    /// <summary>
+    /// Batched test evaluation (gram engine) matches one-at-a-time evaluation on every logged step, for more
+    /// logged steps than one batch, a partial last batch, test-token rows not a multiple of the kernel's block,
+    /// and with trained W (the second, added kernel product).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BatchedTestEvaluationMatchesSingleEvaluation(bool trainW)
     {
         var data = RandomData(5);
-        var system = GramSystem.FromDataset(data, trainKeyQuery: false);
-        var engine = new GramEngine(system, trainKeyQuery: false);
+        var system = GramSystem.FromDataset(data, trainKeyQuery: trainW);
+        var engine = new GramEngine(system, trainKeyQuery: trainW);
         var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen);
         int steps = Trainer.TestBatchSize * 2 + 7;
         var batched = Trainer.Train(engine, labels, new TrainingOptions(0.05, steps, 1, 0.95, RecordAttention: false));
         Assert.All(batched.Steps, s => Assert.False(double.IsNaN(s.TestLoss)));
 
         // Replay with a wrapper that hides the batching capability.
-        var single = Trainer.Train(new Unbatched(new GramEngine(system, trainKeyQuery: false)), labels, new TrainingOptions(0.05, steps, 1, 0.95, RecordAttention: false));
+        var single = Trainer.Train(new Unbatched(new GramEngine(system, trainKeyQuery: trainW)), labels, new TrainingOptions(0.05, steps, 1, 0.95, RecordAttention: false));
         for (int s = 0; s < steps; s++)
         {
             AssertClose(single.Steps[s].TestLoss, batched.Steps[s].TestLoss, $"step {s} test_loss");
