@@ -95,7 +95,7 @@ public static class ConstructCommand
             var s = solutions[k];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"c = {F(s.C)}: train acc {s.TrainAccuracy:F2}, test acc {s.TestAccuracy:F2}, noisy fitted {s.NoisyFitted:F2}, " +
-                $"regime {RegimeClassifier.Name(s.Regime)} (test ≥ {s.RegimeThreshold:0.##}), " +
+                $"regime {RegimeClassifier.Name(s.Regime)} (small test error means test acc ≥ {s.RegimeThreshold:0.##}), " +
                 $"argmax train R/W₊/W₋/I {Counts(s.Train)}, test {Counts(s.Test)}, {seconds[k]:F2}s"));
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -136,7 +136,7 @@ public static class ReproduceCommand
                 measured.Add(($"plotted noisy sample {plotted.Index}: final attention W₋ / R / largest I", s.Id == "figure3a" ? "W₋ ≈0.75 (one sample)" : "",
                     $"{ReproductionReport.Num(plotted.Final[2])} / {ReproductionReport.Num(plotted.Final[0])} / {ReproductionReport.Num(plotted.Final.Skip(3).DefaultIfEmpty(float.NaN).Max())}"));
             yield return new FigureReport(s.Id, s.Title,
-                $"preset {s.Preset}: n = 20, T = 8, ρ = 0.2, η = 0.2, n_test = 1000, lr = 1e-4, 10 000 steps, W = I, explicit tokens; seeds 0…{seeds - 1}",
+                $"preset {s.Preset}: n = 20, T = 8, ρ = 0.2, η = 0.2, n_test = 1000, lr = 1e-4, 10 000 steps, W = I, explicit tokens; {(seeds == 1 ? "seed 0" : $"seeds 0…{seeds - 1}")}",
                 s.Paper, measured, [$"{s.Id}/figures/attention.png", $"{s.Id}/figures/training.png"], majority == s.Expected,
                 "majority regime equals the paper's");
         }
