@@ -6,7 +6,7 @@ namespace BenignAttention.Experiments;
 /// The outcome of one training run: its resolved configuration, the metrics after the last update, the
 /// regime label (spec §5) with the threshold it used, and wall-clock timings in seconds.
 /// </summary>
-public sealed record RunSummary
+public record RunSummary
 {
     public required RunConfig Config { get; init; }
     /// <summary>Engine that actually ran (never <see cref="EngineKind.Auto"/>).</summary>

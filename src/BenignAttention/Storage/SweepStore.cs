@@ -7,34 +7,13 @@ using Microsoft.Data.Sqlite;
 
 namespace BenignAttention.Storage;
 
-/// <summary>One finished run as read back from a <see cref="SweepStore"/>.</summary>
-public sealed record StoredRun
+/// <summary>One finished run as read back from a <see cref="SweepStore"/>: its summary plus its key and when it was stored.</summary>
+public sealed record StoredRun : RunSummary
 {
-    /// <summary>The run's key, <see cref="SweepStore.RunHash"/> of <see cref="Config"/> (32 lower-case hex digits).</summary>
+    /// <summary>The run's key, <see cref="SweepStore.RunHash"/> of its config (32 lower-case hex digits).</summary>
     public required string RunHash { get; init; }
-    /// <summary>The resolved configuration, rebuilt from the typed config columns.</summary>
-    public required RunConfig Config { get; init; }
-    /// <summary>Engine that actually ran.</summary>
-    public required EngineKind Engine { get; init; }
-    /// <summary>Regime label (spec §5).</summary>
-    public required Regime Regime { get; init; }
-    /// <summary>Number of flipped training labels, ⌈ηn⌉.</summary>
-    public required int NoisyCount { get; init; }
-    /// <summary>Metrics after the last update; NULL columns read back as NaN, attention arrays always have 4 entries.</summary>
-    public required StepMetrics Final { get; init; }
-    /// <summary>Seconds spent on setup (data, Gram matrices).</summary>
-    public required double SetupSeconds { get; init; }
-    /// <summary>Seconds spent in the training loop.</summary>
-    public required double TrainSeconds { get; init; }
     /// <summary>When the run was stored (UTC).</summary>
     public required DateTime FinishedUtc { get; init; }
-
-    /// <summary>The run as a <see cref="RunSummary"/> (timings and metrics as stored).</summary>
-    public RunSummary ToSummary() => new()
-    {
-        Config = Config, Engine = Engine, Final = Final, Regime = Regime, NoisyCount = NoisyCount,
-        SetupSeconds = SetupSeconds, TrainSeconds = TrainSeconds,
-    };
 }
 
 /// <summary>
