@@ -79,7 +79,8 @@ public static class Trainer
         // Engines that can batch test evaluations get their state saved at each evaluated step; the batch is
         // evaluated when full (and at the end), and the test fields of those steps are filled in then.
         var batched = engine as IBatchedTestLogits;
-        int batchCapacity = batched is null || nt == 0 ? 0 : TestBatchSize;
+        // At most 2²⁴ buffered test logits (128 MB), so a huge test set batches fewer states instead of exhausting memory.
+        int batchCapacity = batched is null || nt == 0 ? 0 : (int)Math.Clamp((1L << 24) / ((long)nt * T), 1, TestBatchSize);
         var pendingStates = new double[batchCapacity * (batched?.TestStateLength ?? 0)];
         var pendingSteps = new int[batchCapacity];
         var batchLogits = new double[(long)batchCapacity * nt * T];
