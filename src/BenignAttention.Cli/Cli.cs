@@ -85,5 +85,18 @@ public static class Cli
     }
 }
 
+/// <summary>Checks that what a command is about to hold in memory fits the machine.</summary>
+public static class MemoryCheck
+{
+    /// <summary>Throws <see cref="UsageException"/> when <paramref name="bytes"/> exceed half of the memory available to the process.</summary>
+    public static void Require(long bytes, string what)
+    {
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available / 2)
+            throw new UsageException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{what} would keep {bytes / 1e9:F1} GB in memory, more than half of the {available / 1e9:F1} GB available; lower num_steps"));
+    }
+}
+
 /// <summary>A command-line usage problem (bad option combination, missing folder…); exits with code 2.</summary>
 public sealed class UsageException(string message) : Exception(message);

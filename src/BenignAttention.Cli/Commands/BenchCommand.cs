@@ -86,6 +86,14 @@ public static class BenchCommand
 
     private static int Run(int steps, int repeat, string dimsText, string? outPath)
     {
+        if (outPath is not null)
+        {
+            // Check the report's destination now, not after minutes of timing.
+            if (string.IsNullOrWhiteSpace(outPath)) throw new UsageException("--out is empty: give a file name");
+            if (Directory.Exists(outPath)) throw new UsageException($"--out {outPath}: is a folder; give a file name such as bench.md");
+            var parent = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
+            if (!Directory.Exists(parent)) throw new UsageException($"--out {outPath}: folder {parent} does not exist");
+        }
         if (steps < 1) throw new UsageException($"--steps {steps}: must be ≥ 1");
         if (repeat < 1) throw new UsageException($"--repeat {repeat}: must be ≥ 1");
         var dims = ParseDims(dimsText);

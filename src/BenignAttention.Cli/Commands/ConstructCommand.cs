@@ -28,6 +28,9 @@ public static class ConstructCommand
     /// <summary>Files that mark a folder as an earlier Figure-1 output, which a new one may replace.</summary>
     public static readonly string[] Markers = ["figure1.csv", "config.yaml"];
 
+    /// <summary>The other entries of a Figure-1 output.</summary>
+    public static readonly string[] OtherEntries = ["figure1.png", "figure1.svg"];
+
     /// <summary>The paper's Figure 1 setting (spec §6): d = 10 000, ‖μ‖ = 20, n = n_test = 100, T = 8, ρ = η = 0.2, seed 0.</summary>
     public static RunConfig BaseConfig => new()
     {
@@ -84,7 +87,7 @@ public static class ConstructCommand
         if (config.TrainW) throw new UsageException("construct uses W = I: train_W must be false");
         if (config.Sampler != SamplerKind.Explicit) throw new UsageException("construct needs explicit tokens: sampler must be explicit");
         outPath ??= DefaultOut;
-        AtomicFolder.CheckDestination(outPath, Markers);
+        AtomicFolder.CheckDestination(outPath, Markers, OtherEntries);
 
         var clock = Stopwatch.StartNew();
         var (solutions, sampleSeconds, seconds) = Write(outPath, config, cs);
@@ -121,7 +124,7 @@ public static class ConstructCommand
             solutions.Add(ConstructedSolution.Build(data, config, c));
             seconds.Add(clock.Elapsed.TotalSeconds - start);
         }
-        using var folder = new AtomicFolder(outPath, Markers);
+        using var folder = new AtomicFolder(outPath, Markers, OtherEntries);
         ConstructionFigure.Write(Path.Combine(folder.Path, "figure1"), Panels(solutions), Suptitle(config));
         File.WriteAllText(Path.Combine(folder.Path, "figure1.csv"), Csv(solutions));
         File.WriteAllText(Path.Combine(folder.Path, "config.yaml"), ConfigLoader.ToYaml(config));

@@ -21,7 +21,7 @@ public static class ExportCommand
     {
         if (!File.Exists(Path.Combine(dir, SweepStore.FileName))) throw new UsageException($"{dir}: no {SweepStore.FileName} here");
         outDir ??= dir;
-        Directory.CreateDirectory(outDir);
+        if (Path.GetFullPath(outDir) != Path.GetFullPath(dir)) AtomicFolder.PrepareInPlace(outDir, [], ["runs.csv", "runs.parquet", "curves.csv", "curves.parquet"]);
         using var store = SweepStore.Open(dir);
         ResultExport.WriteCsv(store, Path.Combine(outDir, "runs.csv"));
         ResultExport.WriteParquet(store, Path.Combine(outDir, "runs.parquet"));

@@ -40,7 +40,8 @@ public static class ReproduceCommand
         if (seeds < 1) throw new UsageException($"--seeds = {seeds} is out of range: must be ≥ 1");
         if (jobs < 1) throw new UsageException($"--jobs = {jobs} is out of range: must be ≥ 1");
         var clock = Stopwatch.StartNew();
-        Directory.CreateDirectory(outDir);
+        // An interrupted reproduction has no index.html yet, so accept any folder holding only what reproduce writes.
+        AtomicFolder.PrepareInPlace(outDir, [], ["index.html", "figure1", "figure3a", "figure3b", "figure3c", "phase"]);
         var figures = new List<FigureReport>();
         figures.AddRange(ReproduceFigure1(outDir, seeds));
         figures.AddRange(ReproduceFigure3(outDir, seeds, jobs));

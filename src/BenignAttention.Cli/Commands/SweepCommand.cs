@@ -14,6 +14,13 @@ public static class SweepCommand
     /// <summary>log_interval used by sweeps unless the config or an override sets it: curves every 100 steps.</summary>
     public const int DefaultSweepLogInterval = 100;
 
+    /// <summary>
+    /// What a sweep folder may hold: its database and what sweep, plot and export write beside it. A folder
+    /// with anything else is refused, so a sweep never writes over a researcher's own files.
+    /// </summary>
+    public static readonly string[] Entries =
+        [SweepStore.FileName, SweepStore.FileName + "-wal", SweepStore.FileName + "-shm", "sweep.yaml", "figures", "runs.csv", "runs.parquet", "curves.csv", "curves.parquet"];
+
     public static Command Create()
     {
         var config = new Option<string?>("--config") { Description = "YAML file with the base config keys." };
@@ -41,6 +48,9 @@ public static class SweepCommand
         if (!logIntervalGiven) baseConfig = baseConfig with { LogInterval = DefaultSweepLogInterval };
         var runs = grid.Expand(baseConfig, ConfigLoader.Apply);
         foreach (var run in runs) ConfigLoader.Validate(run);
+        if (runs.Count > 0)
+            MemoryCheck.Require(runs.Max(r => Runner.TrajectoryBytes(r, recordAttention: false)) * Math.Min(Environment.ProcessorCount, runs.Count),
+                "the longest run's per-step metrics, once per parallel job,");
         return (baseConfig, grid, runs);
     }
 
@@ -58,7 +68,7 @@ public static class SweepCommand
             Console.WriteLine($"{runs.Count} runs (dry run: nothing written)");
             return Cli.Ok;
         }
-        Directory.CreateDirectory(outDir);
+        AtomicFolder.PrepareInPlace(outDir, [], Entries);
         AtomicFolder.WriteFile(Path.Combine(outDir, "sweep.yaml"), s =>
         {
             using var w = new StreamWriter(s);
@@ -86,7 +96,7 @@ public static class SweepCommand
         // Draw this grid's runs only: a sweep folder may also hold runs of earlier grids.
         var hashes = runs.Select(SweepStore.RunHash).ToHashSet();
         var stored = store.ReadRuns().Where(r => hashes.Contains(r.RunHash)).ToList();
-        var varying = RunConfig.Keys.Where(k => k != "seed" && stored.Select(r => r.Config.ToKeyValues().First(kv => kv.Key == k).Value).Distinct().Count() > 1).ToList();
+        var varying = RunConfig.Keys.Where(k => k != "seed" && runs.Select(r => r.ToKeyValues().First(kv => kv.Key == k).Value).Distinct().Count() > 1).ToList();
         if (!(varying.Contains(xKey) && varying.Contains(yKey)) && varying.Count == 2) (xKey, yKey) = (varying[0], varying[1]);
         if (stored.Count > 0 && varying.Count == 2 && varying.Contains(xKey) && varying.Contains(yKey))
             PhaseDiagram.WriteFigures(stored, Path.Combine(outDir, "figures"), xKey, yKey);

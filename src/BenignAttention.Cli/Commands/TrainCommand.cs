@@ -48,10 +48,13 @@ public static class TrainCommand
             (dataset, resolved) = LoadData(dataPath, configPath, presetName, overrides);
         }
         string name = presetName ?? (dataPath is null ? "train" : Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(dataPath)));
+        // The readable part names the usual axes; the hash tells apart runs that differ in anything else.
         outPath ??= Path.Combine("runs", string.Create(CultureInfo.InvariantCulture,
-            $"{name}-d{resolved.EmbedDim}-mu{resolved.SignalNorm}-seed{resolved.Seed}"));
+            $"{name}-d{resolved.EmbedDim}-mu{resolved.SignalNorm}-seed{resolved.Seed}-{SweepStore.RunHash(resolved)[..6]}"));
 
-        AtomicFolder.CheckDestination(outPath, RunFolder.Markers);   // fail before training, not after
+        AtomicFolder.CheckDestination(outPath, RunFolder.Markers, RunFolder.OtherEntries);
+        MemoryCheck.Require(Runner.TrajectoryBytes(resolved, recordAttention: true),
+            $"num_steps = {resolved.NumSteps} with n·T = {resolved.TrainN}·{resolved.SeqLen} (per-step metrics, attention.npy, selection.npy)");   // fail before training, not after
 
         var (result, summary, prepared) = ProgressDisplay.Run($"train {name}", resolved.NumSteps,
             report => Runner.Execute(resolved, dataset, step => report(step), cancellation: Cli.Cancellation));

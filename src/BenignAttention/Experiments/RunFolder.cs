@@ -20,12 +20,15 @@ public static class RunFolder
     /// <summary>Files that mark a folder as an earlier run folder, which a new run may replace.</summary>
     public static readonly string[] Markers = ["config.yaml", "summary.json", "metrics.csv"];
 
+    /// <summary>The other entries a run folder may hold.</summary>
+    public static readonly string[] OtherEntries = ["attention.npy", "selection.npy", "p_final.npy", "W_final.npy", "figures"];
+
     /// <summary>Writes the folder for a finished run.</summary>
     /// <param name="destination">Folder to create (replaced atomically if it exists).</param>
     /// <param name="title">Figure title, e.g. the preset name.</param>
     public static void Write(string destination, RunConfig config, TrainingResult result, RunSummary summary, LabelSet labels, string title)
     {
-        using var folder = new AtomicFolder(destination, Markers);
+        using var folder = new AtomicFolder(destination, Markers, OtherEntries);
         string F(string name) => Path.Combine(folder.Path, name);
         File.WriteAllText(F("config.yaml"), ConfigLoader.ToYaml(config));
         using (var writer = new StreamWriter(F("metrics.csv"), false, new UTF8Encoding(false)))
@@ -48,7 +51,16 @@ public static class RunFolder
         {
             json.WriteStartObject();
             json.WriteStartObject("config");
-            foreach (var (key, value) in summary.Config.ToKeyValues()) json.WriteString(key, value);
+            foreach (var (key, value) in summary.Config.ToKeyValues())
+            {
+                // Typed like the YAML: numbers as numbers, booleans as booleans, enums as strings.
+                if (value is "true" or "false") json.WriteBoolean(key, value == "true");
+                else if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var integer))
+                    json.WriteNumber(key, integer);
+                else if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number))
+                    json.WriteNumber(key, number);
+                else json.WriteString(key, value);
+            }
             json.WriteEndObject();
             json.WriteString("engine", summary.Engine.ToString().ToLowerInvariant());
             json.WriteString("regime", RegimeClassifier.Name(summary.Regime));

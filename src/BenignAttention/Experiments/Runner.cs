@@ -60,4 +60,11 @@ public static class Runner
         };
         return (result, summary, prepared);
     }
+
+    /// <summary>
+    /// Bytes a run keeps in memory for its trajectory: per step the metrics record (≈400 B) and, when recorded,
+    /// the attention probabilities (4·n·T B) and cumulative 𝔖 (8·n B). Data and Gram matrices come on top.
+    /// </summary>
+    public static long TrajectoryBytes(RunConfig config, bool recordAttention) =>
+        (long)config.NumSteps * (400 + (recordAttention ? 4L * config.TrainN * config.SeqLen + 8L * config.TrainN : 0));
 }

@@ -25,10 +25,11 @@ public sealed class AtomicFolder : IDisposable
 
     /// <param name="destination">Where the folder should end up.</param>
     /// <param name="markerFiles">Files whose presence shows an existing destination is a previous output that may be replaced.</param>
+    /// <param name="otherEntries">The other files and folders such an output consists of.</param>
     /// <exception cref="OutputFolderException">See <see cref="CheckDestination"/>.</exception>
-    public AtomicFolder(string destination, params string[] markerFiles)
+    public AtomicFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
     {
-        Destination = CheckDestination(destination, markerFiles);
+        Destination = CheckDestination(destination, markerFiles, otherEntries);
         var parent = System.IO.Path.GetDirectoryName(Destination)!;
         var name = System.IO.Path.GetFileName(Destination);
         RemoveStalePartials(parent, name);
@@ -38,25 +39,81 @@ public sealed class AtomicFolder : IDisposable
 
     /// <summary>
     /// Checks, before any work is done, that <paramref name="destination"/> can be written and replaced:
-    /// its parent folder can be created, it is not a file, not the current folder or one of its ancestors, and
-    /// if it exists it is empty or holds every marker file.
+    /// its parent folder can be created and written, it is not a file, not the current folder or one of its
+    /// ancestors, and if it exists it is empty or an earlier output of the same kind: it holds every marker file
+    /// and nothing but the entries that output consists of (<paramref name="markerFiles"/> plus
+    /// <paramref name="otherEntries"/>), so files a user added are never deleted.
     /// </summary>
     /// <returns>The absolute destination.</returns>
     /// <exception cref="OutputFolderException">The destination must not or cannot be used.</exception>
-    public static string CheckDestination(string destination, params string[] markerFiles)
+    public static string CheckDestination(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
     {
-        var full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(destination));
+        var full = CheckFolder(destination, markerFiles, otherEntries);
+        var parent = System.IO.Path.GetDirectoryName(full)!;
+        try
+        {
+            // Probe that the parent takes new folders now, not after hours of training.
+            var probe = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(full)}.probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(probe);
+            Directory.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputFolderException($"--out {destination}: cannot write in {parent}: {e.Message}");
+        }
+        return full;
+    }
+
+    /// <summary>
+    /// The checks of <see cref="CheckDestination"/> for an output folder that is written in place (a sweep or a
+    /// reproduction, which add to an earlier folder of their own kind), then creates it.
+    /// </summary>
+    /// <returns>The absolute folder.</returns>
+    /// <exception cref="OutputFolderException">The folder must not or cannot be used.</exception>
+    public static string PrepareInPlace(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
+    {
+        var full = CheckFolder(destination, markerFiles, otherEntries);
+        try
+        {
+            Directory.CreateDirectory(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputFolderException($"--out {destination}: cannot create it: {e.Message}");
+        }
+        return full;
+    }
+
+    private static string CheckFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries)
+    {
+        if (string.IsNullOrWhiteSpace(destination)) throw new OutputFolderException("--out is empty: give a folder name");
+        string full;
+        try
+        {
+            full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(destination));
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new OutputFolderException($"--out {destination}: not a usable path: {e.Message}");
+        }
         var parent = System.IO.Path.GetDirectoryName(full);
         if (parent is null) throw new OutputFolderException($"--out {destination}: cannot write the file-system root");
         var cwd = System.IO.Path.TrimEndingDirectorySeparator(Environment.CurrentDirectory);
         if (cwd == full || cwd.StartsWith(full + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new OutputFolderException($"--out {destination}: is the current folder or contains it; choose a new folder");
         if (File.Exists(full)) throw new OutputFolderException($"--out {destination}: is an existing file; choose a folder name");
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any()
-            && !markerFiles.All(m => File.Exists(System.IO.Path.Combine(full, m))))
-            throw new OutputFolderException(
-                $"--out {destination}: exists and is not an earlier output of this command (no {string.Join(", ", markerFiles)}); " +
-                "choose another folder or remove it yourself");
+        if (Directory.Exists(full))
+        {
+            var entries = Directory.EnumerateFileSystemEntries(full).Select(System.IO.Path.GetFileName).OfType<string>()
+                .Where(e => !e.StartsWith('.')).ToList();
+            var known = markerFiles.Concat(otherEntries ?? []).ToHashSet();
+            var foreign = entries.Where(e => !known.Contains(e)).ToList();
+            if (entries.Count > 0 && (!markerFiles.All(m => entries.Contains(m)) || foreign.Count > 0))
+                throw new OutputFolderException(
+                    $"--out {destination}: exists and is not an earlier output of this command " +
+                    (foreign.Count > 0 ? $"(it holds {string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? ", …" : "")})" : $"(no {string.Join(", ", markerFiles)})") +
+                    "; choose another folder or move those files away yourself");
+        }
         try
         {
             Directory.CreateDirectory(parent);

@@ -149,4 +149,22 @@ public class SweepCommandTests : IDisposable
             return 0;
         }
     }
+
+    [Fact]
+    public void SweepAndReproduceRefuseFoldersWithForeignFiles()
+    {
+        var mine = Path.Combine(_root, "mine");
+        Directory.CreateDirectory(mine);
+        File.WriteAllText(Path.Combine(mine, "index.html"), "my page");
+        File.WriteAllText(Path.Combine(mine, "sweep.yaml"), "mine: 1");
+        File.WriteAllText(Path.Combine(mine, "notes.txt"), "mine");
+        var (code, _, stderr) = Run(["sweep", "--out", mine, .. Small, "embed_dim=20,40"]);
+        Assert.Equal(2, code);
+        Assert.Contains("notes.txt", stderr);
+        Assert.Equal(2, Run("reproduce", "--quick", "--out", mine).Code);
+        Assert.Equal(2, Run(["sweep", "--out", "", .. Small]).Code);
+        Assert.Equal("my page", File.ReadAllText(Path.Combine(mine, "index.html")));
+        Assert.Equal("mine: 1", File.ReadAllText(Path.Combine(mine, "sweep.yaml")));
+        Assert.Equal(3, Directory.GetFileSystemEntries(mine).Length);
+    }
 }

@@ -49,6 +49,12 @@ public class TrainCommandTests : IDisposable
             }
         }
         Assert.Contains("embed_dim: 500", File.ReadAllText(Path.Combine(output, "config.yaml")));
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+        Assert.Equal(500, summary.RootElement.GetProperty("config").GetProperty("embed_dim").GetInt32());
+        Assert.Equal(0.01, summary.RootElement.GetProperty("config").GetProperty("learning_rate").GetDouble());
+        Assert.False(summary.RootElement.GetProperty("config").GetProperty("train_W").GetBoolean());
+        Assert.Equal("benign", summary.RootElement.GetProperty("regime").GetString());
+        Assert.Equal(1.0, summary.RootElement.GetProperty("final").GetProperty("test_accuracy").GetDouble());
     }
 
     [Fact]
@@ -149,6 +155,9 @@ public class TrainCommandTests : IDisposable
         Assert.Equal(2, Run(["train", "--out", file, .. small]).Code);
         Assert.Equal("x", File.ReadAllText(file));
 
+        Assert.Equal(2, Run(["train", "--out", "", .. small]).Code);
+        Assert.Equal(2, Run(["train", "num_steps=10000000", "train_n=2000", "seq_len=10", "--out", Path.Combine(_root, "huge")]).Code);
+
         // An earlier run folder is replaced; a stale partial folder of a dead process is cleaned up.
         var run = Path.Combine(_root, "run");
         Assert.Equal(0, Run(["train", "--out", run, .. small, "seed=1"]).Code);
@@ -157,6 +166,10 @@ public class TrainCommandTests : IDisposable
         Assert.Equal(0, Run(["train", "--out", run, .. small, "seed=2"]).Code);
         Assert.Contains("seed: 2", File.ReadAllText(Path.Combine(run, "config.yaml")));
         Assert.False(Directory.Exists(stale));
+        // …but not once a user has added a file of their own to it.
+        File.WriteAllText(Path.Combine(run, "notes.txt"), "mine");
+        Assert.Equal(2, Run(["train", "--out", run, .. small, "seed=3"]).Code);
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(run, "notes.txt")));
         Assert.Equal(new[] { "afile", "run", "thesis" }, Directory.GetFileSystemEntries(_root).Select(Path.GetFileName).Order());
     }
 
