@@ -17,7 +17,7 @@ public static class TrainCommand
         var config = new Option<string?>("--config") { Description = "YAML file of config keys (flat mapping)." };
         var preset = new Option<string?>("--preset") { Description = $"Start from a preset: {string.Join(", ", Presets.Names)}." };
         var data = new Option<string?>("--data") { Description = "Folder of .npy files or an .npz archive in the layout of shared/reference (X_train, y_train, …)." };
-        var output = new Option<string?>("--out") { Description = "Output folder (default runs/<preset>-d<d>-mu<‖μ‖>-seed<seed>); replaced atomically." };
+        var output = new Option<string?>("--out") { Description = "Output folder (default runs/<preset>-d<d>-mu<‖μ‖>-seed<seed>-<hash>); an earlier run folder there is replaced atomically, anything else is refused." };
         var overrides = new Argument<string[]>("overrides")
         {
             Description = $"key=value overrides, e.g. embed_dim=2000 signal_norm=20 seed=3. Keys: {string.Join(", ", RunConfig.Keys)}.",
