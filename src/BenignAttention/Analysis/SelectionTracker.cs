@@ -63,22 +63,17 @@ public sealed class SelectionTracker
         return max;
     }
 
-    /// <summary>Eq. 9 ratio min_k S_k / <see cref="Eq9Denominator"/>.</summary>
-    public double Eq9Ratio()
-    {
-        var (pos, neg) = ClassSums();
-        return Math.Min(pos, neg) / Eq9Denominator();
-    }
-
     /// <summary>
-    /// Eq. 10 class balance [S₊₁/|C₊₁|] / [S₋₁/|C₋₁|] and that value divided by its value at the first
-    /// step (NaN when a class has no clean sample). Call once per step, after <see cref="Add"/>.
+    /// The class sums and both ratios at the current step, from one pass over the samples:
+    /// Eq. 9 = min_k S_k / <see cref="Eq9Denominator"/>; Eq. 10 = [S₊₁/|C₊₁|] / [S₋₁/|C₋₁|] (NaN when a class has
+    /// no clean sample) and that value divided by its value at the first step. Call once per step, after <see cref="Add"/>.
     /// </summary>
-    public (double Ratio, double Normalized) Eq10()
+    public (double SumPos, double SumNeg, double Eq9, double Eq10, double Eq10Normalized) Ratios()
     {
         var (pos, neg) = ClassSums();
-        double ratio = _cleanPos == 0 || _cleanNeg == 0 ? double.NaN : pos / _cleanPos / (neg / _cleanNeg);
-        if (double.IsNaN(_eq10AtStart)) _eq10AtStart = ratio;
-        return (ratio, ratio / _eq10AtStart);
+        double eq9 = Math.Min(pos, neg) / Eq9Denominator();
+        double eq10 = _cleanPos == 0 || _cleanNeg == 0 ? double.NaN : pos / _cleanPos / (neg / _cleanNeg);
+        if (double.IsNaN(_eq10AtStart)) _eq10AtStart = eq10;
+        return (pos, neg, eq9, eq10, eq10 / _eq10AtStart);
     }
 }

@@ -133,8 +133,7 @@ public static class Trainer
                 testAccuracy = Accuracy(testOutputs, labels.YTest);
             }
 
-            var (sumPos, sumNeg) = tracker.ClassSums();
-            var (eq10, eq10Normalized) = tracker.Eq10();
+            var (sumPos, sumNeg, eq9, eq10, eq10Normalized) = tracker.Ratios();
             steps[step] = new StepMetrics
             {
                 Step = step, LossBefore = lossBefore, TrainLoss = trainLoss, TrainAccuracy = accuracy,
@@ -142,7 +141,7 @@ public static class Trainer
                 PNorm = norm, AlignMuPos = alignPos, AlignMuNeg = alignNeg,
                 AttentionClean = attentionClean, AttentionNoisy = attentionNoisy,
                 SelectionSumPos = sumPos, SelectionSumNeg = sumNeg,
-                Eq9Ratio = tracker.Eq9Ratio(), Eq10Ratio = eq10, Eq10RatioNormalized = eq10Normalized,
+                Eq9Ratio = eq9, Eq10Ratio = eq10, Eq10RatioNormalized = eq10Normalized,
             };
             if (batched is not null && (pending == batchCapacity || (last && pending > 0)))
             {
