@@ -83,6 +83,7 @@ public static class SweepCommand
     /// <summary>Runs <paramref name="runs"/> into <c>outDir/results.sqlite</c> with progress, then draws the phase diagrams.</summary>
     public static SweepReport Execute(IReadOnlyList<RunConfig> runs, string outDir, int jobs, string label, string xKey = "embed_dim", string yKey = "signal_norm")
     {
+        using var sweepLock = Lock(outDir);
         using var store = SweepStore.Open(outDir);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var finished = store.FinishedHashes();
@@ -106,5 +107,24 @@ public static class SweepCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{label}: {report.Trained} trained, {report.Skipped} already stored, {report.Failures.Count} failed, {clock.Elapsed.TotalSeconds:F1}s -> {Path.GetFullPath(outDir)}"));
         return report;
+    }
+
+    /// <summary>
+    /// Holds <c>.sweep.lock</c> in the folder for the sweep's lifetime (an OS file lock, released even when the
+    /// process is killed), so a second sweep into the same folder stops at once instead of training every run again.
+    /// </summary>
+    /// <exception cref="UsageException">Another sweep holds the folder.</exception>
+    private static FileStream Lock(string outDir)
+    {
+        Directory.CreateDirectory(outDir);
+        var path = Path.Combine(outDir, ".sweep.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new UsageException($"--out {outDir}: another sweep is running in this folder; wait for it or choose another folder");
+        }
     }
 }

@@ -167,4 +167,18 @@ public class SweepCommandTests : IDisposable
         Assert.Equal("mine: 1", File.ReadAllText(Path.Combine(mine, "sweep.yaml")));
         Assert.Equal(3, Directory.GetFileSystemEntries(mine).Length);
     }
+
+    [Fact]
+    public void SecondSweepIntoABusyFolderStopsAtOnce()
+    {
+        var dir = Path.Combine(_root, "busy");
+        Directory.CreateDirectory(dir);
+        using (new FileStream(Path.Combine(dir, ".sweep.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var (code, _, stderr) = Run(["sweep", "--out", dir, .. Small, "embed_dim=20,40"]);
+            Assert.Equal(2, code);
+            Assert.Contains("another sweep", stderr);
+        }
+        Assert.Equal(0, Run(["sweep", "--out", dir, .. Small, "embed_dim=20,40"]).Code);   // lock released: runs
+    }
 }
