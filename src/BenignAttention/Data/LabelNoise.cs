@@ -13,8 +13,6 @@ public static class LabelNoise
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         if (!(noiseRatio >= 0 && noiseRatio <= 1))
             throw new ArgumentOutOfRangeException(nameof(noiseRatio), noiseRatio, "noise_ratio must lie in [0, 1]");
-        double product = (double)(decimal)(noiseRatio * n); // decimal keeps ~15 significant digits
-        product = Math.Round(product, 9, MidpointRounding.AwayFromZero);
-        return (int)Math.Ceiling(product);
+        return (int)Math.Ceiling(Math.Round(noiseRatio * n, 9, MidpointRounding.AwayFromZero));
     }
 }

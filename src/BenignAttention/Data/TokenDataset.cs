@@ -18,10 +18,6 @@ public static class TokenLayout
 {
     /// <summary>Role of token index <paramref name="t"/> (0-based).</summary>
     public static TokenRole RoleOf(int t) => t switch { 0 => TokenRole.Relevant, 1 => TokenRole.WeakTrue, 2 => TokenRole.WeakOther, _ => TokenRole.Irrelevant };
-
-    /// <summary>Short labels for figures and CSV columns, length T: R, W₊, W₋, I₁, I₂, ….</summary>
-    public static string[] Labels(int seqLen) =>
-        Enumerable.Range(0, seqLen).Select(t => t switch { 0 => "R", 1 => "W₊", 2 => "W₋", _ => $"I{t - 2}" }).ToArray();
 }
 
 /// <summary>

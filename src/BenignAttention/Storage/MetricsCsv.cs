@@ -29,16 +29,4 @@ public static class MetricsCsv
 
     /// <summary>Invariant round-trip text of a value; NaN → empty; integral values without a decimal point.</summary>
     public static string Format(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
-
-    /// <summary>Reads a metrics.csv written by <see cref="Write"/>.</summary>
-    /// <exception cref="FormatException">Header differs from <see cref="StepMetrics.Columns"/>.</exception>
-    public static List<StepMetrics> Read(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var expected = string.Join(',', StepMetrics.Columns.Select(c => c.Name));
-        if (lines.Length == 0 || lines[0] != expected) throw new FormatException($"{path}: not a metrics.csv (header differs)");
-        return lines.Skip(1).Where(l => l.Length > 0)
-            .Select(l => StepMetrics.FromColumns(l.Split(',').Select(c => c.Length == 0 ? double.NaN : double.Parse(c, CultureInfo.InvariantCulture)).ToArray()))
-            .ToList();
-    }
 }
