@@ -32,6 +32,16 @@ public static class TestPaths
     /// <summary>Path of a file inside <see cref="FixtureDir"/>, e.g. <c>Fixture("v1_benign_d500_mu20", "data.npz")</c>.</summary>
     public static string Fixture(params string[] parts) => Path.Combine([FixtureDir, .. parts]);
 
+    /// <summary>
+    /// Absolute path of the repository the test project was built from (its sources, docs and README), as
+    /// recorded at build time in the assembly metadata <c>RepositoryRoot</c>.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The recorded folder no longer exists.</exception>
+    public static string RepositoryRoot => Existing(
+        typeof(TestPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "RepositoryRoot").Value!);
+
     private static string Existing(string dir) => Directory.Exists(dir) ? dir
         : throw new DirectoryNotFoundException($"{dir} does not exist: build the test project (it copies and unpacks Fixtures/reference)");
 }
