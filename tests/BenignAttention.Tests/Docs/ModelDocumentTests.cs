@@ -58,8 +58,8 @@ public partial class ModelDocumentTests
                     cited.Add((Path.GetRelativePath(TestPaths.RepositoryRoot, file), int.Parse(n.Groups[1].Value)));
             }
         }
-        // The code cites sections 1 to 8 today; a citation scan that finds nothing would be broken.
-        Assert.Equal(Enumerable.Range(1, 8), cited.Select(c => c.Section).Distinct().Order());
+        // The code cites at least sections 1 to 8; a scan that finds fewer would be broken, not reassuring.
+        Assert.Superset(Enumerable.Range(1, 8).ToHashSet(), cited.Select(c => c.Section).ToHashSet());
         Assert.Empty(cited.Where(c => !sections.Contains(c.Section)).Select(c => $"{c.File}: §{c.Section}"));
     }
 
