@@ -169,7 +169,7 @@ public static class ReproduceCommand
         var regimeCounts = string.Join(", ", all.GroupBy(c => c.Majority).OrderBy(g => g.Key).Select(g => $"{RegimeClassifier.Name(g.Key)} {g.Count()}"));
 
         yield return new FigureReport("figure4", "Figure 4 — Eq. 9 ratio over d × ‖μ‖", setting,
-            "Eq. 9 ratio heatmap (the paper's exact right-hand side could not be recovered; see spec §4)",
+            "Eq. 9 ratio heatmap (the paper's exact right-hand side could not be recovered; see docs/MODEL.md §4)",
             [("Eq. 9 ratio range", "", $"{ReproductionReport.Num(Min("eq9_ratio"))} – {ReproductionReport.Num(Max("eq9_ratio"))}"),
              ("regime map (cells)", "", regimeCounts)],
             ["phase/figures/eq9_ratio.png", "phase/figures/regime.png"], null, "none (the paper's Eq. 9 could not be recovered)");

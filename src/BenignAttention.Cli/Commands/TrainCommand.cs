@@ -16,7 +16,7 @@ public static class TrainCommand
     {
         var config = new Option<string?>("--config") { Description = "YAML file of config keys (flat mapping)." };
         var preset = new Option<string?>("--preset") { Description = $"Start from a preset: {string.Join(", ", Presets.Names)}." };
-        var data = new Option<string?>("--data") { Description = "Folder of .npy files or an .npz archive in the layout of shared/reference (X_train, y_train, …)." };
+        var data = new Option<string?>("--data") { Description = "Folder of .npy files or an .npz archive (X_train, y_train, …; see the README's --data paragraph)." };
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/<preset>-d<d>-mu<‖μ‖>-seed<seed>-<hash>); an earlier run folder there is replaced atomically, anything else is refused." };
         var overrides = new Argument<string[]>("overrides")
         {
@@ -70,7 +70,7 @@ public static class TrainCommand
 
     /// <summary>
     /// Resolves the config for <c>--data</c>: defaults, preset, the data folder's own <c>config.json</c> (as in
-    /// shared/reference), the YAML file, then the overrides; the data fix n, T, d and n_test. Refuses
+    /// the reference fixtures), the YAML file, then the overrides; the data fix n, T, d and n_test. Refuses
     /// settings the data contradict, and a missing head ν without a stated signal norm (ν depends on it).
     /// </summary>
     private static (Data.TokenDataset, RunConfig) LoadData(string dataPath, string? configPath, string? presetName, string[] overrides)

@@ -3,7 +3,7 @@ namespace BenignAttention.Analysis;
 /// <summary>
 /// Everything measured at one gradient step τ (spec §4). <see cref="LossBefore"/> is the training loss at
 /// the parameters before update τ; every other field is measured after update τ, as in
-/// ../shared/reference/README.md. Test fields are NaN on steps where the test set was not evaluated
+/// tests/BenignAttention.Tests/Fixtures/reference/README.md. Test fields are NaN on steps where the test set was not evaluated
 /// (see <c>log_interval</c>); fields about noisy samples are NaN when there are none.
 /// Attention means are per token (the I entry averages over the T−3 irrelevant tokens) and use the
 /// attention probabilities before update τ, like <c>attention.npy</c>.

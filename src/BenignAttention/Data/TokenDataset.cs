@@ -1,6 +1,6 @@
 namespace BenignAttention.Data;
 
-/// <summary>Token roles in the fixed layout of spec §1 (and of ../shared/reference): R, W_{Y*}, W_{−Y*}, then I.</summary>
+/// <summary>Token roles in the fixed layout of spec §1 (and of the reference fixtures): R, W_{Y*}, W_{−Y*}, then I.</summary>
 public enum TokenRole
 {
     /// <summary>Relevant token μ_{Y*} + ε (index 0).</summary>

@@ -201,7 +201,7 @@ public static class ConfigLoader
 
     /// <summary>
     /// Reads a reference-case <c>config.json</c> (a flat JSON object of config keys, e.g.
-    /// <c>../shared/reference/v1_benign_d500_mu20/config.json</c>) onto <see cref="RunConfig"/>'s
+    /// <c>tests/BenignAttention.Tests/Fixtures/reference/v1_benign_d500_mu20/config.json</c>) onto <see cref="RunConfig"/>'s
     /// defaults and validates it. The <c>case</c> member (the case name) is ignored; missing keys keep
     /// their defaults. Numbers are parsed from their JSON text with the same rules as YAML values.
     /// </summary>

@@ -21,7 +21,7 @@ public enum SamplerKind
 }
 
 /// <summary>
-/// One training run, fully resolved. Keys are the spec table's (../shared/spec/MODEL.md §1) plus
+/// One training run, fully resolved. Keys are the spec table's (docs/MODEL.md §1) plus
 /// training and analysis settings; <see cref="Keys"/> lists them in file order. Immutable: derive
 /// variants with <c>with</c>.
 /// </summary>

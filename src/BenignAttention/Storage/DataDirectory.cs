@@ -9,7 +9,7 @@ namespace BenignAttention.Storage;
 public sealed class DataFormatException(string message) : Exception(message);
 
 /// <summary>
-/// Loads a researcher's own token data in the layout of ../shared/reference: a folder of <c>.npy</c> files,
+/// Loads a researcher's own token data in the layout of tests/BenignAttention.Tests/Fixtures/reference: a folder of <c>.npy</c> files,
 /// or one <c>.npz</c> archive with the same member names.
 /// <list type="bullet">
 /// <item><c>X_train</c> <c>[n, T, d]</c> float32/float64 (required); token 0 is R, 1 is W₊, 2 is W₋, the rest I.</item>

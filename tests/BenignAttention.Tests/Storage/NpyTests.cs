@@ -307,7 +307,7 @@ public sealed class NpyTests : IDisposable
         Assert.Equal(File.ReadAllBytes(path), ms.ToArray());
     }
 
-    // ---------------------------------------------------------------- the shared reference files
+    // ---------------------------------------------------------------- the reference files (Fixtures/reference)
 
     [Fact]
     public void Reads_reference_X_train_float32()

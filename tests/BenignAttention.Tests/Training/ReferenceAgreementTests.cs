@@ -8,9 +8,9 @@ using Xunit;
 namespace BenignAttention.Tests.Training;
 
 /// <summary>
-/// Agreement with the runs of the authors' model in ../shared/reference (PyTorch, float64): every
+/// Agreement with the runs of the authors' model in Fixtures/reference (PyTorch, float64): every
 /// metrics.csv column, attention.npy, p_final.npy (and W_final.npy), for both engines.
-/// Tolerance: 1e-7 relative, or 1e-10 absolute for values near 0 (reference/README.md).
+/// Tolerance: 1e-7 relative, or 1e-10 absolute for values near 0 (Fixtures/reference/README.md).
 /// </summary>
 public class ReferenceAgreementTests
 {
@@ -109,7 +109,7 @@ public class ReferenceAgreementTests
     [Fact]
     public void ReferenceOutcomesAreTheDocumentedRegimes()
     {
-        // reference/README.md: benign d500 → train 1 / test 1; harmful d1000 → 1 / 0.91; trainW → 0.8 / 1.
+        // Fixtures/reference/README.md: benign d500 → train 1 / test 1; harmful d1000 → 1 / 0.91; trainW → 0.8 / 1.
         (string Case, Regime Expected)[] cases =
         [
             ("v1_benign_d500_mu20", Regime.Benign),
