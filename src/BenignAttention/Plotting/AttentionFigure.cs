@@ -16,6 +16,9 @@ public enum TokenKind
 
     /// <summary>I: an irrelevant (pure-noise) token.</summary>
     Irrelevant,
+
+    /// <summary>Role not known (e.g. real text): drawn in its own colour with its own legend entry, no role colour.</summary>
+    Unknown,
 }
 
 /// <summary>
@@ -146,6 +149,11 @@ public static class AttentionFigure
                     line.Color = WeakOtherColor;
                     line.LineWidth = 2.5f;
                     legend.Add((2, Item(panel.TokenLabels[t], line)));
+                    break;
+                case TokenKind.Unknown:
+                    line.Color = plot.Add.Palette.GetColor(t);
+                    line.LineWidth = 1.5f;
+                    legend.Add((4 + t, Item(panel.TokenLabels[t], line)));
                     break;
                 default:
                     line.Color = IrrelevantColor;
