@@ -44,6 +44,7 @@ public sealed record SuppliedData
     public required IReadOnlyList<string> NotApplicable { get; init; }
 
     private static readonly string[] ShapeKeys = ["embed_dim", "seq_len", "train_n", "test_n"];
+    private const string CommandLine = "command line";
 
     /// <summary>The rule of <paramref name="key"/> for data with or without <c>nu.npy</c> and a drawn or given W₀.</summary>
     /// <param name="key">One of <see cref="RunConfig.Keys"/>.</param>
@@ -85,7 +86,7 @@ public sealed record SuppliedData
         {
             (jsonName, false, arrays.Settings),
             (yamlPath ?? "", true, yamlPath is null ? [] : ConfigLoader.ReadYamlMapping(File.ReadAllText(yamlPath))),
-            ("command line", true, overrides.Select(ConfigLoader.ParseOverride).ToList()),
+            (CommandLine, true, overrides.Select(ConfigLoader.ParseOverride).ToList()),
         };
         var baseConfig = preset is null ? new RunConfig() : Presets.Get(preset);
         foreach (var source in sources) ConfigLoader.Apply(new RunConfig(), source.Pairs);   // unknown keys, unparsable values
@@ -103,19 +104,16 @@ public sealed record SuppliedData
             {
                 if (rules[key] != SuppliedSettingRule.NotApplicable) continue;
                 throw new ConfigException(key, value, "not stated with --data",
-                    $"{key} = {value} is not applicable with --data {dataPath}: {WhyNotApplicable(key, trainW)}; drop the setting");
+                    $"{Where(name)}{key} = {value} is not applicable with --data {dataPath}: {WhyNotApplicable(key, trainW)}; drop the setting");
             }
         }
 
         var config = ConfigLoader.Apply(baseConfig, all.Where(kv => rules[kv.Key] != SuppliedSettingRule.NotApplicable));
         var (data, resolved) = DataDirectory.Load(arrays, config, rolesUnknown);
 
-        foreach (var (name, stated, pairs) in sources)
-        {
-            string where = stated && name == "command line" ? "" : $"{name}: ";
+        foreach (var (name, _, pairs) in sources)
             foreach (var (key, value) in pairs)
-                CheckAgainstData(key, value, where, arrays, data);
-        }
+                CheckAgainstData(key, value, Where(name), arrays, data);
 
         bool signalNormGiven = preset is not null || all.Any(kv => kv.Key == "signal_norm");
         if (!hasHead && !signalNormGiven)
@@ -189,6 +187,9 @@ public sealed record SuppliedData
             $"{where}noise_ratio = {value} contradicts --data {path}: the labels are supplied and {mask}, while " +
             $"⌈{value}·{data.TrainN}⌉ = {flips}; drop the setting");
     }
+
+    /// <summary>The prefix naming a setting's source in messages: the file, or nothing for the command line.</summary>
+    private static string Where(string source) => source == CommandLine ? "" : $"{source}: ";
 
     private static string WhyNotApplicable(string key, bool trainW) => key switch
     {

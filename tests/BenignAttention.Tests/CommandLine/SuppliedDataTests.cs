@@ -161,7 +161,7 @@ public sealed class SuppliedDataTests : IDisposable
         File.WriteAllText(yaml, "signal_norm: 3\nrho: 0.1\n");
         var (code, _, stderr) = Run("train", "--data", folder, "--config", yaml, "--out", Path.Combine(_root, "out"), "num_steps=2");
         Assert.Equal(2, code);
-        Assert.Contains("rho = 0.1 is not applicable with --data", stderr);
+        Assert.Contains($"{yaml}: rho = 0.1 is not applicable with --data {folder}", stderr);
     }
 
     [Fact]
