@@ -11,7 +11,7 @@ namespace BenignAttention.Experiments;
 /// <summary>
 /// The output folder of one training run (the <c>train</c> command; Figure 3 of <c>reproduce</c>):
 /// <c>config.yaml</c> (resolved), <c>metrics.csv</c> (one row per step), <c>attention.npy</c> float32
-/// <c>[steps, n, T]</c>, <c>selection.npy</c> float64 <c>[steps, n]</c> (per-sample cumulative 𝔖), <c>p_final.npy</c> <c>[d]</c> (and <c>W_final.npy</c> <c>[d, d]</c> with trained W) when
+/// <c>[steps, n, T]</c>, <c>selection.npy</c> float64 <c>[steps, n]</c> (per-sample cumulative 𝔖; absent when the token roles are unknown), <c>p_final.npy</c> <c>[d]</c> (and <c>W_final.npy</c> <c>[d, d]</c> with trained W) when
 /// the tokens exist, <c>summary.json</c>, and <c>figures/attention.{png,svg}</c>, <c>figures/training.{png,svg}</c>.
 /// Everything is written into a temporary folder that replaces the destination only when complete.
 /// </summary>

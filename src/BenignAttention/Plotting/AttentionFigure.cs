@@ -39,7 +39,8 @@ public sealed record AttentionPanel(string Title, double[,] Attention, string[] 
 /// <summary>
 /// Paper Figure 3: attention probability of every token versus training step, one panel per sample (e.g. one
 /// clean and one noisy sample) side by side. The relevant token is red, W₊ green, W₋ blue, and irrelevant
-/// tokens thin grey lines sharing one legend entry.
+/// tokens thin grey lines sharing one legend entry; tokens of <see cref="TokenKind.Unknown"/> role get one palette
+/// colour and legend entry each.
 /// </summary>
 public static class AttentionFigure
 {
