@@ -17,6 +17,7 @@ public static class TrainCommand
         var config = new Option<string?>("--config") { Description = "YAML file of config keys (flat mapping)." };
         var preset = new Option<string?>("--preset") { Description = $"Start from a preset: {string.Join(", ", Presets.Names)}." };
         var data = new Option<string?>("--data") { Description = "Folder of .npy files or an .npz archive (X_train, y_train, …; see the README's --data paragraph)." };
+        var roles = new Option<string?>("--roles") { Description = "With --data: 'unknown' when the data have no token roles (e.g. real text): no role metrics. Default: token_roles.npy, else the fixed layout." };
         var output = new Option<string?>("--out") { Description = "Output folder (default runs/<preset>-d<d>-mu<‖μ‖>-seed<seed>-<hash>); an earlier run folder there is replaced atomically, anything else is refused." };
         var overrides = new Argument<string[]>("overrides")
         {
@@ -27,17 +28,22 @@ public static class TrainCommand
         command.Options.Add(config);
         command.Options.Add(preset);
         command.Options.Add(data);
+        command.Options.Add(roles);
         command.Options.Add(output);
         command.Arguments.Add(overrides);
         command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(data),
-            parse.GetValue(output), parse.GetValue(overrides) ?? [])));
+            parse.GetValue(roles), parse.GetValue(output), parse.GetValue(overrides) ?? [])));
         return command;
     }
 
-    private static int Run(string? configPath, string? presetName, string? dataPath, string? outPath, string[] overrides)
+    private static int Run(string? configPath, string? presetName, string? dataPath, string? rolesMode, string? outPath, string[] overrides)
     {
         if (configPath is not null && !File.Exists(configPath)) throw new UsageException($"--config {configPath}: file not found");
-        Data.TokenDataset? dataset = null;
+        if (rolesMode is not null && rolesMode != "unknown")
+            throw new UsageException($"--roles {rolesMode}: must be 'unknown' (without --roles: token_roles.npy if the data have it, else the fixed layout)");
+        if (rolesMode is not null && dataPath is null)
+            throw new UsageException("--roles unknown applies only with --data (synthetic data always have the fixed layout)");
+        SuppliedData? supplied = null;
         RunConfig resolved;
         if (dataPath is null)
         {
@@ -45,20 +51,27 @@ public static class TrainCommand
         }
         else
         {
-            (dataset, resolved) = LoadData(dataPath, configPath, presetName, overrides);
+            supplied = SuppliedData.Resolve(dataPath, configPath, presetName, overrides, rolesUnknown: rolesMode == "unknown");
+            resolved = supplied.Config;
+            if (supplied.Arrays.Ignored.Count > 0)
+                Console.Error.WriteLine($"note: --data {dataPath}: skipped {string.Join(", ", supplied.Arrays.Ignored)} (outputs of a reference run, not inputs)");
         }
         string name = presetName ?? (dataPath is null ? "train" : Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(dataPath)));
-        // The readable part names the usual axes; the hash tells apart runs that differ in anything else.
-        outPath ??= Path.Combine("runs", string.Create(CultureInfo.InvariantCulture,
-            $"{name}-d{resolved.EmbedDim}-mu{resolved.SignalNorm}-seed{resolved.Seed}-{SweepStore.RunHash(resolved)[..6]}"));
+        // The readable part names the usual axes; the hash tells apart runs that differ in anything else
+        // (for supplied data: the hash of config.yaml, which names the data by their sha256 and leaves out what does not apply).
+        outPath ??= Path.Combine("runs", supplied is null
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{name}-d{resolved.EmbedDim}-mu{resolved.SignalNorm}-seed{resolved.Seed}-{SweepStore.RunHash(resolved)[..6]}")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{name}-d{resolved.EmbedDim}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(supplied.ToYaml())))[..6]}"));
 
         AtomicFolder.CheckDestination(outPath, RunFolder.Markers, RunFolder.OtherEntries);
         MemoryCheck.Require(Runner.TrajectoryBytes(resolved, recordAttention: true),
             $"num_steps = {resolved.NumSteps} with n·T = {resolved.TrainN}·{resolved.SeqLen} (per-step metrics, attention.npy, selection.npy)");   // fail before training, not after
 
         var (result, summary, prepared) = ProgressDisplay.Run($"train {name}", resolved.NumSteps,
-            report => Runner.Execute(resolved, dataset, step => report(step), cancellation: Cli.Cancellation));
-        RunFolder.Write(outPath, resolved, result, summary, prepared.Labels, name);
+            report => Runner.Execute(resolved, supplied?.Data, step => report(step), cancellation: Cli.Cancellation));
+        RunFolder.Write(outPath, resolved, result, summary, prepared.Labels, name, supplied);
 
         var f = summary.Final;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -66,43 +79,5 @@ public static class TrainCommand
             $"({summary.NoisyCount} noisy), regime {RegimeClassifier.Name(summary.Regime)}, engine {summary.Engine.ToString().ToLowerInvariant()}, " +
             $"wall {summary.SetupSeconds + summary.TrainSeconds:F2}s -> {Path.GetFullPath(outPath)}"));
         return Cli.Ok;
-    }
-
-    /// <summary>
-    /// Resolves the config for <c>--data</c>: defaults, preset, the data folder's own <c>config.json</c> (as in
-    /// the reference fixtures), the YAML file, then the overrides; the data fix n, T, d and n_test. Refuses
-    /// settings the data contradict, and a missing head ν without a stated signal norm (ν depends on it).
-    /// </summary>
-    private static (Data.TokenDataset, RunConfig) LoadData(string dataPath, string? configPath, string? presetName, string[] overrides)
-    {
-        var fromData = DataDirectory.SettingsFile(dataPath);
-        var fromYaml = configPath is null ? [] : ConfigLoader.ReadYamlMapping(File.ReadAllText(configPath));
-        var fromArgs = overrides.Select(ConfigLoader.ParseOverride).ToList();
-        var config = presetName is null ? new RunConfig() : Presets.Get(presetName);
-        config = ConfigLoader.Apply(config, fromData);
-        config = ConfigLoader.Apply(config, fromYaml);
-        config = ConfigLoader.Apply(config, fromArgs);
-
-        var (data, resolved) = DataDirectory.Load(dataPath, config);
-        var stated = fromYaml.Concat(fromArgs).ToList();
-        foreach (var (key, dataValue) in new[] { ("embed_dim", data.EmbedDim), ("seq_len", data.SeqLen), ("train_n", data.TrainN), ("test_n", data.TestN) })
-        {
-            var given = stated.LastOrDefault(kv => kv.Key == key);
-            if (given.Key is not null && given.Value != dataValue.ToString(CultureInfo.InvariantCulture))
-                throw new UsageException($"{key} = {given.Value} contradicts --data {dataPath}, whose arrays have {key} = {dataValue}; drop the setting");
-        }
-        bool signalNormStated = presetName is not null || fromData.Concat(stated).Any(kv => kv.Key == "signal_norm");
-        if (!signalNormStated && !HasArray(dataPath, "nu"))
-            throw new UsageException($"--data {dataPath} has no nu.npy (the head ν) and no config.json: give signal_norm=… " +
-                                     "(ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ depends on it)");
-        ConfigLoader.Validate(resolved);
-        return (data, resolved);
-    }
-
-    private static bool HasArray(string dataPath, string name)
-    {
-        if (Directory.Exists(dataPath)) return File.Exists(Path.Combine(dataPath, name + ".npy"));
-        using var zip = System.IO.Compression.ZipFile.OpenRead(dataPath);
-        return zip.Entries.Any(e => e.FullName == name + ".npy" || e.FullName == name);
     }
 }

@@ -1,3 +1,5 @@
+using BenignAttention.Data;
+
 namespace BenignAttention.Analysis;
 
 /// <summary>
@@ -5,8 +7,10 @@ namespace BenignAttention.Analysis;
 /// the parameters before update τ; every other field is measured after update τ, as in
 /// tests/BenignAttention.Tests/Fixtures/reference/README.md. Test fields are NaN on steps where the test set was not evaluated
 /// (see <c>log_interval</c>); fields about noisy samples are NaN when there are none.
-/// Attention means are per token (the I entry averages over the T−3 irrelevant tokens) and use the
-/// attention probabilities before update τ, like <c>attention.npy</c>.
+/// Attention means are per token of a role (e.g. the I entry averages over the irrelevant tokens), follow the
+/// run's <see cref="TokenRoles"/> (see <see cref="TokenTypeAttention"/>), and use the attention probabilities
+/// before update τ, like <c>attention.npy</c>. With unknown roles every role field (attention means, class sums,
+/// Eq. 9/10 ratios) is NaN.
 /// </summary>
 public sealed record StepMetrics
 {
@@ -77,6 +81,52 @@ public sealed record StepMetrics
         AttentionClean = [v[11], v[12], v[13], v[14]], AttentionNoisy = [v[15], v[16], v[17], v[18]],
         SelectionSumPos = v[19], SelectionSumNeg = v[20], Eq9Ratio = v[21], Eq10Ratio = v[22], Eq10RatioNormalized = v[23],
     };
+}
+
+/// <summary>Mean attention per token role (spec §4; paper Figure 3), the attn_* columns of metrics.csv.</summary>
+public static class TokenTypeAttention
+{
+    /// <summary>
+    /// Mean attention probability per token of each role [R, W₊, W₋, I], over clean and over noisy samples:
+    /// entry k is Σ s_{i,t} over samples i of the group and tokens t with role k, divided by the number of such
+    /// (i, t) pairs. NaN where there is no such pair (no noisy sample; T = 3 has no I token) and everywhere when
+    /// the roles are unknown. In the fixed layout this is the per-position mean (R = token 0, …, I = tokens 3…T−1).
+    /// </summary>
+    /// <param name="probabilities">Attention probabilities <c>[n, T]</c>.</param>
+    /// <param name="noisy">Flipped samples <c>[n]</c>.</param>
+    /// <param name="seqLen">T.</param>
+    /// <param name="roles">Roles of the training tokens.</param>
+    /// <returns>Two arrays of length 4, indexed by <see cref="TokenRole"/>.</returns>
+    public static (double[] Clean, double[] Noisy) Means(ReadOnlySpan<double> probabilities, ReadOnlySpan<bool> noisy, int seqLen, TokenRoles roles)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        var clean = new double[4];
+        var noisyMeans = new double[4];
+        if (!roles.IsKnown)
+        {
+            Array.Fill(clean, double.NaN);
+            Array.Fill(noisyMeans, double.NaN);
+            return (clean, noisyMeans);
+        }
+        var cleanTokens = new long[4];
+        var noisyTokens = new long[4];
+        for (int i = 0; i < noisy.Length; i++)
+        {
+            var (target, count) = noisy[i] ? (noisyMeans, noisyTokens) : (clean, cleanTokens);
+            for (int t = 0; t < seqLen; t++)
+            {
+                int k = (int)roles.RoleOf(i, t);
+                target[k] += probabilities[i * seqLen + t];
+                count[k]++;
+            }
+        }
+        for (int k = 0; k < 4; k++)
+        {
+            clean[k] = cleanTokens[k] == 0 ? double.NaN : clean[k] / cleanTokens[k];
+            noisyMeans[k] = noisyTokens[k] == 0 ? double.NaN : noisyMeans[k] / noisyTokens[k];
+        }
+        return (clean, noisyMeans);
+    }
 }
 
 /// <summary>Regimes of paper Figure 1 (spec §5).</summary>

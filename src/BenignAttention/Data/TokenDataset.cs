@@ -16,8 +16,124 @@ public enum TokenRole
 /// <summary>Helpers for the token layout.</summary>
 public static class TokenLayout
 {
-    /// <summary>Role of token index <paramref name="t"/> (0-based).</summary>
+    /// <summary>Role of token index <paramref name="t"/> (0-based) in the fixed layout: 0 → R, 1 → W₊, 2 → W₋, the rest I.</summary>
     public static TokenRole RoleOf(int t) => t switch { 0 => TokenRole.Relevant, 1 => TokenRole.WeakTrue, 2 => TokenRole.WeakOther, _ => TokenRole.Irrelevant };
+}
+
+/// <summary>How the role of each token of each training sequence is known (spec §1, §4).</summary>
+public enum TokenRoleSource
+{
+    /// <summary>The fixed layout of the synthetic samplers and the reference data: token 0 is R, 1 is W₊, 2 is W₋, the rest I.</summary>
+    FixedLayout,
+    /// <summary>Given per token by the data (<c>token_roles.npy</c>, <c>[T]</c> or <c>[n, T]</c>).</summary>
+    Supplied,
+    /// <summary>Not known (e.g. real text): no role metrics are computed.</summary>
+    Unknown,
+}
+
+/// <summary>
+/// The role (R, W₊, W₋, I; codes 0–3 of <see cref="TokenRole"/>) of every token of every training sequence.
+/// Role metrics (mean attention per token type) and 𝔖 (the relevant token's s(1 − s), spec §4) read roles from
+/// here, never from positions. Every sequence has exactly one relevant token; W₊, W₋ and I tokens may number
+/// 0…T−1 each. Immutable.
+/// </summary>
+public sealed class TokenRoles
+{
+    private readonly TokenRole[]? _codes;   // [n, T] when supplied
+    private readonly int _seqLen;
+
+    private TokenRoles(TokenRoleSource source, TokenRole[]? codes, int seqLen)
+    {
+        Source = source;
+        _codes = codes;
+        _seqLen = seqLen;
+    }
+
+    /// <summary>The fixed layout (token 0 R, 1 W₊, 2 W₋, the rest I), for any n and T ≥ 3.</summary>
+    public static TokenRoles FixedLayout { get; } = new(TokenRoleSource.FixedLayout, null, 0);
+
+    /// <summary>Roles are not known: <see cref="IsKnown"/> is false and role metrics are NaN.</summary>
+    public static TokenRoles Unknown { get; } = new(TokenRoleSource.Unknown, null, 0);
+
+    /// <summary>Where the roles come from.</summary>
+    public TokenRoleSource Source { get; }
+
+    /// <summary>False for <see cref="Unknown"/>.</summary>
+    public bool IsKnown => Source != TokenRoleSource.Unknown;
+
+    /// <summary>How summary.json describes the roles: the fixed layout with its codes, <c>token_roles.npy</c>, or <c>unknown</c>.</summary>
+    public string Description => Source switch
+    {
+        TokenRoleSource.FixedLayout => "fixed layout (0 = R, 1 = W₊, 2 = W₋, rest I)",
+        TokenRoleSource.Supplied => "token_roles.npy",
+        _ => "unknown",
+    };
+
+    /// <summary>
+    /// Roles given per token: <paramref name="codes"/> holds one code per token, either <c>[T]</c> (the same for every
+    /// sequence) or <c>[n, T]</c> row-major, with 0 = R (relevant), 1 = W₊ (weak, the sequence's true class),
+    /// 2 = W₋ (weak, the other class), 3 = I (irrelevant).
+    /// </summary>
+    /// <param name="codes">Role codes; length T or n·T.</param>
+    /// <param name="trainN">n, the number of training sequences.</param>
+    /// <param name="seqLen">T, tokens per sequence.</param>
+    /// <exception cref="ArgumentException">The length is neither T nor n·T, a code is not 0–3, or a sequence does not have
+    /// exactly one relevant token (the message names the sequence and what was found).</exception>
+    public static TokenRoles FromCodes(IReadOnlyList<double> codes, int trainN, int seqLen)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        bool shared = codes.Count == seqLen;
+        if (!shared && codes.Count != (long)trainN * seqLen)
+            throw new ArgumentException($"token_roles has {codes.Count} codes: must be [T] = [{seqLen}] or [n, T] = [{trainN}, {seqLen}]");
+        var roles = new TokenRole[trainN * seqLen];
+        for (int i = 0; i < trainN; i++)
+        {
+            int relevant = 0;
+            for (int t = 0; t < seqLen; t++)
+            {
+                int at = shared ? t : i * seqLen + t;
+                double c = codes[at];
+                if (c != 0 && c != 1 && c != 2 && c != 3)
+                {
+                    string where = shared ? $"[{t}]" : $"[{i}, {t}]";
+                    throw new ArgumentException(
+                        $"token_roles{where} = {c.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}: must be 0 (R, relevant), 1 (W₊, weak same-class), 2 (W₋, weak other-class) or 3 (I, irrelevant)");
+                }
+                roles[i * seqLen + t] = (TokenRole)(int)c;
+                if (c == 0) relevant++;
+            }
+            if (relevant != 1)
+            {
+                string which = shared ? "every sequence" : $"sequence {i}";
+                throw new ArgumentException(
+                    $"token_roles: {which} has {relevant} relevant tokens (code 0): must have exactly one (𝔖 follows the relevant token)");
+            }
+        }
+        return new TokenRoles(TokenRoleSource.Supplied, roles, seqLen);
+    }
+
+    /// <summary>Role of token <paramref name="token"/> of training sequence <paramref name="sample"/>.</summary>
+    /// <exception cref="InvalidOperationException">The roles are <see cref="Unknown"/>.</exception>
+    public TokenRole RoleOf(int sample, int token) => Source switch
+    {
+        TokenRoleSource.FixedLayout => TokenLayout.RoleOf(token),
+        TokenRoleSource.Supplied => _codes![sample * _seqLen + token],
+        _ => throw new InvalidOperationException("token roles are unknown"),
+    };
+
+    /// <summary>Index of the relevant token of each of the <paramref name="trainN"/> sequences (0 in the fixed layout).</summary>
+    /// <exception cref="InvalidOperationException">The roles are <see cref="Unknown"/>.</exception>
+    public int[] RelevantTokens(int trainN, int seqLen)
+    {
+        var result = new int[trainN];
+        for (int i = 0; i < trainN; i++)
+        {
+            result[i] = -1;
+            for (int t = 0; t < seqLen && result[i] < 0; t++)
+                if (RoleOf(i, t) == TokenRole.Relevant) result[i] = t;
+        }
+        return result;
+    }
 }
 
 /// <summary>
@@ -50,6 +166,8 @@ public sealed record TokenDataset
     public required double[] MuNegDirection { get; init; }
     /// <summary>Initial key–query matrix W₀ <c>[d, d]</c> (row-major), or null for W = I.</summary>
     public double[]? WInit { get; init; }
+    /// <summary>Roles of the training tokens; the fixed layout unless the data say otherwise.</summary>
+    public TokenRoles Roles { get; init; } = TokenRoles.FixedLayout;
 
     /// <summary>
     /// The default signals of spec §1 (μ₊₁ = ‖μ‖e₀, μ₋₁ = ‖μ‖e₁) and the head

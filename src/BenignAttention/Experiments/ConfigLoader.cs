@@ -200,24 +200,51 @@ public static class ConfigLoader
     }
 
     /// <summary>
+    /// Members a <c>config.json</c> may hold: <c>case</c> (the name of a reference case, not a setting) and
+    /// the config keys <see cref="RunConfig.Keys"/>. The reference cases' files hold <c>case</c> and 13 of the keys.
+    /// </summary>
+    public static IReadOnlyList<string> JsonKeys { get; } = ["case", .. RunConfig.Keys];
+
+    /// <summary>
     /// Reads a reference-case <c>config.json</c> (a flat JSON object of config keys, e.g.
     /// <c>tests/BenignAttention.Tests/Fixtures/reference/v1_benign_d500_mu20/config.json</c>) onto <see cref="RunConfig"/>'s
     /// defaults and validates it. The <c>case</c> member (the case name) is ignored; missing keys keep
     /// their defaults. Numbers are parsed from their JSON text with the same rules as YAML values.
     /// </summary>
-    /// <exception cref="ConfigException">Invalid JSON, unknown key, null/array/object value, unparsable or out-of-range value.</exception>
+    /// <exception cref="ConfigException">Invalid JSON, unknown key, repeated key, null/array/object value, unparsable or out-of-range value.</exception>
     /// <exception cref="IOException">The file cannot be read (e.g. <see cref="FileNotFoundException"/>).</exception>
     public static RunConfig FromJsonFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return FromJson(File.ReadAllText(path));
+        return FromJson(File.ReadAllText(path), path);
     }
 
     /// <summary>As <see cref="FromJsonFile"/>, from JSON text.</summary>
+    /// <param name="jsonText">The JSON text.</param>
+    /// <param name="source">Where the text comes from, for messages (default <c>config JSON</c>).</param>
     /// <exception cref="ConfigException">See <see cref="FromJsonFile"/>.</exception>
-    public static RunConfig FromJson(string jsonText)
+    public static RunConfig FromJson(string jsonText, string source = "config JSON")
+    {
+        var pairs = ReadJsonMapping(jsonText, source).Where(kv => kv.Key != "case");
+        RunConfig config = Apply(new RunConfig(), pairs);
+        Validate(config);
+        return config;
+    }
+
+    /// <summary>
+    /// Reads a <c>config.json</c>: a flat JSON object whose members are among <see cref="JsonKeys"/>, each at
+    /// most once, with string, number or boolean values. Returns (member, text) pairs in file order: numbers as
+    /// their JSON text, booleans as <c>true</c>/<c>false</c>, strings as is (<c>case</c> included). Values are
+    /// not interpreted; apply them with <see cref="Apply"/>.
+    /// </summary>
+    /// <param name="jsonText">The JSON text.</param>
+    /// <param name="source">The file (or other source) named at the start of every message.</param>
+    /// <exception cref="ConfigException">Not valid JSON (with line and column), not an object, an unknown or repeated
+    /// member (the message lists the allowed ones), or a null, array or object value.</exception>
+    public static IReadOnlyList<KeyValuePair<string, string>> ReadJsonMapping(string jsonText, string source)
     {
         ArgumentNullException.ThrowIfNull(jsonText);
+        ArgumentNullException.ThrowIfNull(source);
         const string form = "a flat JSON object of config keys";
         JsonDocument document;
         try
@@ -226,33 +253,49 @@ public static class ConfigLoader
         }
         catch (JsonException ex)
         {
-            throw new ConfigException("<json>", "", form, $"config JSON is malformed ({ex.Message}): must be {form}", ex);
+            string where = ex.LineNumber is { } line
+                ? $" at line {I(line + 1)}, column {I((ex.BytePositionInLine ?? 0) + 1)}"
+                : "";
+            string reason = ex.Message;
+            int cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            if (cut >= 0) reason = reason[..cut];
+            throw new ConfigException("<json>", "", form, $"{source}: not valid JSON{where} ({reason.Trim()}): must be {form}", ex);
         }
 
         using (document)
         {
             JsonElement root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw new ConfigException("<json>", root.ValueKind.ToString(), form, $"config JSON is a {root.ValueKind}: must be {form}");
+            {
+                string kind = root.ValueKind.ToString().ToLowerInvariant();
+                throw new ConfigException("<json>", kind, form, $"{source}: is a JSON {kind}: must be {form}");
+            }
+            var allowed = new HashSet<string>(JsonKeys, StringComparer.Ordinal);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             var pairs = new List<KeyValuePair<string, string>>();
             foreach (JsonProperty property in root.EnumerateObject())
             {
-                if (property.Name == "case")
-                    continue;
+                string key = property.Name;
+                if (!allowed.Contains(key))
+                {
+                    string valid = string.Join(", ", JsonKeys);
+                    throw new ConfigException(key, property.Value.GetRawText(), "one of " + valid,
+                        $"{source}: unknown key '{key}'; a config.json may hold: {valid}");
+                }
+                if (!seen.Add(key))
+                    throw new ConfigException(key, property.Value.GetRawText(), "each key at most once", $"{source}: {key} appears more than once: must be each key at most once");
                 string value = property.Value.ValueKind switch
                 {
                     JsonValueKind.String => property.Value.GetString() ?? "",
                     JsonValueKind.Number => property.Value.GetRawText(),
                     JsonValueKind.True => "true",
                     JsonValueKind.False => "false",
-                    var kind => throw new ConfigException(property.Name, kind.ToString().ToLowerInvariant(), "a string, number or boolean",
-                        $"{property.Name} = {kind.ToString().ToLowerInvariant()} in config JSON: must be a string, number or boolean"),
+                    var kind => throw new ConfigException(key, kind.ToString().ToLowerInvariant(), "a string, number or boolean",
+                        $"{source}: {key} = {kind.ToString().ToLowerInvariant()}: must be a string, number or boolean"),
                 };
-                pairs.Add(new(property.Name, value));
+                pairs.Add(new(key, value));
             }
-            RunConfig config = Apply(new RunConfig(), pairs);
-            Validate(config);
-            return config;
+            return pairs;
         }
     }
 

@@ -11,7 +11,7 @@ namespace BenignAttention.Experiments;
 /// <summary>
 /// The output folder of one training run (the <c>train</c> command; Figure 3 of <c>reproduce</c>):
 /// <c>config.yaml</c> (resolved), <c>metrics.csv</c> (one row per step), <c>attention.npy</c> float32
-/// <c>[steps, n, T]</c>, <c>selection.npy</c> float64 <c>[steps, n]</c> (per-sample cumulative 𝔖), <c>p_final.npy</c> <c>[d]</c> (and <c>W_final.npy</c> <c>[d, d]</c> with trained W) when
+/// <c>[steps, n, T]</c>, <c>selection.npy</c> float64 <c>[steps, n]</c> (per-sample cumulative 𝔖; absent when the token roles are unknown), <c>p_final.npy</c> <c>[d]</c> (and <c>W_final.npy</c> <c>[d, d]</c> with trained W) when
 /// the tokens exist, <c>summary.json</c>, and <c>figures/attention.{png,svg}</c>, <c>figures/training.{png,svg}</c>.
 /// Everything is written into a temporary folder that replaces the destination only when complete.
 /// </summary>
@@ -26,11 +26,14 @@ public static class RunFolder
     /// <summary>Writes the folder for a finished run.</summary>
     /// <param name="destination">Folder to create (replaced atomically if it exists).</param>
     /// <param name="title">Figure title, e.g. the preset name.</param>
-    public static void Write(string destination, RunConfig config, TrainingResult result, RunSummary summary, LabelSet labels, string title)
+    /// <param name="supplied">The supplied data (<c>--data</c>) the run trained on, or null for synthetic data: config.yaml is
+    /// then <see cref="SuppliedData.ToYaml"/> and summary.json names the data.</param>
+    public static void Write(string destination, RunConfig config, TrainingResult result, RunSummary summary, LabelSet labels, string title,
+        SuppliedData? supplied = null)
     {
         using var folder = new AtomicFolder(destination, Markers, OtherEntries);
         string F(string name) => Path.Combine(folder.Path, name);
-        File.WriteAllText(F("config.yaml"), ConfigLoader.ToYaml(config));
+        File.WriteAllText(F("config.yaml"), supplied?.ToYaml() ?? ConfigLoader.ToYaml(config));
         using (var writer = new StreamWriter(F("metrics.csv"), false, new UTF8Encoding(false)))
             MetricsCsv.Write(writer, result.Steps);
         int n = labels.YTrain.Length, T = labels.SeqLen;
@@ -38,13 +41,17 @@ public static class RunFolder
         if (result.SelectionCumulative.Length > 0) Npy.WriteFloat64(F("selection.npy"), result.SelectionCumulative, result.Steps.Length, n);
         if (result.FinalQuery is { } p) Npy.WriteFloat64(F("p_final.npy"), p, p.Length);
         if (result.FinalKeyQuery is { } w) Npy.WriteFloat64(F("W_final.npy"), w, config.EmbedDim, config.EmbedDim);
-        File.WriteAllText(F("summary.json"), SummaryJson(summary, labels));
+        File.WriteAllText(F("summary.json"), SummaryJson(summary, labels, supplied));
         WriteFigures(Path.Combine(folder.Path, "figures"), result, labels, config.LogInterval, title);
         folder.Commit();
     }
 
-    /// <summary>summary.json: resolved config, engine, final metrics (NaN → null), regime and its thresholds, timings.</summary>
-    public static string SummaryJson(RunSummary summary, LabelSet labels)
+    /// <summary>
+    /// summary.json: resolved config (keys not applicable to supplied data as null), the data (<c>data</c>: path, kind,
+    /// sha256, skipped entries; null for synthetic data), the token roles (<see cref="TokenRoles.Description"/>), engine,
+    /// final metrics (NaN → null), regime and its thresholds, timings.
+    /// </summary>
+    public static string SummaryJson(RunSummary summary, LabelSet labels, SuppliedData? supplied = null)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -54,7 +61,8 @@ public static class RunFolder
             foreach (var (key, value) in summary.Config.ToKeyValues())
             {
                 // Typed like the YAML: numbers as numbers, booleans as booleans, enums as strings.
-                if (value is "true" or "false") json.WriteBoolean(key, value == "true");
+                if (supplied is not null && supplied.NotApplicable.Contains(key)) json.WriteNull(key);
+                else if (value is "true" or "false") json.WriteBoolean(key, value == "true");
                 else if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var integer))
                     json.WriteNumber(key, integer);
                 else if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number))
@@ -62,6 +70,22 @@ public static class RunFolder
                 else json.WriteString(key, value);
             }
             json.WriteEndObject();
+            if (supplied is null) json.WriteNull("data");
+            else
+            {
+                json.WriteStartObject("data");
+                json.WriteString("path", Path.GetFullPath(supplied.Arrays.Path));
+                json.WriteString("kind", supplied.Arrays.IsArchive ? "npz" : "folder");
+                json.WriteString("sha256", supplied.Arrays.Sha256);
+                json.WriteStartArray("arrays");
+                foreach (var name in DataDirectory.ArrayNames.Where(supplied.Arrays.Arrays.ContainsKey)) json.WriteStringValue(name + ".npy");
+                json.WriteEndArray();
+                json.WriteStartArray("skipped");
+                foreach (var name in supplied.Arrays.Ignored) json.WriteStringValue(name);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteString("token_roles", labels.Roles.Description);
             json.WriteString("engine", summary.Engine.ToString().ToLowerInvariant());
             json.WriteString("regime", RegimeClassifier.Name(summary.Regime));
             json.WriteStartObject("regime_thresholds");
@@ -92,7 +116,6 @@ public static class RunFolder
     public static void WriteFigures(string figuresDir, TrainingResult result, LabelSet labels, int logInterval, string title)
     {
         int steps = result.Steps.Length, n = labels.YTrain.Length, T = labels.SeqLen;
-        var tokenLabels = TokenLabels(T);
         // Figures draw at most ~2000 points per line: enough for the eye, and it keeps the SVGs small.
         int stride = Math.Max(1, steps / 2000);
         var shown = Enumerable.Range(0, steps).Where(s => s % stride == 0 || s == steps - 1).ToArray();
@@ -106,7 +129,8 @@ public static class RunFolder
                 var a = new double[shown.Length, T];
                 for (int k = 0; k < shown.Length; k++)
                     for (int t = 0; t < T; t++) a[k, t] = result.Attention[((long)shown[k] * n + index) * T + t];
-                panels.Add(new AttentionPanel($"{kind} sample {index} (observed label {labels.YTrain[index]:+0;-0})", a, tokenLabels, Steps: shown));
+                panels.Add(new AttentionPanel($"{kind} sample {index} (observed label {labels.YTrain[index]:+0;-0})", a, TokenLabels(labels.Roles, index, T),
+                    labels.Roles.IsKnown ? null : [.. Enumerable.Repeat(TokenKind.Unknown, T)], Steps: shown));
             }
             AttentionFigure.Write(Path.Combine(figuresDir, "attention"), panels, $"{title}: attention probabilities");
         }
@@ -127,6 +151,26 @@ public static class RunFolder
         TokenRole.WeakOther => "W₋ (weak, other class)",
         _ => $"I{Subscript(t - 2)} (irrelevant)",
     }).ToArray();
+
+    /// <summary>
+    /// Legend labels of sequence <paramref name="sample"/>'s tokens under <paramref name="roles"/>: as
+    /// <see cref="TokenLabels(int)"/> for the fixed layout; for supplied roles R, W₊, W₋ and I₁, I₂, … numbered in
+    /// token order; <c>token 0</c>, <c>token 1</c>, … when the roles are unknown.
+    /// </summary>
+    public static string[] TokenLabels(TokenRoles roles, int sample, int seqLen)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        if (roles.Source == TokenRoleSource.FixedLayout) return TokenLabels(seqLen);
+        if (!roles.IsKnown) return [.. Enumerable.Range(0, seqLen).Select(t => $"token {t}")];
+        int irrelevant = 0;
+        return [.. Enumerable.Range(0, seqLen).Select(t => roles.RoleOf(sample, t) switch
+        {
+            TokenRole.Relevant => "R (relevant)",
+            TokenRole.WeakTrue => "W₊ (weak, true class)",
+            TokenRole.WeakOther => "W₋ (weak, other class)",
+            _ => $"I{Subscript(++irrelevant)} (irrelevant)",
+        })];
+    }
 
     private static string Subscript(int k) => string.Concat(k.ToString(System.Globalization.CultureInfo.InvariantCulture).Select(c => (char)('₀' + (c - '0'))));
 }

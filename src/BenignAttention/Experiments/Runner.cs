@@ -33,7 +33,7 @@ public static class Runner
             return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false), EngineKind.Gram, sample.Labels, null, clock.Elapsed.TotalSeconds);
         }
         data ??= GaussianTokenSampler.Sample(config);
-        var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen);
+        var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen) { Roles = data.Roles };
         IDynamicsEngine engine = kind == EngineKind.Gram
             ? new GramEngine(GramSystem.FromDataset(data, config.TrainW), config.TrainW)
             : new DirectEngine(data, config.TrainW);

@@ -16,6 +16,9 @@ public enum TokenKind
 
     /// <summary>I: an irrelevant (pure-noise) token.</summary>
     Irrelevant,
+
+    /// <summary>Role not known (e.g. real text): drawn in its own colour with its own legend entry, no role colour.</summary>
+    Unknown,
 }
 
 /// <summary>
@@ -36,7 +39,8 @@ public sealed record AttentionPanel(string Title, double[,] Attention, string[] 
 /// <summary>
 /// Paper Figure 3: attention probability of every token versus training step, one panel per sample (e.g. one
 /// clean and one noisy sample) side by side. The relevant token is red, W₊ green, W₋ blue, and irrelevant
-/// tokens thin grey lines sharing one legend entry.
+/// tokens thin grey lines sharing one legend entry; tokens of <see cref="TokenKind.Unknown"/> role get one palette
+/// colour and legend entry each.
 /// </summary>
 public static class AttentionFigure
 {
@@ -146,6 +150,11 @@ public static class AttentionFigure
                     line.Color = WeakOtherColor;
                     line.LineWidth = 2.5f;
                     legend.Add((2, Item(panel.TokenLabels[t], line)));
+                    break;
+                case TokenKind.Unknown:
+                    line.Color = plot.Add.Palette.GetColor(t);
+                    line.LineWidth = 1.5f;
+                    legend.Add((4 + t, Item(panel.TokenLabels[t], line)));
                     break;
                 default:
                     line.Color = IrrelevantColor;

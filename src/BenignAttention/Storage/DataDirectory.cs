@@ -1,5 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
 using BenignAttention.Data;
 using BenignAttention.Experiments;
 
@@ -9,95 +11,157 @@ namespace BenignAttention.Storage;
 public sealed class DataFormatException(string message) : Exception(message);
 
 /// <summary>
-/// Loads a researcher's own token data in the layout of tests/BenignAttention.Tests/Fixtures/reference: a folder of <c>.npy</c> files,
-/// or one <c>.npz</c> archive with the same member names.
+/// What a <c>--data</c> folder or <c>.npz</c> archive holds, read by <see cref="DataDirectory.Read"/>: the input
+/// arrays, the settings of its <c>config.json</c>, and the entries that were ignored.
+/// </summary>
+public sealed record SuppliedArrays
+{
+    /// <summary>The <c>--data</c> argument as given.</summary>
+    public required string Path { get; init; }
+    /// <summary>True for an <c>.npz</c> archive, false for a folder.</summary>
+    public required bool IsArchive { get; init; }
+    /// <summary>Input arrays by name without <c>.npy</c> (a subset of <see cref="DataDirectory.ArrayNames"/>).</summary>
+    public required IReadOnlyDictionary<string, NpyArray> Arrays { get; init; }
+    /// <summary>The config keys of <c>config.json</c> in file order (see <see cref="ConfigLoader.ReadJsonMapping"/>; <c>case</c> left out); empty without one.</summary>
+    public required IReadOnlyList<KeyValuePair<string, string>> Settings { get; init; }
+    /// <summary>Entries that were skipped because they are outputs of a reference run (<see cref="DataDirectory.IgnoredNames"/>), in name order.</summary>
+    public required IReadOnlyList<string> Ignored { get; init; }
+    /// <summary>
+    /// SHA-256 (64 lower-case hex digits) identifying the input arrays: the hash of the lines
+    /// <c>{name}.npy {sha256 of its bytes}\n</c> for the arrays present, in <see cref="DataDirectory.ArrayNames"/>
+    /// order. A folder and an archive of the same .npy files have the same value.
+    /// </summary>
+    public required string Sha256 { get; init; }
+
+    /// <summary>Where array <paramref name="name"/> comes from, for messages: the .npy file, or the archive and its member.</summary>
+    public string Source(string name) => IsArchive ? $"{Path} (member {name}.npy)" : System.IO.Path.Combine(Path, name + ".npy");
+}
+
+/// <summary>
+/// Loads a researcher's own token data: a folder of <c>.npy</c> files, or one <c>.npz</c> archive with the same
+/// member names. Both are read through one path and accept exactly the same entries:
 /// <list type="bullet">
-/// <item><c>X_train</c> <c>[n, T, d]</c> float32/float64 (required); token 0 is R, 1 is W₊, 2 is W₋, the rest I.</item>
+/// <item><c>X_train</c> <c>[n, T, d]</c> float32/float64 (required); T ≥ 3, d ≥ 2.</item>
 /// <item><c>y_train</c> <c>[n]</c> observed labels ±1 (required).</item>
 /// <item><c>noisy_train</c> <c>[n]</c> bool, or numeric with every value 0 or 1 (optional; else derived from <c>y_train_true</c> if present, else none noisy).</item>
+/// <item><c>y_train_true</c> <c>[n]</c> true labels ±1 (optional; with <c>noisy_train</c> the two must agree).</item>
 /// <item><c>X_test</c> <c>[n_test, T, d]</c> and <c>y_test</c> <c>[n_test]</c> (optional, together; without them no test metrics).</item>
 /// <item><c>nu</c> <c>[d]</c> the head ν (optional; else spec §2's from <c>signal_norm</c>, μ₊₁ on coordinate 0, μ₋₁ on 1).</item>
 /// <item><c>W_init</c> <c>[d, d]</c> initial key–query matrix (optional; with <c>train_W</c> and no file, W₀ is drawn from the seed).</item>
+/// <item><c>token_roles</c> <c>[T]</c> or <c>[n, T]</c> integer role codes 0 = R, 1 = W₊, 2 = W₋, 3 = I, exactly one R per
+/// sequence (optional; else the fixed layout: token 0 is R, 1 is W₊, 2 is W₋, the rest I; see <see cref="TokenRoles"/>).</item>
+/// <item><c>config.json</c>: the settings the data were made with (see <see cref="ConfigLoader.ReadJsonMapping"/>).</item>
 /// </list>
-/// The alignment of p is measured against coordinates 0 and 1, as in the reference metrics.
-/// A folder may also hold the <c>config.json</c> of its settings (see <see cref="SettingsFile"/>).
+/// Outputs of a reference run (<see cref="IgnoredNames"/>) are skipped and listed in <see cref="SuppliedArrays.Ignored"/>;
+/// entries whose name starts with '.' (e.g. <c>.DS_Store</c>) are skipped silently; anything else (another file,
+/// a subfolder) is refused. The alignment of p is measured against coordinates 0 and 1, as in the reference metrics.
 /// </summary>
 public static class DataDirectory
 {
-    /// <summary>The settings file a data folder may carry, as the reference cases do.</summary>
+    /// <summary>The settings file a data folder or archive may carry, as the reference cases do.</summary>
     public const string SettingsFileName = "config.json";
 
+    /// <summary>The input arrays a data folder or archive may hold (as <c>{name}.npy</c>), in hashing order.</summary>
+    public static IReadOnlyList<string> ArrayNames { get; } =
+        ["X_train", "y_train", "noisy_train", "y_train_true", "X_test", "y_test", "nu", "W_init", "token_roles"];
+
+    /// <summary>Outputs of a reference run, skipped when found beside the inputs.</summary>
+    public static IReadOnlyList<string> IgnoredNames { get; } = ["metrics.csv", "attention.npy", "p_final.npy", "W_final.npy"];
+
     /// <summary>
-    /// The run settings stored beside the data: the members of <c>{path}/config.json</c> whose names are
-    /// in <see cref="RunConfig.Keys"/>, in file order, with values as invariant text (numbers as their
-    /// JSON text, booleans as <c>true</c>/<c>false</c>, strings as is). Other members (e.g. <c>case</c>)
-    /// are ignored. Apply them before the user's overrides with <see cref="ConfigLoader.Apply"/>.
+    /// The config keys of the data's <c>config.json</c> (folder or archive) in file order (<c>case</c>, the name of a
+    /// reference case, is accepted and left out); empty
+    /// when there is none. Same as <see cref="Read"/>'s <see cref="SuppliedArrays.Settings"/> without reading the arrays.
     /// </summary>
     /// <param name="path">The <c>--data</c> argument: a folder or an <c>.npz</c> archive.</param>
-    /// <returns>Empty when <paramref name="path"/> is not a folder (e.g. an .npz) or has no config.json.</returns>
-    /// <exception cref="DataFormatException">config.json is not valid JSON, not an object, or a config key has a null, array or object value.</exception>
+    /// <returns>Empty when <paramref name="path"/> does not exist or has no config.json.</returns>
+    /// <exception cref="ConfigException">config.json is not valid JSON, not an object, has an unknown or repeated key, or a null, array or object value.</exception>
+    /// <exception cref="DataFormatException">The archive is not a zip file.</exception>
     /// <exception cref="IOException">config.json exists but cannot be read.</exception>
     public static IReadOnlyList<KeyValuePair<string, string>> SettingsFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string file = Path.Combine(path, SettingsFileName);
-        if (!Directory.Exists(path) || !File.Exists(file))
+        if (!Directory.Exists(path) && !File.Exists(path))
             return [];
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllText(file));
-        }
-        catch (JsonException ex)
-        {
-            string where = ex.LineNumber is { } line
-                ? $" at line {(line + 1).ToString(CultureInfo.InvariantCulture)}, column {((ex.BytePositionInLine ?? 0) + 1).ToString(CultureInfo.InvariantCulture)}"
-                : "";
-            string reason = ex.Message;
-            int cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            if (cut >= 0) reason = reason[..cut];
-            throw new DataFormatException($"{file}: not valid JSON{where} ({reason.Trim()}): must be a flat JSON object of config keys");
-        }
-
-        using (document)
-        {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new DataFormatException($"{file}: is a JSON {root.ValueKind.ToString().ToLowerInvariant()}: must be a flat JSON object of config keys");
-            var keys = new HashSet<string>(RunConfig.Keys, StringComparer.Ordinal);
-            var result = new List<KeyValuePair<string, string>>();
-            foreach (JsonProperty property in root.EnumerateObject())
-            {
-                if (!keys.Contains(property.Name))
-                    continue;
-                string value = property.Value.ValueKind switch
-                {
-                    JsonValueKind.Number => property.Value.GetRawText(),
-                    JsonValueKind.True => "true",
-                    JsonValueKind.False => "false",
-                    JsonValueKind.String => property.Value.GetString() ?? "",
-                    var kind => throw new DataFormatException(
-                        $"{file}: {property.Name} is a JSON {kind.ToString().ToLowerInvariant()}: must be a number, boolean or string"),
-                };
-                result.Add(new(property.Name, value));
-            }
-            return result;
-        }
+        using var container = Container.Open(path);
+        return Settings(container);
     }
 
+    private static IReadOnlyList<KeyValuePair<string, string>> Settings(Container container) =>
+        container.Entries.Contains(SettingsFileName)
+            ? ConfigLoader.ReadJsonMapping(Encoding.UTF8.GetString(container.ReadAll(SettingsFileName)), container.Describe(SettingsFileName))
+                .Where(kv => kv.Key != "case").ToList()
+            : [];
+
     /// <summary>
-    /// Reads the data and returns it with <paramref name="config"/> updated to the data's shapes
-    /// (<c>train_n</c>, <c>seq_len</c>, <c>embed_dim</c>, <c>test_n</c>) so the resolved config describes what ran.
+    /// Reads every entry of a <c>--data</c> folder or <c>.npz</c> archive through one path: the input arrays
+    /// (<see cref="ArrayNames"/>, each parsed as .npy and hashed), <c>config.json</c>, and the names of skipped
+    /// reference outputs. Shapes and values are checked by <see cref="Load(SuppliedArrays, RunConfig, bool)"/>.
     /// </summary>
-    /// <exception cref="DataFormatException">Missing required file, wrong rank or shape, labels not ±1.</exception>
-    /// <exception cref="NpyFormatException">A file is not a valid .npy array.</exception>
-    public static (TokenDataset Data, RunConfig Config) Load(string path, RunConfig config)
+    /// <exception cref="DataFormatException">No such path, a file that is not an .npz, a zip that cannot be read, or an
+    /// entry that is neither an input nor a reference output (the message names it and lists the accepted names).</exception>
+    /// <exception cref="NpyFormatException">An array is not a valid .npy file.</exception>
+    /// <exception cref="ConfigException">config.json is invalid (see <see cref="SettingsFile"/>).</exception>
+    public static SuppliedArrays Read(string path)
     {
-        var arrays = ReadAll(path);
-        NpyArray Required(string name) => arrays.TryGetValue(name, out var a) ? a
+        ArgumentNullException.ThrowIfNull(path);
+        using var container = Container.Open(path);
+        var inputs = new HashSet<string>(ArrayNames.Select(a => a + ".npy").Append(SettingsFileName), StringComparer.Ordinal);
+        var ignoredNames = new HashSet<string>(IgnoredNames, StringComparer.Ordinal);
+        var ignored = new List<string>();
+        foreach (string entry in container.Entries.Order(StringComparer.Ordinal))
+        {
+            if (inputs.Contains(entry)) continue;
+            if (ignoredNames.Contains(entry)) { ignored.Add(entry); continue; }
+            if (entry.StartsWith('.')) continue;
+            throw new DataFormatException(
+                $"--data {path}: unexpected entry '{entry}': a data folder or .npz archive holds only " +
+                $"{string.Join(", ", ArrayNames.Select(a => a + ".npy"))} and {SettingsFileName} (reference-run outputs " +
+                $"{string.Join(", ", IgnoredNames)} are skipped); move it elsewhere");
+        }
+
+        var arrays = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
+        var index = new StringBuilder();
+        foreach (string name in ArrayNames)
+        {
+            string entry = name + ".npy";
+            if (!container.Entries.Contains(entry)) continue;
+            var (array, digest) = container.ReadArray(entry);
+            arrays[name] = array;
+            index.Append(entry).Append(' ').Append(digest).Append('\n');
+        }
+        return new SuppliedArrays
+        {
+            Path = path, IsArchive = container.IsArchive, Arrays = arrays, Settings = Settings(container), Ignored = ignored,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(index.ToString()))),
+        };
+    }
+
+    /// <summary>As <see cref="Load(SuppliedArrays, RunConfig, bool)"/>, reading <paramref name="path"/> with <see cref="Read"/> first.</summary>
+    /// <exception cref="DataFormatException">See <see cref="Read"/> and <see cref="Load(SuppliedArrays, RunConfig, bool)"/>.</exception>
+    /// <exception cref="NpyFormatException">A file is not a valid .npy array.</exception>
+    public static (TokenDataset Data, RunConfig Config) Load(string path, RunConfig config) => Load(Read(path), config);
+
+    /// <summary>
+    /// Checks the arrays and returns them as a dataset, with <paramref name="config"/> updated to the data's shapes
+    /// (<c>train_n</c>, <c>seq_len</c>, <c>embed_dim</c>, <c>test_n</c>) and label-noise ratio (flipped / n) so the
+    /// resolved config describes what ran. ν is built from <c>signal_norm</c> when <c>nu</c> is absent; W₀ is drawn
+    /// from <c>seed</c> when <c>train_W</c> is set and <c>W_init</c> is absent.
+    /// </summary>
+    /// <param name="arrays">What <see cref="Read"/> returned.</param>
+    /// <param name="config">Settings to apply (signal_norm, train_W, seed are read here).</param>
+    /// <param name="rolesUnknown">True when the token roles are unknown (e.g. real text): no role metrics; refused
+    /// when the data carry <c>token_roles</c>.</param>
+    /// <exception cref="DataFormatException">Missing required array, wrong rank or shape, non-finite value, labels not ±1,
+    /// noisy_train not 0/1, y_train_true contradicting noisy_train, invalid token_roles.</exception>
+    public static (TokenDataset Data, RunConfig Config) Load(SuppliedArrays arrays, RunConfig config, bool rolesUnknown = false)
+    {
+        ArgumentNullException.ThrowIfNull(arrays);
+        ArgumentNullException.ThrowIfNull(config);
+        string path = arrays.Path;
+        NpyArray Required(string name) => arrays.Arrays.TryGetValue(name, out var a) ? a
             : throw new DataFormatException($"{path}: required array '{name}' is missing (expected {name}.npy)");
-        NpyArray? Optional(string name) => arrays.GetValueOrDefault(name);
+        NpyArray? Optional(string name) => arrays.Arrays.GetValueOrDefault(name);
 
         var xTrain = Required("X_train");
         Expect(xTrain, "X_train", "[n, T, d]", 3);
@@ -111,8 +175,18 @@ public static class DataDirectory
         if (Optional("noisy_train") is { } noisyArray)
         {
             Expect(noisyArray, "noisy_train", $"[{n}]", 1, n);
-            noisy = NoisyMask(noisyArray, Source(path, "noisy_train"));
+            noisy = NoisyMask(noisyArray, arrays.Source("noisy_train"));
             yTrue = yTrain.Select((v, i) => noisy[i] ? -v : v).ToArray();
+            if (Optional("y_train_true") is { } trueArray)
+            {
+                var given = Labels(trueArray, "y_train_true", n);
+                int at = -1;
+                for (int i = 0; i < n && at < 0; i++) if (given[i] != yTrue[i]) at = i;
+                if (at >= 0)
+                    throw new DataFormatException(
+                        $"{arrays.Source("y_train_true")}: y_train_true[{at}] = {given[at]} contradicts noisy_train[{at}] = {(noisy[at] ? "true" : "false")} " +
+                        $"with y_train[{at}] = {yTrain[at]}: a true label must equal the observed one exactly where the sample is not noisy");
+            }
         }
         else if (Optional("y_train_true") is { } trueArray)
         {
@@ -156,11 +230,27 @@ public static class DataDirectory
             wInit = GaussianTokenSampler.KeyQueryInit(config.Seed, d);
         }
 
+        TokenRoles roles = rolesUnknown ? TokenRoles.Unknown : TokenRoles.FixedLayout;
+        if (Optional("token_roles") is { } rolesArray)
+        {
+            string source = arrays.Source("token_roles");
+            if (rolesUnknown)
+                throw new DataFormatException($"{source}: the data give token roles, but roles are declared unknown (--roles unknown): drop one of the two");
+            if (rolesArray.DType is not (NpyDType.Int64 or NpyDType.Int32 or NpyDType.UInt8))
+                throw new DataFormatException($"{source}: token_roles has dtype '{rolesArray.DType.Descr()}': must be an integer array (int8…int64, uint8) of role codes 0–3");
+            bool shapeOk = rolesArray.Shape.SequenceEqual([T]) || rolesArray.Shape.SequenceEqual([n, T]);
+            if (!shapeOk)
+                throw new DataFormatException($"{source}: token_roles has shape [{string.Join(", ", rolesArray.Shape)}]: must be [T] = [{T}] or [n, T] = [{n}, {T}]");
+            try { roles = TokenRoles.FromCodes(rolesArray.Values, n, T); }
+            catch (ArgumentException e) { throw new DataFormatException($"{source}: {e.Message}"); }
+        }
+
         var data = new TokenDataset
         {
             TrainN = n, SeqLen = T, EmbedDim = d, TestN = nt,
             XTrain = xTrain.Values, YTrain = yTrain, YTrainTrue = yTrue, Noisy = noisy,
             XTest = xTest, YTest = yTest, Nu = nu, MuPosDirection = pos, MuNegDirection = neg, WInit = wInit,
+            Roles = roles,
         };
         var resolved = config with
         {
@@ -170,31 +260,6 @@ public static class DataDirectory
         };
         return (data, resolved);
     }
-
-    private static Dictionary<string, NpyArray> ReadAll(string path)
-    {
-        if (File.Exists(path))
-        {
-            if (!IsNpz(path))
-                throw new DataFormatException($"--data {path}: is a file but not an .npz archive (give a folder of .npy files or an .npz archive)");
-            return new Dictionary<string, NpyArray>(Npz.Read(path));
-        }
-        if (!Directory.Exists(path))
-            throw new DataFormatException($"--data {path}: no such folder or .npz file");
-        var result = new Dictionary<string, NpyArray>();
-        foreach (var name in new[] { "X_train", "y_train", "noisy_train", "y_train_true", "X_test", "y_test", "nu", "W_init" })
-        {
-            var file = Path.Combine(path, name + ".npy");
-            if (File.Exists(file)) result[name] = Npy.Read(file);
-        }
-        return result;
-    }
-
-    private static bool IsNpz(string path) => path.EndsWith(".npz", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Where array <paramref name="name"/> comes from, for messages: the .npy file, or the member of the .npz.</summary>
-    private static string Source(string path, string name) =>
-        IsNpz(path) ? $"{path} (member {name}.npy)" : Path.Combine(path, name + ".npy");
 
     /// <summary>The noisy-label mask: bool, or numeric with every value exactly 0 or 1.</summary>
     private static bool[] NoisyMask(NpyArray array, string source)
@@ -228,5 +293,125 @@ public static class DataDirectory
         foreach (double v in array.Values)
             if (v != 1 && v != -1) throw new DataFormatException($"{name}: labels must be ±1, found {v}");
         return array.Values;
+    }
+
+    /// <summary>
+    /// A folder or a zip archive seen the same way: its top-level entry names (a subfolder, or archive members
+    /// under a folder, as <c>name/</c>), and the bytes of each.
+    /// </summary>
+    private abstract class Container : IDisposable
+    {
+        public abstract bool IsArchive { get; }
+        public abstract IReadOnlySet<string> Entries { get; }
+        protected abstract Stream OpenEntry(string name);
+        public abstract string Describe(string name);
+        public virtual void Dispose() { }
+
+        public static Container Open(string path)
+        {
+            if (File.Exists(path))
+            {
+                if (!path.EndsWith(".npz", StringComparison.OrdinalIgnoreCase))
+                    throw new DataFormatException($"--data {path}: is a file but not an .npz archive (give a folder of .npy files or an .npz archive)");
+                return new Archive(path);
+            }
+            if (!Directory.Exists(path))
+                throw new DataFormatException($"--data {path}: no such folder or .npz file");
+            return new Folder(path);
+        }
+
+        public byte[] ReadAll(string name)
+        {
+            using var stream = OpenEntry(name);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            return buffer.ToArray();
+        }
+
+        /// <summary>Parses entry <paramref name="name"/> as one .npy array (nothing may follow it) and hashes its bytes.</summary>
+        public (NpyArray Array, string Sha256) ReadArray(string name)
+        {
+            string where = Describe(name);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using (var stream = new HashingStream(OpenEntry(name), hash))
+            {
+                NpyArray array;
+                try { array = Npy.Read(stream, where); }
+                catch (InvalidDataException e) { throw new NpyFormatException(where, $"corrupt zip member: {e.Message}", e); }
+                if (stream.ReadByte() >= 0)
+                    throw new NpyFormatException(where, $"header/shape mismatch: shape {array.ShapeString} of '{array.DType.Descr()}' is followed by extra data");
+                return (array, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            }
+        }
+    }
+
+    private sealed class Folder(string path) : Container
+    {
+        public override bool IsArchive => false;
+        public override IReadOnlySet<string> Entries { get; } = new HashSet<string>(
+            Directory.EnumerateFileSystemEntries(path).Select(e => Directory.Exists(e) ? Path.GetFileName(e) + "/" : Path.GetFileName(e)),
+            StringComparer.Ordinal);
+        protected override Stream OpenEntry(string name) =>
+            new FileStream(Path.Combine(path, name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        public override string Describe(string name) => Path.Combine(path, name);
+    }
+
+    private sealed class Archive : Container
+    {
+        private readonly string _path;
+        private readonly ZipArchive _zip;
+        private readonly Dictionary<string, ZipArchiveEntry> _members = new(StringComparer.Ordinal);
+
+        public Archive(string path)
+        {
+            _path = path;
+            try { _zip = ZipFile.OpenRead(path); }
+            catch (InvalidDataException e) { throw new DataFormatException($"--data {path}: not a .npz (zip) archive: {e.Message}"); }
+            var entries = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var member in _zip.Entries)
+            {
+                int slash = member.FullName.IndexOf('/');
+                string top = slash < 0 ? member.FullName : member.FullName[..(slash + 1)];
+                if (slash < 0 && !_members.TryAdd(top, member))
+                {
+                    _zip.Dispose();
+                    throw new DataFormatException($"--data {path}: member '{top}' appears more than once");
+                }
+                entries.Add(top);
+            }
+            Entries = entries;
+        }
+
+        public override bool IsArchive => true;
+        public override IReadOnlySet<string> Entries { get; }
+        protected override Stream OpenEntry(string name) => _members[name].Open();
+        public override string Describe(string name) => $"{_path}:{name}";
+        public override void Dispose() => _zip.Dispose();
+    }
+
+    /// <summary>A read-only forward stream that feeds every byte read to a hash.</summary>
+    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            int read = inner.Read(buffer);
+            hash.AppendData(buffer[..read]);
+            return read;
+        }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

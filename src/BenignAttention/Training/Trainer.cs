@@ -5,7 +5,11 @@ using BenignAttention.Model;
 namespace BenignAttention.Training;
 
 /// <summary>Labels of a run: observed training labels <c>[n]</c>, the flipped mask <c>[n]</c>, clean test labels <c>[n_test]</c>, and T.</summary>
-public sealed record LabelSet(double[] YTrain, bool[] Noisy, double[] YTest, int SeqLen);
+public sealed record LabelSet(double[] YTrain, bool[] Noisy, double[] YTest, int SeqLen)
+{
+    /// <summary>Roles of the training tokens, which the role metrics and 𝔖 follow; the fixed layout unless the data say otherwise.</summary>
+    public Data.TokenRoles Roles { get; init; } = Data.TokenRoles.FixedLayout;
+}
 
 /// <summary>Gradient-descent settings (spec §3).</summary>
 /// <param name="LearningRate">Step size, &gt; 0.</param>
@@ -22,7 +26,7 @@ public sealed record TrainingResult
     public required StepMetrics[] Steps { get; init; }
     /// <summary>Attention probabilities before each update, <c>[steps, n, T]</c>, or empty when not recorded.</summary>
     public required float[] Attention { get; init; }
-    /// <summary>Per-sample cumulative 𝔖, C_i(τ) = Σ_{τ'≤τ} s_{i,R}(1 − s_{i,R}) (spec §4), <c>[steps, n]</c>, recorded with the attention.</summary>
+    /// <summary>Per-sample cumulative 𝔖, C_i(τ) = Σ_{τ'≤τ} s_{i,R}(1 − s_{i,R}) (spec §4), <c>[steps, n]</c>, recorded with the attention; empty when the token roles are unknown.</summary>
     public required double[] SelectionCumulative { get; init; }
     /// <summary>p after the last update <c>[d]</c>, when the engine can form it.</summary>
     public double[]? FinalQuery { get; init; }
@@ -85,10 +89,11 @@ public static class Trainer
         var pendingSteps = new int[batchCapacity];
         var batchLogits = new double[(long)batchCapacity * nt * T];
         int pending = 0;
-        var tracker = new SelectionTracker(y, noisy, T);
+        // 𝔖 follows each sequence's relevant token; with unknown roles there is none, and no role metric.
+        var tracker = labels.Roles.IsKnown ? new SelectionTracker(y, noisy, T, labels.Roles.RelevantTokens(n, T)) : null;
         var steps = new StepMetrics[options.NumSteps];
         var attention = options.RecordAttention ? new float[(long)options.NumSteps * n * T] : [];
-        var selection = options.RecordAttention ? new double[(long)options.NumSteps * n] : [];
+        var selection = options.RecordAttention && tracker is not null ? new double[(long)options.NumSteps * n] : [];
 
         engine.TrainLogits(logits);
         Evaluate(logits, trainScores, T, probs, outputs);
@@ -101,10 +106,10 @@ public static class Trainer
             // State before update τ: attention, 𝔖 bookkeeping, gradient.
             if (options.RecordAttention)
                 for (int k = 0; k < probs.Length; k++) attention[(long)step * n * T + k] = (float)probs[k];
-            tracker.Add(probs);
-            if (options.RecordAttention)
-                for (int i = 0; i < n; i++) selection[(long)step * n + i] = tracker.Cumulative(i);
-            var (attentionClean, attentionNoisy) = TokenTypeMeans(probs, noisy, T);
+            tracker?.Add(probs);
+            if (selection.Length > 0)
+                for (int i = 0; i < n; i++) selection[(long)step * n + i] = tracker!.Cumulative(i);
+            var (attentionClean, attentionNoisy) = TokenTypeAttention.Means(probs, noisy, T, labels.Roles);
             AttentionModel.GradientCoefficients(probs, trainScores, outputs, y, T, coefficients);
             engine.Step(coefficients, options.LearningRate);
 
@@ -133,7 +138,7 @@ public static class Trainer
                 testAccuracy = Accuracy(testOutputs, labels.YTest);
             }
 
-            var (sumPos, sumNeg, eq9, eq10, eq10Normalized) = tracker.Ratios();
+            var (sumPos, sumNeg, eq9, eq10, eq10Normalized) = tracker?.Ratios() ?? (double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
             steps[step] = new StepMetrics
             {
                 Step = step, LossBefore = lossBefore, TrainLoss = trainLoss, TrainAccuracy = accuracy,
@@ -199,26 +204,5 @@ public static class Trainer
         return ((double)all / outputs.Length,
             noisyCount == 0 ? double.NaN : (double)noisyFit / noisyCount,
             cleanCount == 0 ? double.NaN : (double)cleanFit / cleanCount);
-    }
-
-    /// <summary>Mean attention per token type [R, W₊, W₋, I] over clean and over noisy samples (I averaged per token).</summary>
-    private static (double[] Clean, double[] Noisy) TokenTypeMeans(double[] probs, bool[] noisy, int seqLen)
-    {
-        var clean = new double[4];
-        var noisyMeans = new double[4];
-        int cleanCount = 0, noisyCount = 0;
-        for (int i = 0; i < noisy.Length; i++)
-        {
-            var target = noisy[i] ? noisyMeans : clean;
-            if (noisy[i]) noisyCount++; else cleanCount++;
-            for (int t = 0; t < seqLen; t++) target[Math.Min(t, 3)] += probs[i * seqLen + t];
-        }
-        for (int k = 0; k < 4; k++)
-        {
-            double perToken = k == 3 ? seqLen - 3 : 1;
-            clean[k] = cleanCount == 0 ? double.NaN : clean[k] / (cleanCount * perToken);
-            noisyMeans[k] = noisyCount == 0 ? double.NaN : noisyMeans[k] / (noisyCount * perToken);
-        }
-        return (clean, noisyMeans);
     }
 }

@@ -140,14 +140,39 @@ public sealed class DataDirectoryTests : IDisposable
     }
 
     [Fact]
-    public void SettingsFile_IgnoresUnknownKeys_AndReadsStrings()
+    public void SettingsFile_ReadsStrings_AndLeavesOutTheCaseName()
     {
         string folder = DataFolder("with-config", null);
         File.WriteAllText(Path.Combine(folder, "config.json"),
-            """{"case": "mine", "note": [1, 2], "rho": -0.5, "engine": "gram", "train_W": false, "seed": 3}""");
+            """{"case": "mine", "rho": -0.5, "engine": "gram", "train_W": false, "seed": 3}""");
         Assert.Equal(
             [new("rho", "-0.5"), new("engine", "gram"), new("train_W", "false"), new("seed", "3")],
             DataDirectory.SettingsFile(folder));
+    }
+
+    [Theory]
+    [InlineData("""{"case": "mine", "note": [1, 2]}""", "note")]
+    [InlineData("""{"embed_dims": 500}""", "embed_dims")]
+    [InlineData("""{"d": 500, "rho": 0.1}""", "d")]
+    public void SettingsFile_RefusesUnknownKeys_NamingTheKeyAndTheAllowedOnes(string json, string key)
+    {
+        // Unknown keys were skipped silently while unknown YAML keys were refused (issue 7, item 6).
+        string folder = DataFolder("unknown-key", null);
+        string file = Path.Combine(folder, "config.json");
+        File.WriteAllText(file, json);
+        var ex = Assert.Throws<ConfigException>(() => DataDirectory.SettingsFile(folder));
+        Assert.Equal(key, ex.Key);
+        Assert.Equal($"{file}: unknown key '{key}'; a config.json may hold: case, {string.Join(", ", RunConfig.Keys)}", ex.Message);
+        Assert.Throws<ConfigException>(() => DataDirectory.Read(folder));
+    }
+
+    [Fact]
+    public void SettingsFile_RefusesARepeatedKey()
+    {
+        string folder = DataFolder("repeat", null);
+        File.WriteAllText(Path.Combine(folder, "config.json"), """{"rho": 0.1, "rho": 0.2}""");
+        var ex = Assert.Throws<ConfigException>(() => DataDirectory.SettingsFile(folder));
+        Assert.Contains("rho appears more than once", ex.Message);
     }
 
     [Fact]
@@ -172,7 +197,7 @@ public sealed class DataDirectoryTests : IDisposable
         string folder = DataFolder("broken", null);
         string file = Path.Combine(folder, "config.json");
         File.WriteAllText(file, json);
-        var ex = Assert.Throws<DataFormatException>(() => DataDirectory.SettingsFile(folder));
+        var ex = Assert.Throws<ConfigException>(() => DataDirectory.SettingsFile(folder));
         Assert.StartsWith(file + ": ", ex.Message);
         Assert.Contains("must be", ex.Message);
     }
@@ -182,7 +207,7 @@ public sealed class DataDirectoryTests : IDisposable
     {
         string folder = DataFolder("broken", null);
         File.WriteAllText(Path.Combine(folder, "config.json"), "{\n  \"rho\": 0.1,\n  oops\n}");
-        var ex = Assert.Throws<DataFormatException>(() => DataDirectory.SettingsFile(folder));
+        var ex = Assert.Throws<ConfigException>(() => DataDirectory.SettingsFile(folder));
         Assert.Contains("not valid JSON at line 3, column 3 (", ex.Message);
         Assert.DoesNotContain("LineNumber", ex.Message);
     }

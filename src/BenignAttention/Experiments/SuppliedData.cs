@@ -1,0 +1,205 @@
+using System.Text;
+using BenignAttention.Data;
+using BenignAttention.Storage;
+
+namespace BenignAttention.Experiments;
+
+/// <summary>What a config key means for a run on supplied data (<c>train --data</c>).</summary>
+public enum SuppliedSettingRule
+{
+    /// <summary>Used as given (training and analysis settings).</summary>
+    Applied,
+    /// <summary>Read from the arrays; a stated value that differs is refused.</summary>
+    FromData,
+    /// <summary>Does not describe supplied data: refused when stated on the command line or in <c>--config</c>,
+    /// skipped when it comes from the data's <c>config.json</c> or a preset, and written as a comment in config.yaml.</summary>
+    NotApplicable,
+}
+
+/// <summary>
+/// A run on supplied data (<c>train --data DIR|FILE.npz</c>), resolved: the dataset, the run configuration, which keys
+/// do not apply, and where the data came from. Every config key is applied, taken from the data (a contradiction is
+/// refused), or not applicable (refused when the user states it):
+/// <list type="bullet">
+/// <item>from the data: <c>embed_dim</c>, <c>seq_len</c>, <c>train_n</c>, <c>test_n</c> (shapes of X_train and X_test) and
+/// <c>noise_ratio</c> (a stated η must flip as many labels as the data mark noisy, ⌈η·n⌉ = count; recorded as count / n);</item>
+/// <item>applied: <c>learning_rate</c>, <c>num_steps</c>, <c>log_interval</c>, <c>train_W</c>, <c>engine</c>,
+/// <c>regime_test_accuracy</c>; <c>signal_norm</c> when there is no <c>nu.npy</c> (it builds ν); <c>seed</c> when it
+/// draws W₀ (<c>train_W = true</c> and no <c>W_init.npy</c>);</item>
+/// <item>not applicable: <c>noise_std</c>, <c>rho</c>, <c>balanced_labels</c>, <c>sampler</c> (they shape synthetic data),
+/// <c>signal_norm</c> with <c>nu.npy</c>, <c>seed</c> when nothing is drawn.</item>
+/// </list>
+/// Sources, lowest precedence first: defaults, the preset, the data's <c>config.json</c>, the <c>--config</c> YAML,
+/// the <c>key=value</c> overrides.
+/// </summary>
+public sealed record SuppliedData
+{
+    /// <summary>The tokens, labels, head, W₀ and token roles.</summary>
+    public required TokenDataset Data { get; init; }
+    /// <summary>The resolved, validated configuration (shapes and noise ratio from the data).</summary>
+    public required RunConfig Config { get; init; }
+    /// <summary>What was read: arrays, config.json, skipped entries, hash.</summary>
+    public required SuppliedArrays Arrays { get; init; }
+    /// <summary>Keys that do not apply to this run, in <see cref="RunConfig.Keys"/> order.</summary>
+    public required IReadOnlyList<string> NotApplicable { get; init; }
+
+    private static readonly string[] ShapeKeys = ["embed_dim", "seq_len", "train_n", "test_n"];
+    private const string CommandLine = "command line";
+
+    /// <summary>The rule of <paramref name="key"/> for data with or without <c>nu.npy</c> and a drawn or given W₀.</summary>
+    /// <param name="key">One of <see cref="RunConfig.Keys"/>.</param>
+    /// <param name="hasHead">The data carry <c>nu.npy</c>.</param>
+    /// <param name="drawsKeyQuery">W₀ is drawn from the seed (<c>train_W = true</c>, no <c>W_init.npy</c>).</param>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is not a config key.</exception>
+    public static SuppliedSettingRule RuleOf(string key, bool hasHead, bool drawsKeyQuery) => key switch
+    {
+        "embed_dim" or "seq_len" or "train_n" or "test_n" or "noise_ratio" => SuppliedSettingRule.FromData,
+        "noise_std" or "rho" or "balanced_labels" or "sampler" => SuppliedSettingRule.NotApplicable,
+        "signal_norm" => hasHead ? SuppliedSettingRule.NotApplicable : SuppliedSettingRule.Applied,
+        "seed" => drawsKeyQuery ? SuppliedSettingRule.Applied : SuppliedSettingRule.NotApplicable,
+        "learning_rate" or "num_steps" or "log_interval" or "train_W" or "engine" or "regime_test_accuracy" => SuppliedSettingRule.Applied,
+        _ => throw new ArgumentException($"'{key}' is not a config key", nameof(key)),
+    };
+
+    /// <summary>
+    /// Reads <paramref name="dataPath"/> (see <see cref="DataDirectory.Read"/>) and resolves the run's settings by the
+    /// rules of <see cref="SuppliedData"/>.
+    /// </summary>
+    /// <param name="dataPath">A folder of .npy files or an .npz archive.</param>
+    /// <param name="yamlPath">A flat YAML mapping of config keys, or null.</param>
+    /// <param name="preset">A preset name, or null; with supplied data it contributes only the applied keys.</param>
+    /// <param name="overrides"><c>key=value</c> strings.</param>
+    /// <param name="rolesUnknown">The token roles are unknown (no role metrics); refused when the data carry token_roles.npy.</param>
+    /// <exception cref="ConfigException">A setting contradicts the arrays (naming the source, key, value and the array
+    /// shape or count), a not-applicable key is stated, ν cannot be built (no nu.npy and no signal_norm anywhere), an
+    /// unknown key, or a value out of range.</exception>
+    /// <exception cref="DataFormatException">The data are missing, malformed or inconsistent.</exception>
+    /// <exception cref="NpyFormatException">An array is not a valid .npy file.</exception>
+    /// <exception cref="IOException">A file cannot be read.</exception>
+    public static SuppliedData Resolve(string dataPath, string? yamlPath, string? preset, IEnumerable<string> overrides, bool rolesUnknown = false)
+    {
+        ArgumentNullException.ThrowIfNull(dataPath);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var arrays = DataDirectory.Read(dataPath);
+        string jsonName = arrays.IsArchive ? $"{dataPath}:{DataDirectory.SettingsFileName}" : Path.Combine(dataPath, DataDirectory.SettingsFileName);
+        var sources = new List<(string Name, bool Stated, IReadOnlyList<KeyValuePair<string, string>> Pairs)>
+        {
+            (jsonName, false, arrays.Settings),
+            (yamlPath ?? "", true, yamlPath is null ? [] : ConfigLoader.ReadYamlMapping(File.ReadAllText(yamlPath))),
+            (CommandLine, true, overrides.Select(ConfigLoader.ParseOverride).ToList()),
+        };
+        var baseConfig = preset is null ? new RunConfig() : Presets.Get(preset);
+        foreach (var source in sources) ConfigLoader.Apply(new RunConfig(), source.Pairs);   // unknown keys, unparsable values
+
+        bool hasHead = arrays.Arrays.ContainsKey("nu");
+        var all = sources.SelectMany(s => s.Pairs).ToList();
+        bool trainW = ConfigLoader.Apply(baseConfig, all.Where(kv => kv.Key == "train_W")).TrainW;
+        bool drawsKeyQuery = trainW && !arrays.Arrays.ContainsKey("W_init");
+        var rules = RunConfig.Keys.ToDictionary(k => k, k => RuleOf(k, hasHead, drawsKeyQuery));
+
+        foreach (var (name, stated, pairs) in sources)
+        {
+            if (!stated) continue;
+            foreach (var (key, value) in pairs)
+            {
+                if (rules[key] != SuppliedSettingRule.NotApplicable) continue;
+                throw new ConfigException(key, value, "not stated with --data",
+                    $"{Where(name)}{key} = {value} is not applicable with --data {dataPath}: {WhyNotApplicable(key, trainW)}; drop the setting");
+            }
+        }
+
+        var config = ConfigLoader.Apply(baseConfig, all.Where(kv => rules[kv.Key] != SuppliedSettingRule.NotApplicable));
+        var (data, resolved) = DataDirectory.Load(arrays, config, rolesUnknown);
+
+        foreach (var (name, _, pairs) in sources)
+            foreach (var (key, value) in pairs)
+                CheckAgainstData(key, value, Where(name), arrays, data);
+
+        bool signalNormGiven = preset is not null || all.Any(kv => kv.Key == "signal_norm");
+        if (!hasHead && !signalNormGiven)
+        {
+            throw new ConfigException("signal_norm", "", SpecRange("signal_norm"),
+                $"--data {dataPath} has no nu.npy (the head ν) and no signal_norm in a config.json: give signal_norm=… " +
+                "(ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ depends on it)");
+        }
+        ConfigLoader.Validate(resolved);
+        return new SuppliedData
+        {
+            Data = data, Config = resolved, Arrays = arrays,
+            NotApplicable = RunConfig.Keys.Where(k => rules[k] == SuppliedSettingRule.NotApplicable).ToArray(),
+        };
+    }
+
+    /// <summary>
+    /// The run's <c>config.yaml</c>: the header line of <see cref="ConfigLoader.ToYaml"/>, comment lines naming the data
+    /// (full path, kind, <see cref="SuppliedArrays.Sha256"/>) and the token roles, then every key in
+    /// <see cref="RunConfig.Keys"/> order: applied and data keys as <c>key: value</c>, not-applicable keys as the comment
+    /// <c># key: not applicable (supplied data)</c>. Read back with <c>--config</c> beside the same <c>--data</c>, it
+    /// resolves to the same run.
+    /// </summary>
+    public string ToYaml()
+    {
+        var sb = new StringBuilder();
+        sb.Append(ConfigLoader.YamlHeader).Append('\n');
+        sb.Append("# data: ").Append(Path.GetFullPath(Arrays.Path)).Append(Arrays.IsArchive ? " (.npz archive)" : " (folder)")
+          .Append(", arrays sha256 ").Append(Arrays.Sha256).Append('\n');
+        sb.Append("# token_roles: ").Append(Data.Roles.Description).Append('\n');
+        var notApplicable = new HashSet<string>(NotApplicable, StringComparer.Ordinal);
+        foreach (var (key, value) in Config.ToKeyValues())
+        {
+            if (notApplicable.Contains(key)) sb.Append("# ").Append(key).Append(": not applicable (supplied data)\n");
+            else sb.Append(key).Append(": ").Append(value).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private static void CheckAgainstData(string key, string value, string where, SuppliedArrays arrays, TokenDataset data)
+    {
+        string path = arrays.Path;
+        int index = Array.IndexOf(ShapeKeys, key);
+        if (index >= 0)
+        {
+            int stated = key switch
+            {
+                "embed_dim" => ConfigLoader.Apply(new RunConfig(), [new(key, value)]).EmbedDim,
+                "seq_len" => ConfigLoader.Apply(new RunConfig(), [new(key, value)]).SeqLen,
+                "train_n" => ConfigLoader.Apply(new RunConfig(), [new(key, value)]).TrainN,
+                _ => ConfigLoader.Apply(new RunConfig(), [new(key, value)]).TestN,
+            };
+            int actual = key switch { "embed_dim" => data.EmbedDim, "seq_len" => data.SeqLen, "train_n" => data.TrainN, _ => data.TestN };
+            if (stated == actual) return;
+            string shape = key == "test_n"
+                ? arrays.Arrays.TryGetValue("X_test", out var xt) ? $"X_test.npy has shape [{string.Join(", ", xt.Shape)}]" : "there is no X_test.npy"
+                : $"X_train.npy has shape [{string.Join(", ", arrays.Arrays["X_train"].Shape)}]";
+            throw new ConfigException(key, value, $"{actual} (from the arrays)",
+                $"{where}{key} = {value} contradicts --data {path}: {shape}, so {key} = {actual}; drop the setting");
+        }
+        if (key != "noise_ratio") return;
+        double eta = ConfigLoader.Apply(new RunConfig(), [new(key, value)]).NoiseRatio;
+        if (!(eta >= 0 && eta < 1)) throw new ConfigException(key, value, SpecRange(key));
+        int flips = LabelNoise.FlipCount(data.TrainN, eta);
+        int noisy = data.Noisy.Count(v => v);
+        if (flips == noisy) return;
+        string mask = arrays.Arrays.ContainsKey("noisy_train") ? $"noisy_train.npy marks {noisy} of {data.TrainN} labels as flipped"
+            : arrays.Arrays.ContainsKey("y_train_true") ? $"y_train_true.npy differs from y_train.npy in {noisy} of {data.TrainN} labels"
+            : $"with no noisy_train.npy or y_train_true.npy no label counts as flipped (0 of {data.TrainN})";
+        throw new ConfigException(key, value, $"a ratio with ⌈noise_ratio·{data.TrainN}⌉ = {noisy}",
+            $"{where}noise_ratio = {value} contradicts --data {path}: the labels are supplied and {mask}, while " +
+            $"⌈{value}·{data.TrainN}⌉ = {flips}; drop the setting");
+    }
+
+    /// <summary>The prefix naming a setting's source in messages: the file, or nothing for the command line.</summary>
+    private static string Where(string source) => source == CommandLine ? "" : $"{source}: ";
+
+    private static string WhyNotApplicable(string key, bool trainW) => key switch
+    {
+        "noise_std" or "rho" => "the tokens are supplied (it only shapes synthetic tokens)",
+        "balanced_labels" => "the labels are supplied (it only shapes synthetic labels)",
+        "sampler" => "the tokens are supplied (it only chooses how synthetic tokens are drawn)",
+        "signal_norm" => "nu.npy gives the head ν (signal_norm only builds ν when nu.npy is absent)",
+        "seed" => trainW ? "nothing is drawn (W₀ is W_init.npy)" : "nothing is drawn (train_W = false keeps W = I)",
+        _ => "it does not describe supplied data",
+    };
+
+    private static string SpecRange(string key) => ConfigLoader.AllowedRange(key);
+}
