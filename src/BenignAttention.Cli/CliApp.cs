@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
 using BenignAttention.Cli.Commands;
 
 namespace BenignAttention.Cli;
@@ -15,7 +17,26 @@ public static class CliApp
         foreach (var command in new[] { TrainCommand.Create(), SweepCommand.Create(), PlotCommand.Create(), ExportCommand.Create(),
                      ConstructCommand.Create(), ReproduceCommand.Create(), BenchCommand.Create() })
             root.Subcommands.Add(command);
+        // The built-in --version prints the entry assembly's version (the test host's when run in-process).
+        foreach (var option in root.Options.OfType<VersionOption>()) option.Action = new PrintVersion();
         return root;
+    }
+
+    /// <summary>
+    /// The tool's version as <c>--version</c> prints it: semantic version, then <c>+</c> and the 12-digit
+    /// git commit when it was built inside a git checkout (e.g. <c>0.2.0+3ae5cd82eecb</c>), else only the version.
+    /// </summary>
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(CliApp).Assembly.GetName().Version?.ToString(3) ?? "unknown";
+
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            Console.Out.WriteLine(Version);
+            return Cli.Ok;
+        }
     }
 
     /// <summary>Runs the tool with <paramref name="args"/> and returns its exit code.</summary>
