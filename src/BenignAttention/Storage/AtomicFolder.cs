@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace BenignAttention.Storage;
 
@@ -41,8 +42,8 @@ public sealed class AtomicFolder : IDisposable
     /// <summary>
     /// Checks, before any work is done and without creating or changing anything, that <paramref name="destination"/>
     /// can be written and replaced: it is not a file, not the current folder or one of its ancestors, no
-    /// ancestor on its path is a file, the nearest existing ancestor of its parent takes new entries (probed
-    /// with a temporary folder that is removed at once), and if it exists it is empty or an earlier output of
+    /// ancestor on its path is a file, the nearest existing ancestor of its parent takes new entries
+    /// (<see cref="RequireWritable"/>), and if it exists it is empty or an earlier output of
     /// the same kind: it holds every marker file and nothing but the entries that output consists of
     /// (<paramref name="markerFiles"/> plus <paramref name="otherEntries"/>), so files a user added are never deleted.
     /// </summary>
@@ -88,8 +89,9 @@ public sealed class AtomicFolder : IDisposable
 
     /// <summary>
     /// Checks that new entries can be made in <paramref name="folder"/>, or, if it does not exist, in its nearest
-    /// existing ancestor (which must be a folder): a temporary folder is created there and removed at once,
-    /// so a read-only destination is refused now, not after hours of training. Nothing is left behind.
+    /// existing ancestor (which must be a folder), so a read-only destination is refused now, not after hours
+    /// of training. Writes nothing: on Linux and macOS it asks the kernel (<c>access(2)</c> with W_OK|X_OK,
+    /// which also sees read-only mounts); on Windows it creates a temporary folder there and removes it at once.
     /// </summary>
     /// <param name="folder">The folder that will be written (absolute or relative).</param>
     /// <param name="label">What the user gave, to start the message with (e.g. <c>--out runs/x</c>).</param>
@@ -102,6 +104,12 @@ public sealed class AtomicFolder : IDisposable
             if (File.Exists(existing)) throw new OutputFolderException($"{label}: {existing} is a file, not a folder");
             existing = System.IO.Path.GetDirectoryName(existing)
                        ?? throw new OutputFolderException($"{label}: no existing folder on its path");
+        }
+        if (!OperatingSystem.IsWindows())
+        {
+            if (Posix.Access(existing, Posix.WriteOk | Posix.ExecuteOk) != 0)
+                throw new OutputFolderException($"{label}: cannot write in {existing}: {Marshal.GetLastPInvokeErrorMessage()}");
+            return;
         }
         var probe = System.IO.Path.Combine(existing, $".benign-attention.probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
@@ -211,4 +219,17 @@ public sealed class AtomicFolder : IDisposable
             if (File.Exists(temp)) File.Delete(temp);
         }
     }
+}
+
+/// <summary>The one POSIX call the output checks need: whether a folder is writable, asked without writing.</summary>
+internal static partial class Posix
+{
+    /// <summary>W_OK: write permission.</summary>
+    public const int WriteOk = 2;
+    /// <summary>X_OK: search permission (needed to create entries in a folder).</summary>
+    public const int ExecuteOk = 1;
+
+    /// <summary><c>access(2)</c>: 0 if the calling process may access <paramref name="path"/> in <paramref name="mode"/>, else -1 with errno set.</summary>
+    [LibraryImport("libc", EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Access(string path, int mode);
 }
