@@ -26,7 +26,8 @@ public static class ExportCommand
         // Store and destination are checked before anything is written: a refused export changes nothing.
         SweepStore.Check(dir);
         outDir ??= dir;
-        bool elsewhere = Path.GetFullPath(outDir) != Path.GetFullPath(dir);
+        static string Full(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        bool elsewhere = Full(outDir) != Full(dir);
         if (elsewhere) AtomicFolder.CheckInPlace(outDir, [], Files);
         else AtomicFolder.RequireWritable(dir, $"export {dir}");
         foreach (var file in Files)
