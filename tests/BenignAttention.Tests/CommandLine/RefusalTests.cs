@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using BenignAttention.Storage;
 using BenignAttention.Tests.Storage;
@@ -212,6 +213,15 @@ public sealed class RefusalTests : IDisposable
     }
 
     [Fact]
+    public void ExportIntoTheSweepFolderSpelledWithASlashWritesThere()
+    {
+        var dir = Sweep("export-slash");
+        var (code, _, stderr) = CliHarness.Run("export", dir, "--out", dir + Path.DirectorySeparatorChar);
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(Path.Combine(dir, "runs.csv")));
+    }
+
+    [Fact]
     public void ExportOfACorruptStoreCreatesNoOutputFolder()
     {
         var dir = Path.Combine(_root, "corrupt");
@@ -237,6 +247,71 @@ public sealed class RefusalTests : IDisposable
         Directory.CreateDirectory(Path.Combine(dir, "phase"));
         using var held = new FileStream(Path.Combine(dir, "phase", ".sweep.lock"), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
         AssertRefused(["reproduce", "--quick", "--out", dir], "another sweep");
+    }
+
+    // ---- a folder that takes no new entries ---------------------------------------------------------
+
+    /// <summary>
+    /// sweep, plot, export and train into a folder the user may not write: refused at once with the folder
+    /// named, nothing changed. As root (who may write anywhere) the commands run as user nobody via setpriv.
+    /// </summary>
+    [Fact]
+    public void CommandsRefuseAFolderTheyCannotWrite()
+    {
+        if (OperatingSystem.IsWindows()) return;   // Unix permissions; Windows uses the creation probe instead
+        var dir = Sweep("readonly");
+        var before = FolderSnapshot.Take(_root);
+        string[][] commands =
+        [
+            ["sweep", "--out", dir, .. Small, "embed_dim=20,30", "signal_norm=1,2"],
+            ["plot", dir],
+            ["export", dir],
+            ["train", "--out", Path.Combine(dir, "run"), .. Small],
+        ];
+        bool root = Environment.UserName == "root";
+        var modes = new Dictionary<string, UnixFileMode>();
+        foreach (var d in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).Append(dir))
+        {
+            modes[d] = File.GetUnixFileMode(d);
+            if (!root) File.SetUnixFileMode(d, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        }
+        try
+        {
+            foreach (var args in commands)
+            {
+                var (code, err) = root ? RunAsNobody(args) : Captured(args);
+                Assert.True(code == 2, $"{args[0]}: exit {code}, stderr: {err}");
+                Assert.Contains("cannot write in", err);
+                Assert.Contains(dir, err);
+            }
+        }
+        finally
+        {
+            foreach (var (d, mode) in modes) File.SetUnixFileMode(d, mode);
+        }
+        FolderSnapshot.AssertUnchanged(before, _root);
+    }
+
+    private static (int, string) Captured(string[] args)
+    {
+        var (code, _, err) = CliHarness.Run(args);
+        return (code, err);
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private (int, string) RunAsNobody(string[] args)
+    {
+        File.SetUnixFileMode(_root, File.GetUnixFileMode(_root) | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var start = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", Path.Combine(AppContext.BaseDirectory, "benign-attention.dll") }.Concat(args))
+            start.ArgumentList.Add(a);
+        start.Environment["HOME"] = Path.GetTempPath();
+        start.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stderr.Result);
     }
 
     // ---- bench ------------------------------------------------------------------------------------
