@@ -33,7 +33,7 @@ public sealed class SweepFolder : IDisposable
     /// holding only <paramref name="entries"/> (<see cref="AtomicFolder.CheckInPlace"/>); an existing lock file is
     /// not held by another process; the results store, if any, passes <see cref="SweepStore.Check"/>. Only then
     /// does it create the folder and the lock file, take the lock and open the store; if opening the store
-    /// still fails, the lock file and folder it created are removed again.
+    /// still fails, the folder, lock file and store file it created are removed again.
     /// </summary>
     /// <param name="folder">Sweep folder (created if missing).</param>
     /// <param name="entries">Names the folder may hold besides dot-files.</param>
@@ -43,8 +43,9 @@ public sealed class SweepFolder : IDisposable
     {
         var full = AtomicFolder.CheckInPlace(folder, [], entries);
         var lockPath = System.IO.Path.Combine(full, LockFileName);
+        var storePath = System.IO.Path.Combine(full, SweepStore.FileName);
         FileStream? held = null;
-        bool createdFolder = false, createdLock = false;
+        bool createdFolder = false, createdLock = false, createdStore = false;
         try
         {
             if (File.Exists(lockPath)) held = TryLock(lockPath, FileMode.Open) ?? throw Busy(folder);
@@ -59,6 +60,7 @@ public sealed class SweepFolder : IDisposable
                 createdLock = !File.Exists(lockPath);
                 held = TryLock(lockPath, FileMode.OpenOrCreate) ?? throw Busy(folder);
             }
+            createdStore = !File.Exists(storePath);
             return new SweepFolder(full, held, SweepStore.Open(full));
         }
         catch
@@ -67,7 +69,12 @@ public sealed class SweepFolder : IDisposable
             try
             {
                 if (createdFolder) Directory.Delete(full, recursive: true);
-                else if (createdLock) File.Delete(lockPath);
+                else
+                {
+                    if (createdLock) File.Delete(lockPath);
+                    if (createdStore)
+                        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(storePath + suffix);
+                }
             }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
