@@ -82,17 +82,6 @@ public static class SweepCommand
     }
 
     /// <summary>
-    /// Takes the sweep folder <paramref name="outDir"/> (<see cref="SweepFolder.Acquire"/>: refused, changing nothing,
-    /// if another sweep holds it or its store is unusable), then runs <paramref name="runs"/> into it as
-    /// <see cref="Execute(IReadOnlyList{RunConfig}, SweepFolder, int, string, string, string)"/> does.
-    /// </summary>
-    public static SweepReport Execute(IReadOnlyList<RunConfig> runs, string outDir, int jobs, string label, string xKey = "embed_dim", string yKey = "signal_norm")
-    {
-        using var folder = Acquire(outDir);
-        return Execute(runs, folder, jobs, label, xKey, yKey);
-    }
-
-    /// <summary>
     /// Checks that the folder's <c>figures/</c> is not a file and takes new entries, then takes the folder
     /// (<see cref="SweepFolder.Acquire"/>); nothing is created or changed unless every check passes.
     /// </summary>
