@@ -43,7 +43,8 @@ public sealed class ResultStoreException : Exception
 /// lower-case TEXT); the engine that actually ran is column <c>engine_used</c>, because <c>engine</c> is
 /// the config key (which may be <c>auto</c>). <c>regime</c> holds <see cref="RegimeClassifier.Name"/> (benign, harmful, not_overfitting, other).
 /// If <see cref="RunConfig.Keys"/> gains a key without a matching column here, first use of this type
-/// throws (a <see cref="TypeInitializationException"/>) rather than silently dropping it from the table.
+/// throws (a <see cref="TypeInitializationException"/>) rather than silently dropping it from the table;
+/// a new column is a new schema, so <see cref="SchemaVersion"/> goes up with it.
 /// </remarks>
 public sealed class SweepStore : IDisposable
 {
