@@ -65,6 +65,7 @@ public static class Cli
         catch (SweepGridException e) { return Fail(BadInput, e.Message); }
         catch (UsageException e) { return Fail(BadInput, e.Message); }
         catch (OutputFolderException e) { return Fail(BadInput, e.Message); }
+        catch (ResultStoreException e) { return Fail(BadInput, e.Message); }
         catch (Microsoft.Data.Sqlite.SqliteException e) { return Fail(BadInput, $"the results database cannot be read: {e.Message}"); }
         catch (TrainingDivergedException e) { return Fail(RunFailed, e.Message); }
         catch (OperationCanceledException) { return Fail(Interrupted, "interrupted: nothing partial was written (finished sweep runs are kept)"); }

@@ -86,14 +86,7 @@ public static class BenchCommand
 
     private static int Run(int steps, int repeat, string dimsText, string? outPath)
     {
-        if (outPath is not null)
-        {
-            // Check the report's destination now, not after minutes of timing.
-            if (string.IsNullOrWhiteSpace(outPath)) throw new UsageException("--out is empty: give a file name");
-            if (Directory.Exists(outPath)) throw new UsageException($"--out {outPath}: is a folder; give a file name such as bench.md");
-            var parent = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
-            if (!Directory.Exists(parent)) throw new UsageException($"--out {outPath}: folder {parent} does not exist");
-        }
+        if (outPath is not null) CheckReportPath(outPath);   // now, not after minutes of timing
         if (steps < 1) throw new UsageException($"--steps {steps}: must be ≥ 1");
         if (repeat < 1) throw new UsageException($"--repeat {repeat}: must be ≥ 1");
         var dims = ParseDims(dimsText);
@@ -114,10 +107,40 @@ public static class BenchCommand
 
         if (outPath is not null)
         {
-            File.WriteAllText(outPath, Markdown(machine, steps, repeat, rows, ratios));
+            var markdown = Markdown(machine, steps, repeat, rows, ratios);
+            Storage.AtomicFolder.WriteFile(outPath, stream => { using var w = new StreamWriter(stream, new UTF8Encoding(false)); w.Write(markdown); });
             Console.WriteLine($"wrote {Path.GetFullPath(outPath)}");
         }
         return Cli.Ok;
+    }
+
+    /// <summary>First line of every report <c>bench --out</c> writes; an existing file is replaced only if it starts with it.</summary>
+    public const string ReportHeader = "# benign-attention bench";
+
+    /// <summary>
+    /// Checks, without writing anything, that the report can go to <paramref name="outPath"/>: not empty, not a
+    /// folder, its folder exists and takes new files, and an existing file there is an earlier bench report (its
+    /// first line is <see cref="ReportHeader"/>), so a mistyped <c>--out</c> never overwrites a user's file.
+    /// </summary>
+    /// <exception cref="UsageException">The path cannot or must not be written.</exception>
+    public static void CheckReportPath(string outPath)
+    {
+        if (string.IsNullOrWhiteSpace(outPath)) throw new UsageException("--out is empty: give a file name");
+        if (Directory.Exists(outPath)) throw new UsageException($"--out {outPath}: is a folder; give a file name such as bench.md");
+        var parent = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
+        if (!Directory.Exists(parent)) throw new UsageException($"--out {outPath}: folder {parent} does not exist");
+        if (File.Exists(outPath))
+        {
+            var start = new char[ReportHeader.Length + 2];
+            int read;
+            using (var reader = new StreamReader(new FileStream(outPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite), Encoding.UTF8))
+                read = reader.ReadBlock(start, 0, start.Length);
+            var firstLine = new string(start, 0, read).Split('\n')[0].TrimEnd('\r');
+            if (firstLine != ReportHeader)
+                throw new UsageException($"--out {outPath}: exists and is not a bench report (its first line is not '{ReportHeader}'); " +
+                                         "give a new file name or move the file away yourself");
+        }
+        Storage.AtomicFolder.RequireWritable(parent, $"--out {outPath}");
     }
 
     /// <summary>
@@ -247,7 +270,7 @@ public static class BenchCommand
                 ? Invariant($"| {r.Dim} | {r.Setup.Name} | {r.Setup_s:F3} | {r.Train_s:F3} | {r.Total_s:F3} | {r.Cpu_s:F3} |")
                 : Invariant($"| {r.Dim} | {r.Setup.Name} | | | {r.Skipped} | |"));
         var text = new StringBuilder();
-        text.AppendLine("# benign-attention bench").AppendLine();
+        text.Append(ReportHeader).Append('\n').Append('\n');
         text.AppendLine(machine).AppendLine();
         text.AppendLine(Invariant($"Figure-3 setting: n = 20, T = 8, {steps} steps, lr 1e-4, test_n = 1000 evaluated every 10 steps, attention not recorded; median of {repeat} runs after a warm-up; one thread per run. Times are wall-clock seconds; cpu is the process CPU time of setup + training (includes the runtime's GC/JIT threads; on a loaded machine it is the steadier number).")).AppendLine();
         text.Append(s).AppendLine();

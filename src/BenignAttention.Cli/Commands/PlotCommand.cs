@@ -28,6 +28,9 @@ public static class PlotCommand
     private static int Run(string dir, string xKey, string yKey, string[] filterArgs)
     {
         if (!File.Exists(Path.Combine(dir, SweepStore.FileName))) throw new UsageException($"{dir}: no {SweepStore.FileName} here (run `sweep --out {dir}` first)");
+        // Store and output are checked before anything is read or written: a refused plot changes nothing.
+        SweepStore.Check(dir);
+        AtomicFolder.RequireWritable(Path.Combine(dir, "figures"), $"plot {dir}");
         foreach (var key in new[] { xKey, yKey })
             if (!RunConfig.Keys.Contains(key)) throw new UsageException($"--x/--y = {key} is not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
         if (xKey == yKey) throw new UsageException($"--x and --y are both {xKey}: choose two different keys");
@@ -35,7 +38,7 @@ public static class PlotCommand
         foreach (var f in filters)
             if (!RunConfig.Keys.Contains(f.Key)) throw new UsageException($"filter {f.Key}={f.Value}: not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
 
-        using var store = SweepStore.Open(dir);
+        using var store = SweepStore.OpenExisting(dir);
         var runs = store.ReadRuns()
             .Where(r => filters.All(f => Canonical(r.Config, f.Key) == Canonical(ConfigLoader.Apply(r.Config, [f]), f.Key)))
             .ToList();

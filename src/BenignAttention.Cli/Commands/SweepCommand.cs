@@ -68,23 +68,37 @@ public static class SweepCommand
             Console.WriteLine($"{runs.Count} runs (dry run: nothing written)");
             return Cli.Ok;
         }
-        AtomicFolder.PrepareInPlace(outDir, [], Entries);
-        AtomicFolder.WriteFile(Path.Combine(outDir, "sweep.yaml"), s =>
+        // Lock, store and folder are checked before anything is written: a refused sweep changes nothing.
+        using var folder = Acquire(outDir);
+        AtomicFolder.WriteFile(Path.Combine(folder.Path, "sweep.yaml"), s =>
         {
             using var w = new StreamWriter(s);
             w.WriteLine("# Base configuration of the latest sweep into this folder; the grid axes below override it per run.");
             w.WriteLine("# grid: " + string.Join(' ', args));
             w.Write(ConfigLoader.ToYaml(baseConfig));
         });
-        var report = Execute(runs, outDir, jobs, "sweep");
+        var report = Execute(runs, folder, jobs, "sweep");
         return report.Failures.Count == 0 ? Cli.Ok : Cli.RunFailed;
     }
 
-    /// <summary>Runs <paramref name="runs"/> into <c>outDir/results.sqlite</c> with progress, then draws the phase diagrams.</summary>
-    public static SweepReport Execute(IReadOnlyList<RunConfig> runs, string outDir, int jobs, string label, string xKey = "embed_dim", string yKey = "signal_norm")
+    /// <summary>
+    /// Checks that the folder's <c>figures/</c> is not a file and takes new entries, then takes the folder
+    /// (<see cref="SweepFolder.Acquire"/>); nothing is created or changed unless every check passes.
+    /// </summary>
+    /// <exception cref="OutputFolderException">The folder or its figures/ cannot be used, or another sweep holds it.</exception>
+    /// <exception cref="ResultStoreException">Its results store is damaged or has another schema version.</exception>
+    public static SweepFolder Acquire(string outDir)
     {
-        using var sweepLock = Lock(outDir);
-        using var store = SweepStore.Open(outDir);
+        AtomicFolder.CheckInPlace(outDir, [], Entries);
+        AtomicFolder.RequireWritable(Path.Combine(outDir, "figures"), $"--out {outDir}");
+        return SweepFolder.Acquire(outDir, Entries);
+    }
+
+    /// <summary>Runs <paramref name="runs"/> into the held folder's <c>results.sqlite</c> with progress, then draws the phase diagrams into its <c>figures/</c>.</summary>
+    public static SweepReport Execute(IReadOnlyList<RunConfig> runs, SweepFolder folder, int jobs, string label, string xKey = "embed_dim", string yKey = "signal_norm")
+    {
+        var store = folder.Store;
+        string outDir = folder.Path;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var finished = store.FinishedHashes();
         int pending = runs.Select(SweepStore.RunHash).Distinct().Count(h => !finished.Contains(h));
@@ -107,24 +121,5 @@ public static class SweepCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{label}: {report.Trained} trained, {report.Skipped} already stored, {report.Failures.Count} failed, {clock.Elapsed.TotalSeconds:F1}s -> {Path.GetFullPath(outDir)}"));
         return report;
-    }
-
-    /// <summary>
-    /// Holds <c>.sweep.lock</c> in the folder for the sweep's lifetime (an OS file lock, released even when the
-    /// process is killed), so a second sweep into the same folder stops at once instead of training every run again.
-    /// </summary>
-    /// <exception cref="UsageException">Another sweep holds the folder.</exception>
-    private static FileStream Lock(string outDir)
-    {
-        Directory.CreateDirectory(outDir);
-        var path = Path.Combine(outDir, ".sweep.lock");
-        try
-        {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            throw new UsageException($"--out {outDir}: another sweep is running in this folder; wait for it or choose another folder");
-        }
     }
 }

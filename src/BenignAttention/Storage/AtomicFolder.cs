@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace BenignAttention.Storage;
 
@@ -32,47 +33,49 @@ public sealed class AtomicFolder : IDisposable
         Destination = CheckDestination(destination, markerFiles, otherEntries);
         var parent = System.IO.Path.GetDirectoryName(Destination)!;
         var name = System.IO.Path.GetFileName(Destination);
+        Directory.CreateDirectory(parent);
         RemoveStalePartials(parent, name);
         Path = System.IO.Path.Combine(parent, $".{name}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path);
     }
 
     /// <summary>
-    /// Checks, before any work is done, that <paramref name="destination"/> can be written and replaced:
-    /// its parent folder can be created and written, it is not a file, not the current folder or one of its
-    /// ancestors, and if it exists it is empty or an earlier output of the same kind: it holds every marker file
-    /// and nothing but the entries that output consists of (<paramref name="markerFiles"/> plus
-    /// <paramref name="otherEntries"/>), so files a user added are never deleted.
+    /// Checks, before any work is done and without creating or changing anything, that <paramref name="destination"/>
+    /// can be written and replaced: it is not a file, not the current folder or one of its ancestors, no
+    /// ancestor on its path is a file, the nearest existing ancestor of its parent takes new entries
+    /// (<see cref="RequireWritable"/>), and if it exists it is empty or an earlier output of
+    /// the same kind: it holds every marker file and nothing but the entries that output consists of
+    /// (<paramref name="markerFiles"/> plus <paramref name="otherEntries"/>), so files a user added are never deleted.
     /// </summary>
     /// <returns>The absolute destination.</returns>
     /// <exception cref="OutputFolderException">The destination must not or cannot be used.</exception>
     public static string CheckDestination(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
     {
         var full = CheckFolder(destination, markerFiles, otherEntries);
-        var parent = System.IO.Path.GetDirectoryName(full)!;
-        try
-        {
-            // Probe that the parent takes new folders now, not after hours of training.
-            var probe = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(full)}.probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(probe);
-            Directory.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new OutputFolderException($"--out {destination}: cannot write in {parent}: {e.Message}");
-        }
+        RequireWritable(System.IO.Path.GetDirectoryName(full)!, $"--out {destination}");
         return full;
     }
 
     /// <summary>
-    /// The checks of <see cref="CheckDestination"/> for an output folder that is written in place (a sweep or a
-    /// reproduction, which add to an earlier folder of their own kind), then creates it.
+    /// The checks of <see cref="CheckDestination"/> for an output folder that is written in place (a sweep, a
+    /// reproduction or an export, which add to an earlier folder of their own kind), without creating anything:
+    /// the folder itself (or, if it does not exist yet, its nearest existing ancestor) must take new entries.
     /// </summary>
+    /// <returns>The absolute folder.</returns>
+    /// <exception cref="OutputFolderException">The folder must not or cannot be used.</exception>
+    public static string CheckInPlace(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
+    {
+        var full = CheckFolder(destination, markerFiles, otherEntries);
+        RequireWritable(full, $"--out {destination}");
+        return full;
+    }
+
+    /// <summary><see cref="CheckInPlace"/>, then creates the folder.</summary>
     /// <returns>The absolute folder.</returns>
     /// <exception cref="OutputFolderException">The folder must not or cannot be used.</exception>
     public static string PrepareInPlace(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
     {
-        var full = CheckFolder(destination, markerFiles, otherEntries);
+        var full = CheckInPlace(destination, markerFiles, otherEntries);
         try
         {
             Directory.CreateDirectory(full);
@@ -82,6 +85,42 @@ public sealed class AtomicFolder : IDisposable
             throw new OutputFolderException($"--out {destination}: cannot create it: {e.Message}");
         }
         return full;
+    }
+
+    /// <summary>
+    /// Checks that new entries can be made in <paramref name="folder"/>, or, if it does not exist, in its nearest
+    /// existing ancestor (which must be a folder), so a read-only destination is refused now, not after hours
+    /// of training. Writes nothing: on Linux and macOS it asks the kernel (<c>access(2)</c> with W_OK|X_OK,
+    /// which also sees read-only mounts); on Windows it creates a temporary folder there and removes it at once.
+    /// </summary>
+    /// <param name="folder">The folder that will be written (absolute or relative).</param>
+    /// <param name="label">What the user gave, to start the message with (e.g. <c>--out runs/x</c>).</param>
+    /// <exception cref="OutputFolderException">An ancestor is a file, or the folder does not take new entries.</exception>
+    public static void RequireWritable(string folder, string label)
+    {
+        var existing = System.IO.Path.GetFullPath(folder);
+        while (!Directory.Exists(existing))
+        {
+            if (File.Exists(existing)) throw new OutputFolderException($"{label}: {existing} is a file, not a folder");
+            existing = System.IO.Path.GetDirectoryName(existing)
+                       ?? throw new OutputFolderException($"{label}: no existing folder on its path");
+        }
+        if (!OperatingSystem.IsWindows())
+        {
+            if (Posix.Access(existing, Posix.WriteOk | Posix.ExecuteOk) != 0)
+                throw new OutputFolderException($"{label}: cannot write in {existing}: {Marshal.GetLastPInvokeErrorMessage()}");
+            return;
+        }
+        var probe = System.IO.Path.Combine(existing, $".benign-attention.probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(probe);
+            Directory.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputFolderException($"{label}: cannot write in {existing}: {e.Message}");
+        }
     }
 
     private static string CheckFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries)
@@ -113,14 +152,6 @@ public sealed class AtomicFolder : IDisposable
                     $"--out {destination}: exists and is not an earlier output of this command " +
                     (foreign.Count > 0 ? $"(it holds {string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? ", …" : "")})" : $"(no {string.Join(", ", markerFiles)})") +
                     "; choose another folder or move those files away yourself");
-        }
-        try
-        {
-            Directory.CreateDirectory(parent);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new OutputFolderException($"--out {destination}: cannot create {parent}: {e.Message}");
         }
         return full;
     }
@@ -188,4 +219,17 @@ public sealed class AtomicFolder : IDisposable
             if (File.Exists(temp)) File.Delete(temp);
         }
     }
+}
+
+/// <summary>The one POSIX call the output checks need: whether a folder is writable, asked without writing.</summary>
+internal static partial class Posix
+{
+    /// <summary>W_OK: write permission.</summary>
+    public const int WriteOk = 2;
+    /// <summary>X_OK: search permission (needed to create entries in a folder).</summary>
+    public const int ExecuteOk = 1;
+
+    /// <summary><c>access(2)</c>: 0 if the calling process may access <paramref name="path"/> in <paramref name="mode"/>, else -1 with errno set.</summary>
+    [LibraryImport("libc", EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Access(string path, int mode);
 }

@@ -17,6 +17,20 @@ public sealed record StoredRun : RunSummary
 }
 
 /// <summary>
+/// A results store that cannot be used: not a SQLite database, another schema version than
+/// <see cref="SweepStore.SchemaVersion"/>, not written by this tool, or a row that does not parse. The message
+/// names the file and, for a version mismatch, both versions.
+/// </summary>
+public sealed class ResultStoreException : Exception
+{
+    /// <summary>Creates the exception with its message.</summary>
+    public ResultStoreException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with its message and cause.</summary>
+    public ResultStoreException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>
 /// The results of a sweep in one SQLite file, <c>&lt;sweepDir&gt;/results.sqlite</c>: table <c>runs</c> (one
 /// row per finished run, keyed by <see cref="RunHash"/>) and table <c>curves</c> (one row per run and logged
 /// step). Each run is written in a single transaction, so a crash never leaves a run half-stored and a
@@ -29,14 +43,21 @@ public sealed record StoredRun : RunSummary
 /// lower-case TEXT); the engine that actually ran is column <c>engine_used</c>, because <c>engine</c> is
 /// the config key (which may be <c>auto</c>). <c>regime</c> holds <see cref="RegimeClassifier.Name"/> (benign, harmful, not_overfitting, other).
 /// If <see cref="RunConfig.Keys"/> gains a key without a matching column here, first use of this type
-/// throws (a <see cref="TypeInitializationException"/>) rather than silently dropping it from the table.
+/// throws (a <see cref="TypeInitializationException"/>) rather than silently dropping it from the table;
+/// a new column is a new schema, so <see cref="SchemaVersion"/> goes up with it.
 /// </remarks>
 public sealed class SweepStore : IDisposable
 {
     /// <summary>File name of the database inside the sweep directory.</summary>
     public const string FileName = "results.sqlite";
 
-    /// <summary>Schema version written to <c>PRAGMA user_version</c>.</summary>
+    /// <summary>
+    /// Schema version of the tables this code writes and reads, recorded in the file as <c>PRAGMA user_version</c>
+    /// when the store is created. A file recording this version is used as is; one recording another version
+    /// (older or newer) is refused with a <see cref="ResultStoreException"/> naming both versions, before anything
+    /// is written. Version 1 is the schema every release so far has written. When the tables change, this number
+    /// goes up, and an additive change gets a migration from the previous version.
+    /// </summary>
     public const int SchemaVersion = 1;
 
     private readonly object _gate = new();
@@ -53,22 +74,40 @@ public sealed class SweepStore : IDisposable
     public string DatabasePath { get; }
 
     /// <summary>
-    /// Opens <c>&lt;sweepDir&gt;/results.sqlite</c>, creating the directory, file and schema if needed.
+    /// Opens <c>&lt;sweepDir&gt;/results.sqlite</c>, creating the directory, file and schema if needed, and
+    /// migrating nothing: see <see cref="SchemaVersion"/> for which files are accepted. Every check runs before
+    /// anything is written, so a refused file is left exactly as it was.
     /// </summary>
     /// <param name="sweepDir">Sweep output directory.</param>
     /// <returns>An open store; dispose it to close the file.</returns>
     /// <exception cref="ArgumentException"><paramref name="sweepDir"/> is null or empty.</exception>
-    /// <exception cref="InvalidDataException">The file has a newer schema version than this code, or is not in WAL mode after opening.</exception>
-    /// <exception cref="SqliteException">SQLite cannot open or initialise the file (e.g. it is not a database).</exception>
-    public static SweepStore Open(string sweepDir)
+    /// <exception cref="ResultStoreException">The file is not a SQLite database, has another schema version, is not a
+    /// results store, cannot be opened for writing, or cannot be put in WAL mode.</exception>
+    public static SweepStore Open(string sweepDir) => Open(sweepDir, create: true);
+
+    /// <summary>
+    /// Opens an existing <c>&lt;sweepDir&gt;/results.sqlite</c> (for commands that only read it, such as plot and
+    /// export): like <see cref="Open(string)"/>, but a missing file is refused instead of created.
+    /// </summary>
+    /// <param name="sweepDir">Sweep output directory.</param>
+    /// <exception cref="ArgumentException"><paramref name="sweepDir"/> is null or empty.</exception>
+    /// <exception cref="ResultStoreException">No store there, or one of the refusals of <see cref="Open(string)"/>.</exception>
+    public static SweepStore OpenExisting(string sweepDir) => Open(sweepDir, create: false);
+
+    private static SweepStore Open(string sweepDir, bool create)
     {
         ArgumentException.ThrowIfNullOrEmpty(sweepDir);
-        Directory.CreateDirectory(sweepDir);
         string path = Path.GetFullPath(Path.Combine(sweepDir, FileName));
+        if (!Check(sweepDir) && !create)
+            throw new ResultStoreException($"{path}: no results store here (run a sweep into this folder first)");
+        Directory.CreateDirectory(sweepDir);
         var connection = new SqliteConnection(ConnectionString(path, readOnly: false));
         try
         {
             connection.Open();
+            Execute(connection, "PRAGMA busy_timeout=10000;");
+            // Version and tables are checked before anything is written (the journal-mode switch below writes).
+            bool isNew = CheckSchema(connection, path);
             // WAL: readers (exports, progress monitors in another process) never block the writer, and a
             // commit is a single append to the log. synchronous=FULL fsyncs the log at every commit, so a
             // run reported as stored survives even power loss; with one commit per run (seconds to hours of
@@ -76,16 +115,77 @@ public sealed class SweepStore : IDisposable
             // could silently drop the last commits on power loss.)
             string mode = Scalar<string>(connection, "PRAGMA journal_mode=WAL;");
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-                throw new InvalidDataException($"{path}: could not enable WAL journal mode (got '{mode}').");
-            Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;");
-            InitialiseSchema(connection, path);
+                throw new ResultStoreException($"{path}: could not enable WAL journal mode (got '{mode}')");
+            Execute(connection, "PRAGMA synchronous=FULL;");
+            if (isNew) CreateSchema(connection);
             return new SweepStore(path, connection);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new ResultStoreException(
+                $"{path}: SQLite cannot open it as a results store ({e.Message.TrimEnd('.')}); if the folder is read-only, " +
+                "make it writable (SQLite writes its journal beside the file); if the file is damaged, move it away or choose another folder");
         }
         catch
         {
             connection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Checks, without writing or creating anything, that <c>&lt;sweepDir&gt;/results.sqlite</c> is absent or
+    /// looks like a results store this code can use: a SQLite file (or an empty one) whose recorded schema
+    /// version (<c>PRAGMA user_version</c>, read from the file header) is not another version than
+    /// <see cref="SchemaVersion"/>. Commands call it before they write anything else into the folder.
+    /// While a write-ahead log (<c>-wal</c>) with content lies beside the file the header may be stale, so
+    /// the version is then left to <see cref="Open(string)"/>, which checks it before writing.
+    /// </summary>
+    /// <param name="sweepDir">Sweep output directory.</param>
+    /// <returns>Whether a store file exists.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sweepDir"/> is null or empty.</exception>
+    /// <exception cref="ResultStoreException">The file is a folder, is not a SQLite database, or records another schema version.</exception>
+    public static bool Check(string sweepDir)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sweepDir);
+        string path = Path.GetFullPath(Path.Combine(sweepDir, FileName));
+        if (Directory.Exists(path)) throw new ResultStoreException($"{path}: is a folder, not a results store; move it away or choose another folder");
+        if (!File.Exists(path)) return false;
+        byte[] header = new byte[100];
+        int read;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ResultStoreException($"{path}: cannot be opened ({e.Message})");
+        }
+        if (read == 0) return true;   // an empty file is an empty SQLite database; Open creates the schema in it
+        if (read < header.Length || !header.AsSpan(0, 16).SequenceEqual("SQLite format 3\0"u8))
+            throw new ResultStoreException(
+                $"{path}: is not a SQLite database (its first bytes are not a SQLite header), so it is damaged or not a results store; " +
+                "move it away or choose another folder");
+        var wal = new FileInfo(path + "-wal");
+        if (wal.Exists && wal.Length > 0) return true;
+        int version = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(60, 4));
+        if (version != 0) RequireVersion(version, path);
+        return true;
+    }
+
+    /// <summary>
+    /// Refuses any recorded version but <see cref="SchemaVersion"/>. No migration exists yet: version 1 is the
+    /// only schema ever written (every store has recorded it since the first release).
+    /// </summary>
+    private static void RequireVersion(long version, string path)
+    {
+        if (version == SchemaVersion) return;
+        string what = version > SchemaVersion
+            ? "it was written by a newer benign-attention; read it with that version, or sweep into another folder"
+            : "no migration from that version exists; move the file away or sweep into another folder";
+        throw new ResultStoreException($"results store schema version {version}, this tool reads version {SchemaVersion}: {path}: {what}");
     }
 
     /// <summary>
@@ -216,7 +316,7 @@ public sealed class SweepStore : IDisposable
 
     /// <summary>Every stored run, in the order they were stored.</summary>
     /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
-    /// <exception cref="InvalidDataException">A row holds a value that does not parse (e.g. unknown enum text).</exception>
+    /// <exception cref="ResultStoreException">A row holds a value that does not parse (e.g. unknown enum text).</exception>
     public IReadOnlyList<StoredRun> ReadRuns()
     {
         lock (_gate)
@@ -356,18 +456,53 @@ public sealed class SweepStore : IDisposable
                 "SweepStore's config columns are out of sync with RunConfig.Keys; update SweepStore.ConfigColumns.");
     }
 
-    private static void InitialiseSchema(SqliteConnection connection, string path)
+    /// <summary>
+    /// Checks the open file before anything is written: its version (user_version 0 with no tables is a new,
+    /// empty database; 0 with tables is a SQLite file this tool did not write; <see cref="SchemaVersion"/> must
+    /// have every column this code reads). Returns whether the schema still has to be created.
+    /// </summary>
+    private static bool CheckSchema(SqliteConnection connection, string path)
+    {
+        long version = Scalar<long>(connection, "PRAGMA user_version;");
+        var tables = new List<string>();
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name;";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) tables.Add(reader.GetString(0));
+        }
+        if (version == 0)
+        {
+            if (tables.Count == 0) return true;
+            throw new ResultStoreException(
+                $"results store schema version 0 (none recorded), this tool reads version {SchemaVersion}: {path} holds tables " +
+                $"{string.Join(", ", tables.Take(5))} but no schema version, so it was not written by benign-attention; move it away or sweep into another folder");
+        }
+        RequireVersion(version, path);
+        foreach (var (table, columns) in new[] { ("runs", RunColumns), ("curves", CurveColumns) })
+        {
+            var present = new HashSet<string>(StringComparer.Ordinal);
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = $"SELECT name FROM pragma_table_info('{table}');";
+            using (var reader = cmd.ExecuteReader())
+                while (reader.Read()) present.Add(reader.GetString(0));
+            var missing = columns.Select(c => c.Name).Where(c => !present.Contains(c)).ToList();
+            if (missing.Count > 0)
+                throw new ResultStoreException(
+                    $"{path}: records schema version {version}, but table {table} " +
+                    (present.Count == 0 ? "is missing" : $"lacks column(s) {string.Join(", ", missing.Take(5))}") +
+                    "; the file was altered outside benign-attention; move it away or sweep into another folder");
+        }
+        return false;
+    }
+
+    private static void CreateSchema(SqliteConnection connection)
     {
         using var tx = connection.BeginTransaction(deferred: false);
-        long version = Scalar<long>(connection, "PRAGMA user_version;", tx);
-        if (version > SchemaVersion)
-            throw new InvalidDataException($"{path} has schema version {version}; this build understands up to {SchemaVersion}.");
-        if (version == SchemaVersion)
-            return;
         string Def(Column c) => $"{Quote(c.Name)} {c.Type.ToString().ToUpperInvariant()}{(c.NotNull ? " NOT NULL" : "")}";
         Execute(connection,
-            $"CREATE TABLE IF NOT EXISTS runs ({string.Join(", ", RunColumns.Select(Def))}, PRIMARY KEY (run_hash));" +
-            $"CREATE TABLE IF NOT EXISTS curves ({string.Join(", ", CurveColumns.Select(Def))}, PRIMARY KEY (run_hash, step)) WITHOUT ROWID;" +
+            $"CREATE TABLE runs ({string.Join(", ", RunColumns.Select(Def))}, PRIMARY KEY (run_hash));" +
+            $"CREATE TABLE curves ({string.Join(", ", CurveColumns.Select(Def))}, PRIMARY KEY (run_hash, step)) WITHOUT ROWID;" +
             $"PRAGMA user_version = {SchemaVersion};", tx);
         tx.Commit();
     }
@@ -449,7 +584,7 @@ public sealed class SweepStore : IDisposable
         }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or InvalidCastException)
         {
-            throw new InvalidDataException($"runs row {r.GetValue(0)} is malformed: {e.Message}", e);
+            throw new ResultStoreException($"runs row {r.GetValue(0)} is malformed: {e.Message}", e);
         }
     }
 

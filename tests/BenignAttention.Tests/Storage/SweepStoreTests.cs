@@ -48,7 +48,7 @@ public class SweepStoreTests
         using var dir = new TempDir();
         using (SweepStore.Open(dir.Path)) { }
         Pragma(Path.Combine(dir.Path, SweepStore.FileName), "user_version = 99");
-        Assert.Throws<InvalidDataException>(() => SweepStore.Open(dir.Path));
+        Assert.Throws<ResultStoreException>(() => SweepStore.Open(dir.Path));
     }
 
     [Fact]
