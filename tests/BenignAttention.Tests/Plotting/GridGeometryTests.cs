@@ -142,6 +142,33 @@ public sealed class GridGeometryTests : IDisposable
         Assert.Equal(svg.DataArea.Right, ExpectedCell(xTicks, yTicks, nx - 1, 0).Right, 0.75);
     }
 
+    /// <summary>
+    /// What ScottPlot 5.1.59 means by <c>Heatmap.Extent</c>, measured on rendered pixels: the CENTRES of the corner
+    /// cells (the image reaches half a cell beyond it), not the outer edges. With Extent = [0, 3] over 4 columns the
+    /// boundary between columns 0 and 1 lies at x = 0.5; had Extent named the edges it would lie at 0.75. This is why
+    /// <see cref="Heatmap"/> leaves Extent unset (cells of size 1 centred on their indices).
+    /// </summary>
+    [Fact]
+    public void ScottPlot_heatmap_extent_names_the_centres_of_the_corner_cells()
+    {
+        double[,] intensities = { { 0, 1, 2, 3 }, { 4, 5, 6, 7 } };
+        using var plot = new Plot();
+        var hm = plot.Add.Heatmap(intensities);
+        hm.Extent = new CoordinateRect(0, 3, 0, 1);
+        plot.Axes.SetLimits(-0.5, 3.5, -0.5, 1.5);
+        using var image = plot.GetImage(800, 600);
+        using var png = SKBitmap.Decode(image.GetImageBytes());
+        var range = hm.GetRange();
+        var column0 = hm.Colormap.GetColor(intensities[0, 0], range);
+        var column1 = hm.Colormap.GetColor(intensities[0, 1], range);
+        // row 0 is drawn at the top: y = 1 is its centre
+        Pixel At(double x) => plot.GetPixel(new Coordinates(x, 1));
+        AssertPixel(png, At(-0.45).X, At(-0.45).Y, column0, "column 0 reaches x = −0.5");
+        AssertPixel(png, At(0.45).X, At(0.45).Y, column0, "column 0 ends at x = 0.5");
+        AssertPixel(png, At(0.55).X, At(0.55).Y, column1, "column 1 starts at x = 0.5");
+        AssertPixel(png, At(0.7).X, At(0.7).Y, column1, "column 1 (edges at 0.75 would put column 0 here)");
+    }
+
     private static void AssertPixel(SKBitmap png, double x, double y, ScottPlot.Color expected, string what)
     {
         var c = png.GetPixel((int)Math.Floor(x), (int)Math.Floor(y));
