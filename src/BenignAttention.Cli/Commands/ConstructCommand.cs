@@ -125,7 +125,7 @@ public static class ConstructCommand
             seconds.Add(clock.Elapsed.TotalSeconds - start);
         }
         using var folder = new AtomicFolder(outPath, Markers, OtherEntries);
-        ConstructionFigure.Write(Path.Combine(folder.Path, "figure1"), Panels(solutions), Suptitle(config));
+        ConstructionFigure.Write(Path.Combine(folder.Path, "figure1"), Panels(solutions, data.Noisy), Suptitle(config));
         File.WriteAllText(Path.Combine(folder.Path, "figure1.csv"), Csv(solutions));
         File.WriteAllText(Path.Combine(folder.Path, "config.yaml"), ConfigLoader.ToYaml(config));
         folder.Commit();
@@ -133,7 +133,7 @@ public static class ConstructCommand
     }
 
     /// <summary>Six panels for three c values: training row (observed labels) then test row (clean labels).</summary>
-    private static List<ScatterPanel> Panels(IReadOnlyList<ConstructedSolution> solutions)
+    private static List<ScatterPanel> Panels(IReadOnlyList<ConstructedSolution> solutions, bool[] noisy)
     {
         var panels = new List<ScatterPanel>();
         foreach (bool train in new[] { true, false })
@@ -143,7 +143,7 @@ public static class ConstructCommand
                 var split = train ? s.Train : s.Test;
                 string title = $"c = {F(s.C)} ({RegimeText(s.Regime)}): {(train ? "train" : "test")}";
                 panels.Add(new ScatterPanel(title, [.. split.ProjectionOnMuNeg], [.. split.ProjectionOnMuPos],
-                    [.. split.Labels.Select(v => v > 0 ? 1 : -1)], split.Accuracy));
+                    [.. split.Labels.Select(v => v > 0 ? 1 : -1)], split.Accuracy, train ? noisy : null));
             }
         }
         return panels;

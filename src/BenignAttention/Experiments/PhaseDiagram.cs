@@ -21,7 +21,8 @@ public static class PhaseDiagram
 {
     /// <summary>
     /// Metrics drawn as heatmaps: (file name, metrics column, title with the paper figure, colour-bar label,
-    /// whether it is a fraction). Fractions are drawn on a fixed [0, 1] colour scale; the others scale to their values.
+    /// whether it is a fraction). Fractions are drawn on a fixed [0, 1] colour scale unless their values span less than
+    /// <see cref="Heatmap.FractionSpanForDataRange"/> (then on the data range, said in the colour-bar label); the others scale to their values.
     /// </summary>
     public static readonly IReadOnlyList<(string File, string Column, string Title, string Label, bool Fraction)> Panels =
     [
@@ -125,7 +126,16 @@ public static class PhaseDiagram
             // A metric can be undefined everywhere (no noisy sample, a class without clean samples): no map then.
             if (!values.Cast<double>().Any(double.IsFinite)) continue;
             var stem = Path.Combine(figuresDir, file);
-            Heatmap.Write(stem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), values, title + suffix, label, fraction ? (0, 1) : null);
+            (double, double)? range = null;
+            string barLabel = label;
+            if (fraction)
+            {
+                var (lo, hi, fromData) = Heatmap.FractionColorRange(values);
+                range = (lo, hi);
+                if (fromData)
+                    barLabel += FormattableString.Invariant($" (colour scale {lo:0.###}–{hi:0.###}, not 0–1)");
+            }
+            Heatmap.Write(stem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), values, title + suffix, barLabel, range);
             written.Add(stem);
         }
         var cellsPath = Path.Combine(figuresDir, "phase_cells.csv");

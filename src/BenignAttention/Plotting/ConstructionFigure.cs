@@ -10,12 +10,16 @@ namespace BenignAttention.Plotting;
 /// <param name="Y">Projection on the μ₊₁ direction, length n.</param>
 /// <param name="Labels">Label of each sample, ±1, length n (observed labels for train, clean labels for test).</param>
 /// <param name="Accuracy">Accuracy of the panel's solution on these samples, in [0, 1].</param>
-public sealed record ScatterPanel(string Title, double[] X, double[] Y, int[] Labels, double Accuracy);
+/// <param name="Noisy">Optional, length n: true for a training sample whose observed label was flipped (a noisy
+/// sample, spec §1); such points get a black ring and a legend entry. Null (test panels): no sample is noisy.</param>
+public sealed record ScatterPanel(string Title, double[] X, double[] Y, int[] Labels, double Accuracy, bool[]? Noisy = null);
 
 /// <summary>
 /// Paper Figure 1: a 2 × 3 grid for three constructed solutions p (columns, e.g. c = 0.06, 1, 0.001) on the
 /// training set (top row) and the test set (bottom row). Each panel scatters the samples by label, shades the two
 /// decision half-planes (y &gt; x ⇒ predicted +1, y &lt; x ⇒ predicted −1) and shows the accuracy in its title.
+/// The legend of every panel names the label markers, the ring marking noisy samples (when the panel has any) and
+/// the meaning of the two shaded half-planes.
 /// </summary>
 public static class ConstructionFigure
 {
@@ -30,6 +34,9 @@ public static class ConstructionFigure
 
     /// <summary>Marker / half-plane color of label −1.</summary>
     public static readonly Color NegativeColor = Color.FromHex("#1F77B4");
+
+    /// <summary>Color of the ring drawn around each noisy training sample.</summary>
+    public static readonly Color NoisyRingColor = Colors.Black;
 
     /// <summary>
     /// Writes <c>{pathWithoutExtension}.png</c> and <c>.svg</c> (parent directory created, files replaced
@@ -55,6 +62,8 @@ public static class ConstructionFigure
             FigureWriter.RequireLength(p.Labels, p.X.Length, nameof(ScatterPanel.Labels));
             if (p.Labels.Any(l => l is not (1 or -1)))
                 throw new ArgumentException($"labels of panel '{p.Title}' must be +1 or -1", nameof(panels));
+            if (p.Noisy is not null)
+                FigureWriter.RequireLength(p.Noisy, p.X.Length, nameof(ScatterPanel.Noisy));
         }
         int columns = panels.Count / 2;
         FigureWriter.WriteGrid(pathWithoutExtension, PanelWidth * columns, PanelHeight * 2 + 50, suptitle, 2, columns,
@@ -119,14 +128,43 @@ public static class ConstructionFigure
             m.LegendText = label == 1 ? "label +1" : "label −1";
         }
 
+        if (panel.Noisy is { } noisy && noisy.Any(v => v))
+        {
+            var xs = new List<double>();
+            var ys = new List<double>();
+            for (int i = 0; i < panel.X.Length; i++)
+            {
+                if (noisy[i] && double.IsFinite(panel.X[i]) && double.IsFinite(panel.Y[i]))
+                {
+                    xs.Add(panel.X[i]);
+                    ys.Add(panel.Y[i]);
+                }
+            }
+            var ring = plot.Add.Markers(xs.ToArray(), ys.ToArray(), MarkerShape.OpenCircle, 13, NoisyRingColor);
+            ring.MarkerLineWidth = 1.5f;
+            ring.LegendText = "noisy sample (label flipped)";
+        }
+
         plot.Axes.SetLimits(lo, hi, lo, hi);
         plot.XLabel("projection on μ₋₁");
         plot.YLabel("projection on μ₊₁");
         FigureWriter.SetTitle(plot, $"{panel.Title}\naccuracy {panel.Accuracy.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}");
-        // the shaded half-planes are the predicted classes (same hue as the label); kept out of the legend so it fits one line
-        plot.Legend.FontSize = 11;
-        plot.Legend.Orientation = Orientation.Horizontal;
-        plot.ShowLegend(Edge.Bottom);
+        // the shaded half-planes are the classes predicted from the argmax token (same hue as the label)
+        foreach (var (text, color) in new[] { ("shaded: predicted +1 (y > x)", PositiveColor), ("shaded: predicted −1 (y < x)", NegativeColor) })
+        {
+            plot.Legend.ManualItems.Add(new LegendItem
+            {
+                LabelText = text,
+                FillColor = color.WithAlpha(0.25),
+                OutlineColor = Colors.Gray,
+                OutlineWidth = 1,
+            });
+        }
+        // inside the axes at the upper right, where neither cluster (near (0, ‖μ‖) and (‖μ‖, 0)) lies
+        plot.Legend.FontSize = 10;
+        plot.Legend.Alignment = Alignment.UpperRight;
+        plot.Legend.BackgroundColor = Colors.White.WithAlpha(0.85);
+        plot.ShowLegend();
         return plot;
     }
 }

@@ -4,8 +4,9 @@ namespace BenignAttention.Plotting;
 
 /// <summary>
 /// Axis setup shared by the cell-grid figures (<see cref="Heatmap"/>, <see cref="RegimeMap"/>): cell (ix, iy)
-/// occupies [ix − ½, ix + ½] × [iy − ½, iy + ½] in plot coordinates, and the tick labels show the actual
-/// parameter values, thinned so they never overlap.
+/// occupies [ix − ½, ix + ½] × [iy − ½, iy + ½] in plot coordinates, its tick sits at its centre (ix, iy), and the
+/// tick labels show the actual parameter values, thinned so they never overlap. Unevenly spaced values are drawn
+/// one equal cell per value and the axis label says so (<see cref="UnevenNote"/>).
 /// </summary>
 internal static class GridAxes
 {
@@ -31,8 +32,23 @@ internal static class GridAxes
         plot.HideGrid();
         plot.Axes.Bottom.TickGenerator = Ticks(xValues, maxTicks: 8);
         plot.Axes.Left.TickGenerator = Ticks(yValues, maxTicks: 11);
-        plot.XLabel(xLabel);
-        plot.YLabel(yLabel);
+        plot.XLabel(IsEvenlySpaced(xValues) ? xLabel : xLabel + UnevenNote);
+        plot.YLabel(IsEvenlySpaced(yValues) ? yLabel : yLabel + UnevenNote);
+    }
+
+    /// <summary>Appended to the label of an axis whose values are not evenly spaced (its cells are still equal).</summary>
+    internal const string UnevenNote = " (uneven steps, one cell per value)";
+
+    /// <summary>True when consecutive values differ by the same step (to 1e-9 of the range); one or two values count as even.</summary>
+    internal static bool IsEvenlySpaced(double[] values)
+    {
+        if (values.Length < 3)
+            return true;
+        double step = values[1] - values[0], tolerance = 1e-9 * Math.Abs(values[^1] - values[0]);
+        for (int i = 2; i < values.Length; i++)
+            if (Math.Abs(values[i] - values[i - 1] - step) > tolerance)
+                return false;
+        return true;
     }
 
     private static ScottPlot.TickGenerators.NumericManual Ticks(double[] values, int maxTicks)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 
 namespace BenignAttention.Plotting;
@@ -6,8 +7,80 @@ namespace BenignAttention.Plotting;
 /// Phase-diagram heatmap over a two-parameter grid (paper Figures 4, 5 and 6: the Eq. 9 ratio, the final
 /// train/test loss and the Eq. 10 class-balance ratio over d × ‖μ‖).
 /// </summary>
+/// <remarks>
+/// Axes: one cell per grid value, in index order. Cell (ix, iy) spans [ix − ½, ix + ½] × [iy − ½, iy + ½] in plot
+/// coordinates and its tick (labelled with the actual value xValues[ix], yValues[iy]) sits at its centre, so every
+/// edge lies halfway between two ticks. An unevenly spaced grid (d = 250, 1250, 2500, …) is therefore drawn with
+/// equal cells, not to scale, and its axis label says so. <see cref="RegimeMap"/> uses the same axes.
+/// </remarks>
 public static class Heatmap
 {
+    /// <summary>Most labelled ticks on the colour bar.</summary>
+    public const int MaxColorbarTicks = 7;
+
+    /// <summary>A fraction map (values in [0, 1]) whose finite values span less than this is drawn on its data
+    /// range instead of the fixed [0, 1] scale (see <see cref="FractionColorRange"/>).</summary>
+    public const double FractionSpanForDataRange = 0.2;
+
+    /// <summary>
+    /// Colour range of a fraction map (accuracy, fraction of noisy samples fitted; values in [0, 1]): the fixed
+    /// [0, 1] scale, unless the finite values span less than <see cref="FractionSpanForDataRange"/> (e.g. test
+    /// accuracy 0.89–1.0), when [min, max] of the values is used so their differences stay visible. All-equal
+    /// values keep [0, 1].
+    /// </summary>
+    /// <param name="values">Cell values, any shape; NaN and ±∞ are ignored.</param>
+    /// <returns>The range and whether it is the data range (callers say so in the colour-bar label).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
+    public static (double Min, double Max, bool FromData) FractionColorRange(double[,] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var finite = values.Cast<double>().Where(double.IsFinite).ToArray();
+        if (finite.Length == 0)
+            return (0, 1, false);
+        double min = finite.Min(), max = finite.Max();
+        return max > min && max - min < FractionSpanForDataRange ? (min, max, true) : (0, 1, false);
+    }
+
+    /// <summary>
+    /// Labelled ticks of a colour bar over [<paramref name="min"/>, <paramref name="max"/>]: multiples of the
+    /// smallest step of the form {1, 2, 2.5, 5} × 10^k that gives at most <paramref name="maxTicks"/> ticks inside
+    /// the range, each labelled with as many decimals as the step needs (invariant culture).
+    /// </summary>
+    /// <param name="min">Lower end of the colour scale (finite).</param>
+    /// <param name="max">Upper end (finite, &gt; <paramref name="min"/>).</param>
+    /// <param name="maxTicks">Most ticks (≥ 2).</param>
+    /// <returns>Tick positions in increasing order with their labels.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">Non-finite or empty range, or <paramref name="maxTicks"/> &lt; 2.</exception>
+    public static IReadOnlyList<(double Position, string Label)> ColorbarTicks(double min, double max, int maxTicks = MaxColorbarTicks)
+    {
+        if (!double.IsFinite(min) || !double.IsFinite(max) || !(max > min))
+            throw new ArgumentOutOfRangeException(nameof(max), $"colour range [{min}, {max}] must be finite with min < max");
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTicks, 2);
+        double span = max - min;
+        int exponent = (int)Math.Floor(Math.Log10(span / maxTicks));
+        foreach (int e in new[] { exponent, exponent + 1, exponent + 2 })
+        {
+            foreach (double m in new[] { 1, 2, 2.5, 5 })
+            {
+                double step = m * Math.Pow(10, e);
+                double eps = 1e-9 * step;
+                long first = (long)Math.Ceiling((min - eps) / step), last = (long)Math.Floor((max + eps) / step);
+                if (last - first + 1 > maxTicks)
+                    continue;
+                int decimals = Math.Max(0, -e + (m == 2.5 ? 1 : 0));
+                string format = Math.Max(Math.Abs(min), Math.Abs(max)) >= 1e5 || step < 1e-4 ? "0.##e+0" : "F" + decimals.ToString(CultureInfo.InvariantCulture);
+                var ticks = new List<(double, string)>();
+                for (long k = first; k <= last; k++)
+                {
+                    double position = k * step;
+                    ticks.Add((position, (position == 0 ? 0.0 : position).ToString(format, CultureInfo.InvariantCulture)));
+                }
+                return ticks;
+            }
+        }
+        return [(min, min.ToString("G4", CultureInfo.InvariantCulture)), (max, max.ToString("G4", CultureInfo.InvariantCulture))];
+    }
+
     /// <summary>Default figure width in pixels.</summary>
     public const int DefaultWidth = 900;
 
@@ -99,13 +172,18 @@ public static class Heatmap
             var hm = plot.Add.Heatmap(cells);
             // ScottPlot draws Intensities row 0 at the TOP; flip so yValues[0] is at the bottom.
             hm.FlipVertically = true;
-            hm.Extent = new CoordinateRect(-0.5, nx - 0.5, -0.5, ny - 0.5);
+            // Cell placement: in ScottPlot 5.1.59, Heatmap.Extent names the CENTRES of the corner cells (the image
+            // is one cell wider and taller than it), not the outer edges; setting it to the axis limits
+            // [−½, n − ½] made every cell n/(n − 1) too wide with the outer cells centred on the plot edges.
+            // Without an Extent the cells have size 1 and (CellAlignment MiddleCenter) cell (ix, iy) is centred
+            // on (ix, iy) — exactly the grid of GridAxes, for the bitmap (PNG) and Rectangles (SVG) strategies alike.
+            hm.Extent = null;
+            hm.CellAlignment = Alignment.MiddleCenter;
             hm.Colormap = Colormap;
             hm.NaNCellColor = MissingColor;
             if (forSvg)
                 hm.RenderStrategy = new ScottPlot.Plottables.Heatmap.RenderStrategies.Rectangles();
-            if (double.IsFinite(min))
-                hm.ManualRange = min < max ? new ScottPlot.Range(min, max) : new ScottPlot.Range(min - 0.5, max + 0.5);
+            hm.ManualRange = min < max ? new ScottPlot.Range(min, max) : new ScottPlot.Range(min - 0.5, max + 0.5);
 
             var bar = plot.Add.ColorBar(hm);
             bar.Label = colorbarLabel;
@@ -114,6 +192,14 @@ public static class Heatmap
             if (FigureWriter.FontName is { } font)
                 bar.LabelStyle.FontName = font;
             bar.Axis.TickLabelStyle.FontSize = 12;
+            // Fixed ticks: ScottPlot sizes the colour-bar panel from ticks generated for a guessed 600×400 data
+            // area, then draws ticks for the real one; automatic ticks differ between the two, so the title was
+            // placed over the tick labels or past the image edge. The same manual ticks in both keep it clear.
+            var ticks = new ScottPlot.TickGenerators.NumericManual();
+            foreach (var (position, label) in ColorbarTicks(hm.ManualRange!.Value.Min, hm.ManualRange.Value.Max, MaxColorbarTicks))
+                ticks.AddMajor(position, label);
+            bar.Axis.TickGenerator = ticks;
+            bar.Axis.Label.Padding = 8;
 
             GridAxes.Apply(plot, xValues, xLabel, yValues, yLabel);
             FigureWriter.SetTitle(plot, title);

@@ -237,4 +237,28 @@ public sealed class PlottingTests : IDisposable
         var badLabel = panels[0] with { Labels = [.. panels[0].Labels.Select(_ => 0)] };
         Assert.Throws<ArgumentException>(() => ConstructionFigure.Write(path, [badLabel, panels[1]], "bad"));
     }
+
+    /// <summary>Issue 7 item 1: Figure 1's legend says which points are noisy samples and what the shading means.</summary>
+    [Fact]
+    public void ConstructionFigure_legend_names_noisy_samples_and_shaded_regions()
+    {
+        int[] labels = [1, 1, -1, -1];
+        double[] x = [0, 1, 20, 4], y = [20, 5, 0, 1];
+        bool[] noisy = [false, true, false, true];
+        var panels = new List<ScatterPanel>
+        {
+            new("train", x, y, labels, 1.0, noisy),
+            new("test", x, y, labels, 1.0),
+        };
+        string path = Path.Combine(_dir, "legend");
+        ConstructionFigure.Write(path, panels, "Figure 1");
+        var svg = new SvgFigure(path + ".svg");
+        var texts = svg.Texts.Select(t => t.Text).ToList();
+        // one noisy entry (train panel only), one entry per shaded half-plane in each panel
+        Assert.Single(texts.Distinct(), t => t.Contains("noisy sample", StringComparison.Ordinal));
+        Assert.Single(svg.Texts.Where(t => t.Text.Contains("noisy sample", StringComparison.Ordinal)).Select(t => t.Box).Distinct());
+        Assert.Equal(2, svg.Texts.Where(t => t.Text.StartsWith("shaded: predicted +1", StringComparison.Ordinal)).Select(t => t.Box).Distinct().Count());
+        Assert.Equal(2, svg.Texts.Where(t => t.Text.StartsWith("shaded: predicted −1", StringComparison.Ordinal)).Select(t => t.Box).Distinct().Count());
+        Assert.Throws<ArgumentException>(() => ConstructionFigure.Write(path, [panels[0] with { Noisy = [true] }, panels[1]], "bad"));
+    }
 }
