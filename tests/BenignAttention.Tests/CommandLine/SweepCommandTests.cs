@@ -22,9 +22,9 @@ public class SweepCommandTests : IDisposable
     public void DryRunListsTheGridAndWritesNothing()
     {
         var dir = Path.Combine(_root, "dry");
-        var (code, stdout, _) = Run(["sweep", "--dry-run", "--out", dir, .. Small, "embed_dim=20,40", "signal_norm=1:3:1", "seed=0:1"]);
+        var (code, stdout, _) = Run(["sweep", "--dry-run", "--out", dir, .. Small, "embed_dim=20,40", "signal_norm=1:3:1", "seed=0,1"]);
         Assert.Equal(0, code);
-        Assert.Contains("12 runs", stdout);
+        Assert.Contains("12 of 12 runs to train, 0 already stored", stdout);
         Assert.Equal(12, stdout.Split('\n').Count(l => l.StartsWith("embed_dim=", StringComparison.Ordinal) && l.Contains("seed=")));
         Assert.False(Directory.Exists(dir));
     }
@@ -33,7 +33,7 @@ public class SweepCommandTests : IDisposable
     public void SweepStoresRunsResumesAndExports()
     {
         var dir = Path.Combine(_root, "grid");
-        string[] args = ["sweep", "--out", dir, "--jobs", "2", .. Small, "embed_dim=20,40", "signal_norm=1,4", "seed=0:1"];
+        string[] args = ["sweep", "--out", dir, "--jobs", "2", .. Small, "embed_dim=20,40", "signal_norm=1,4", "seed=0,1"];
         var (code, stdout, stderr) = Run(args);
         Assert.True(code == 0, stderr);
         Assert.Contains("8 trained, 0 already stored", stdout);
@@ -96,7 +96,7 @@ public class SweepCommandTests : IDisposable
     {
         var dir = Path.Combine(_root, "killed");
         var cli = Path.Combine(AppContext.BaseDirectory, "benign-attention.dll");
-        string[] grid = ["embed_dim=200", "train_n=6", "seq_len=4", "test_n=50", "num_steps=3000", "learning_rate=0.05", "log_interval=100", "seed=0:39"];
+        string[] grid = ["embed_dim=200", "train_n=6", "seq_len=4", "test_n=50", "num_steps=3000", "learning_rate=0.05", "log_interval=100", "seed=0:39:1"];
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { cli, "sweep", "--out", dir, "--jobs", "2" }.Concat(grid)) start.ArgumentList.Add(a);
         using (var process = Process.Start(start)!)
