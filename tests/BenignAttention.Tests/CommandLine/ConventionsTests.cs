@@ -200,10 +200,17 @@ public class ConventionsTests : IDisposable
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "the run did not start");
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) kill.WaitForExit();
-        Assert.True(process.WaitForExit(60_000), "the run did not stop after SIGTERM");
-        process.WaitForExit();
+        try
+        {
+            Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "the run did not start");
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) kill.WaitForExit();
+            Assert.True(process.WaitForExit(60_000), "the run did not stop after SIGTERM");
+            process.WaitForExit();
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();   // never leave a 5-million-step run behind a failed assertion
+        }
         Assert.Equal(143, process.ExitCode);
         string text;
         lock (stderr) text = stderr.ToString();
