@@ -72,6 +72,25 @@ public class SweepCommandTests : IDisposable
         Assert.Equal(2, Run("plot", Path.Combine(_root, "nowhere")).Code);
     }
 
+    /// <summary>Issue 7 item 8: test_n = 0 in a sweep stores the runs without test metrics and draws every figure that does not need them.</summary>
+    [Fact]
+    public void SweepWithoutTestSetDrawsTheTrainingFigures()
+    {
+        var dir = Path.Combine(_root, "notest");
+        var (code, stdout, stderr) = Run(["sweep", "-o", dir, "-j", "1", "train_n=6", "seq_len=3", "test_n=0", "num_steps=20", "learning_rate=0.05",
+            "embed_dim=20,40", "signal_norm=1,4"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("4 trained", stdout);
+        var figures = Directory.GetFiles(Path.Combine(dir, "figures"), "*.png").Select(f => Path.GetFileNameWithoutExtension(f)!).Order().ToArray();
+        Assert.Equal(["eq10_ratio", "eq9_ratio", "noisy_fitted", "regime", "train_loss"], figures);
+        using var store = SweepStore.Open(dir);
+        Assert.All(store.ReadRuns(), r =>
+        {
+            Assert.True(double.IsNaN(r.Final.TestAccuracy));
+            Assert.Equal(BenignAttention.Analysis.Regime.Other, r.Regime);
+        });
+    }
+
     [Theory]
     [InlineData("embed_dim=5:1:1")]
     [InlineData("embed_dim=")]
