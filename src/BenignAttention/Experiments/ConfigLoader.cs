@@ -51,7 +51,7 @@ public static class ConfigLoader
     private const string NoiseStdRange = "in [0, 1e6]";
     private const string RhoRange = "in [0, 1e6]";
     private const string FiniteReason = "the bound is there to keep inner products finite in double precision";
-    private const string SmallSignalReason = "the head ν is scaled by 1/‖μ‖, so a smaller signal norm makes the attention scores ⟨ν, x⟩ overflow";
+    private const string SmallSignalReason = "the head ν is scaled by 1/‖μ‖, so the scores ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms";
     private const string NegativeRhoReason = "ρ is the strength of the weakly relevant tokens W₊ = ρμ_y and W₋ = ρμ_−y; a negative ρ would turn W₊ against its own class";
 
     private delegate RunConfig Setter(RunConfig config, string key, string value);

@@ -72,6 +72,21 @@ public class SweepCommandTests : IDisposable
         Assert.Equal(2, Run("plot", Path.Combine(_root, "nowhere")).Code);
     }
 
+    /// <summary>Issue 7 item 8: a sweep with a diverging run keeps the others and exits with the divergence code, 3.</summary>
+    [Fact]
+    public void SweepWithADivergingRunExitsWithThree()
+    {
+        var dir = Path.Combine(_root, "diverge");
+        var (code, stdout, stderr) = Run(["sweep", "-o", dir, "-j", "1", "embed_dim=20", "train_n=4", "test_n=2", "num_steps=20", "signal_norm=50",
+            "learning_rate=0.01,1e308"]);
+        Assert.Equal(3, code);
+        Assert.Contains("1 trained, 0 already stored, 1 failed", stdout);
+        Assert.Contains("learning_rate=1E+308", stderr);
+        Assert.Contains("training diverged at step 0", stderr);
+        using var store = SweepStore.Open(dir);
+        Assert.Equal(0.01, Assert.Single(store.ReadRuns()).Config.LearningRate);
+    }
+
     /// <summary>Issue 7 item 8: test_n = 0 in a sweep stores the runs without test metrics and draws every figure that does not need them.</summary>
     [Fact]
     public void SweepWithoutTestSetDrawsTheTrainingFigures()
