@@ -120,7 +120,17 @@ public static class ConfigLoader
         ArgumentNullException.ThrowIfNull(overrides);
         RunConfig config = preset is null ? new RunConfig() : Presets.Get(preset);
         if (yamlPath is not null)
-            config = Apply(config, ReadYamlMapping(File.ReadAllText(yamlPath)));
+        {
+            try
+            {
+                config = Apply(config, ReadYamlMapping(File.ReadAllText(yamlPath)));
+            }
+            catch (ConfigException e)
+            {
+                // Name the file: the same key may also come from the preset or the command line.
+                throw new ConfigException(e.Key, e.Value, e.AllowedRange, $"--config {yamlPath}: {e.Message}", e);
+            }
+        }
         config = Apply(config, ParseOverrides(overrides));
         Validate(config);
         return config;
@@ -192,7 +202,7 @@ public static class ConfigLoader
         if (root is YamlScalarNode { Value: null or "" })
             return [];
         if (root is not YamlMappingNode mapping)
-            throw new ConfigException("<yaml>", root.ToString(), form, $"config YAML is a {root.NodeType}: must be {form}");
+            throw new ConfigException("<yaml>", root.ToString(), form, $"config YAML is a {root.NodeType.ToString().ToLowerInvariant()}, not a mapping: must be {form}");
 
         var result = new List<KeyValuePair<string, string>>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
