@@ -74,8 +74,9 @@ public static class SweepCommand
                 if (!listed.Add(hash)) continue;
                 bool isDone = stored.Contains(hash);
                 if (isDone) done++; else todo++;
-                Console.WriteLine(string.Join(' ', varying.Select(a => $"{a.Key}={run.ToKeyValues().First(kv => kv.Key == a.Key).Value}")) +
-                                  $"  [{hash}]" + (isDone ? "  done" : ""));
+                string label = varying.Count == 0 ? "(the base configuration)"
+                    : string.Join(' ', varying.Select(a => $"{a.Key}={run.ToKeyValues().First(kv => kv.Key == a.Key).Value}"));
+                Console.WriteLine($"{label}  [{hash}]" + (isDone ? "  done" : ""));
             }
             Console.WriteLine($"{todo} of {listed.Count} runs to train, {done} already stored in {Path.Combine(outDir, SweepStore.FileName)} (dry run: nothing written)");
             return Cli.Ok;
