@@ -1,16 +1,20 @@
 using System.Diagnostics;
+using System.Globalization;
 using Spectre.Console;
 
 namespace BenignAttention.Cli;
 
 /// <summary>
-/// Progress for long loops: a Spectre.Console bar with ETA on an interactive terminal, and otherwise (CI,
-/// log files) concise plain lines at most every 10 % of the work.
+/// Progress for long loops, always on stderr (stdout carries only results, so it can be piped): a
+/// Spectre.Console bar with ETA when stderr is an interactive terminal, and otherwise (CI, log files)
+/// concise plain lines at most every 10 % of the work.
 /// </summary>
 public static class ProgressDisplay
 {
-    /// <summary>True when stdout is a terminal that can redraw a progress bar.</summary>
-    public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+    /// <summary>True when stderr is a terminal that can redraw a progress bar.</summary>
+    public static bool Interactive => !Console.IsErrorRedirected && StandardError().Profile.Capabilities.Interactive;
+
+    private static IAnsiConsole StandardError() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
     /// <summary>Runs <paramref name="work"/>, which reports completed units through the callback it receives.</summary>
     public static T Run<T>(string label, long total, Func<Action<long>, T> work)
@@ -18,7 +22,7 @@ public static class ProgressDisplay
         if (Interactive)
         {
             T result = default!;
-            AnsiConsole.Progress()
+            StandardError().Progress()
                 .AutoClear(true)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
@@ -31,14 +35,16 @@ public static class ProgressDisplay
         var clock = Stopwatch.StartNew();
         long nextReport = Math.Max(1, total / 10);
         long step = nextReport;
-        Console.WriteLine($"{label}: started ({total} units)");
+        var error = Console.Error;
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: started ({total} units)"));
         return work(done =>
         {
             if (done < nextReport && done != total) return;
             nextReport += step;
             double elapsed = clock.Elapsed.TotalSeconds;
             double eta = done == 0 ? double.NaN : elapsed / done * (total - done);
-            Console.WriteLine($"{label}: {done}/{total} ({100.0 * done / total:F0}%) elapsed {elapsed:F1}s eta {eta:F1}s");
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{label}: {done}/{total} ({100.0 * done / total:F0}%) elapsed {elapsed:F1}s eta {eta:F1}s"));
         });
     }
 }

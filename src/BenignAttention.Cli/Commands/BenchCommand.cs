@@ -5,12 +5,11 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using BenignAttention.Experiments;
-using Spectre.Console;
 
 namespace BenignAttention.Cli.Commands;
 
 /// <summary>
-/// <c>benign-attention bench [--steps 10000] [--repeat 3] [--dims 1000,4500,100000,1000000] [--out FILE.md]</c>:
+/// <c>benign-attention bench [--steps 10000] [--repeat 3] [--dims 1000,4500,100000,1000000] [-o|--out FILE.md]</c>:
 /// times the three ways of running the paper's Figure-3 setting (Sakamoto &amp; Sato 2024, arXiv:2409.17625v1,
 /// Fig. 3: n = 20, T = 8, lr = 1e-4, n_test = 1000 evaluated every 10 steps) side by side in one process —
 /// direct engine on explicit tokens, gram engine on explicit tokens, gram engine on Wishart-drawn Gram
@@ -21,6 +20,9 @@ namespace BenignAttention.Cli.Commands;
 /// </summary>
 public static class BenchCommand
 {
+    /// <summary>Dimensions timed when <c>--dims</c> is not given.</summary>
+    public const string DefaultDims = "1000,4500,100000,1000000";
+
     /// <summary>Estimated seconds above which a configuration is skipped.</summary>
     public const double SkipSeconds = 60;
 
@@ -53,16 +55,16 @@ public static class BenchCommand
 
     public static Command Create()
     {
-        var steps = new Option<int>("--steps") { Description = "Gradient steps per run (Figure 3: 10000).", DefaultValueFactory = _ => 10_000 };
-        var repeat = new Option<int>("--repeat") { Description = "Timed runs per configuration; the median is reported.", DefaultValueFactory = _ => 3 };
-        var dims = new Option<string>("--dims") { Description = "Comma-separated embedding dimensions d.", DefaultValueFactory = _ => "1000,4500,100000,1000000" };
-        var output = new Option<string?>("--out") { Description = "Also write the report as Markdown to this file." };
+        var steps = Cli.IntOption("--steps", 1, () => 10_000, "Gradient steps per run (default 10000, as in Figure 3).");
+        var repeat = Cli.IntOption("--repeat", 1, () => 3, "Timed runs per configuration; the median is reported (default 3).");
+        var dims = Cli.TextOption("--dims", $"Comma-separated embedding dimensions d (default {DefaultDims}).");
+        var output = Cli.TextOption("--out", "Also write the report as Markdown to this file.", "-o");
         var command = new Command("bench", "Time direct vs gram engines and explicit vs Wishart sampling on the Figure-3 setting.");
         command.Options.Add(steps);
         command.Options.Add(repeat);
         command.Options.Add(dims);
         command.Options.Add(output);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(steps), parse.GetValue(repeat), parse.GetValue(dims) ?? "", parse.GetValue(output))));
+        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(steps), parse.GetValue(repeat), parse.GetValue(dims) ?? DefaultDims, parse.GetValue(output))));
         return command;
     }
 
@@ -94,15 +96,13 @@ public static class BenchCommand
         Console.WriteLine(machine);
         Console.WriteLine(Invariant($"Figure-3 setting: n = 20, T = 8, {steps} steps, lr 1e-4, test_n = 1000 every 10 steps, attention not recorded; median of {repeat}"));
 
-        var rows = Measure(dims, steps, repeat, line => Console.WriteLine(line));
+        var rows = Measure(dims, steps, repeat, line => Console.Error.WriteLine(line));   // progress: stderr
         var ratios = Ratios(rows);
 
-        var table = new Table().AddColumns("d", "configuration", "setup (s)", "train (s)", "total (s)", "cpu (s)");
-        foreach (var r in rows)
-            table.AddRow(Invariant($"{r.Dim}"), Markup.Escape(r.Setup.Name),
+        Cli.WriteTable(["d", "configuration", "setup (s)", "train (s)", "total (s)", "cpu (s)"],
+            rows.Select(r => (IReadOnlyList<string>)[Invariant($"{r.Dim}"), r.Setup.Name,
                 r.Measured ? Invariant($"{r.Setup_s:F3}") : "", r.Measured ? Invariant($"{r.Train_s:F3}") : "",
-                r.Measured ? Invariant($"{r.Total_s:F3}") : Markup.Escape(r.Skipped!), r.Measured ? Invariant($"{r.Cpu_s:F3}") : "");
-        AnsiConsole.Write(table);
+                r.Measured ? Invariant($"{r.Total_s:F3}") : r.Skipped!, r.Measured ? Invariant($"{r.Cpu_s:F3}") : ""]));
         foreach (var line in ratios) Console.WriteLine(line);
 
         if (outPath is not null)

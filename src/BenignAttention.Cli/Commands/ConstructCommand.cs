@@ -7,12 +7,11 @@ using BenignAttention.Data;
 using BenignAttention.Experiments;
 using BenignAttention.Plotting;
 using BenignAttention.Storage;
-using Spectre.Console;
 
 namespace BenignAttention.Cli.Commands;
 
 /// <summary>
-/// <c>benign-attention construct [--out DIR] [--c 0.06,1,0.001] [key=value …]</c>: paper Figure 1
+/// <c>benign-attention construct [-o|--out DIR] [--c 0.06,1,0.001] [key=value …]</c>: paper Figure 1
 /// (Sakamoto &amp; Sato 2024, arXiv:2409.17625v1) — the constructed query p = μ₊₁ + μ₋₁ + c Σ ξᵢ for several c,
 /// evaluated without training (<see cref="ConstructedSolution"/>). Writes <c>figure1.png/.svg</c>,
 /// <c>figure1.csv</c> and <c>config.yaml</c> atomically into the output folder.
@@ -49,8 +48,8 @@ public static class ConstructCommand
 
     public static Command Create()
     {
-        var output = new Option<string?>("--out") { Description = $"Output folder (default {DefaultOut}); replaced atomically." };
-        var cValues = new Option<string?>("--c") { Description = $"Comma-separated memorisation strengths c, one figure column each (default {DefaultCValues})." };
+        var output = Cli.TextOption("--out", $"Output folder (default {DefaultOut}); an earlier Figure-1 folder there is replaced atomically.", "-o");
+        var cValues = Cli.TextOption("--c", $"Comma-separated memorisation strengths c, one figure column each (default {DefaultCValues}).");
         var overrides = new Argument<string[]>("overrides")
         {
             Description = "key=value overrides of the Figure 1 setting (embed_dim=10000 signal_norm=20 train_n=100 test_n=100 seq_len=8 rho=0.2 noise_ratio=0.2 seed=0).",
@@ -82,7 +81,7 @@ public static class ConstructCommand
     private static int Run(string? outPath, string? cText, string[] overrides)
     {
         var cs = ParseCValues(cText ?? DefaultCValues);
-        var config = ConfigLoader.Apply(BaseConfig, overrides.Select(ConfigLoader.ParseOverride));
+        var config = ConfigLoader.Apply(BaseConfig, ConfigLoader.ParseOverrides(overrides));
         ConfigLoader.Validate(config);
         if (config.TrainW) throw new UsageException("construct uses W = I: train_W must be false");
         if (config.Sampler != SamplerKind.Explicit) throw new UsageException("construct needs explicit tokens: sampler must be explicit");
@@ -172,14 +171,10 @@ public static class ConstructCommand
 
     private static void PrintTable(IEnumerable<ConstructedSolution> solutions)
     {
-        var table = new Table().AddColumns("c", "train acc", "test acc", "noisy fitted", "regime", "train argmax R/W₊/W₋/I", "test argmax R/W₊/W₋/I");
-        foreach (var s in solutions)
-        {
-            table.AddRow(Markup.Escape(F(s.C)), s.TrainAccuracy.ToString("F2", CultureInfo.InvariantCulture),
+        Cli.WriteTable(["c", "train acc", "test acc", "noisy fitted", "regime", "train argmax R/W₊/W₋/I", "test argmax R/W₊/W₋/I"],
+            solutions.Select(s => (IReadOnlyList<string>)[F(s.C), s.TrainAccuracy.ToString("F2", CultureInfo.InvariantCulture),
                 s.TestAccuracy.ToString("F2", CultureInfo.InvariantCulture), s.NoisyFitted.ToString("F2", CultureInfo.InvariantCulture),
-                RegimeClassifier.Name(s.Regime), Counts(s.Train), Counts(s.Test));
-        }
-        AnsiConsole.Write(table);
+                RegimeClassifier.Name(s.Regime), Counts(s.Train), Counts(s.Test)]));
     }
 
     private static string Counts(ConstructedSplit split) => string.Join('/', Roles.Select(r => split.CountArgmax(r).ToString(CultureInfo.InvariantCulture)));

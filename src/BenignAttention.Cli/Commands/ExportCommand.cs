@@ -3,13 +3,13 @@ using BenignAttention.Storage;
 
 namespace BenignAttention.Cli.Commands;
 
-/// <summary><c>benign-attention export SWEEP_DIR [--out DIR]</c>: runs and curves as CSV and Parquet for pandas/DuckDB.</summary>
+/// <summary><c>benign-attention export SWEEP_DIR [-o|--out DIR]</c>: runs and curves as CSV and Parquet for pandas/DuckDB.</summary>
 public static class ExportCommand
 {
     public static Command Create()
     {
         var dir = new Argument<string>("sweep-dir") { Description = "Folder holding results.sqlite." };
-        var output = new Option<string?>("--out") { Description = "Destination folder (default: the sweep folder)." };
+        var output = Cli.TextOption("--out", "Destination folder (default: the sweep folder).", "-o");
         var command = new Command("export", "Write runs.csv, runs.parquet, curves.csv and curves.parquet from a sweep.");
         command.Arguments.Add(dir);
         command.Options.Add(output);

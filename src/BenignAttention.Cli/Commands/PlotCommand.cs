@@ -14,14 +14,14 @@ public static class PlotCommand
     {
         var dir = new Argument<string>("sweep-dir") { Description = "Folder holding results.sqlite." };
         var filters = new Argument<string[]>("filters") { Description = "key=value: draw only the runs with this value (e.g. num_steps=2000).", Arity = ArgumentArity.ZeroOrMore };
-        var x = new Option<string>("--x") { Description = "Config key on the horizontal axis.", DefaultValueFactory = _ => "embed_dim" };
-        var y = new Option<string>("--y") { Description = "Config key on the vertical axis.", DefaultValueFactory = _ => "signal_norm" };
+        var x = Cli.TextOption("--x", "Config key on the horizontal axis (default embed_dim).");
+        var y = Cli.TextOption("--y", "Config key on the vertical axis (default signal_norm).");
         var command = new Command("plot", "Draw phase diagrams (heatmaps, regime map, phase_cells.csv) from a sweep folder.");
         command.Arguments.Add(dir);
         command.Arguments.Add(filters);
         command.Options.Add(x);
         command.Options.Add(y);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(dir)!, parse.GetValue(x)!, parse.GetValue(y)!, parse.GetValue(filters) ?? [])));
+        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(dir)!, parse.GetValue(x) ?? "embed_dim", parse.GetValue(y) ?? "signal_norm", parse.GetValue(filters) ?? [])));
         return command;
     }
 
@@ -34,7 +34,7 @@ public static class PlotCommand
         foreach (var key in new[] { xKey, yKey })
             if (!RunConfig.Keys.Contains(key)) throw new UsageException($"--x/--y = {key} is not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
         if (xKey == yKey) throw new UsageException($"--x and --y are both {xKey}: choose two different keys");
-        var filters = filterArgs.Select(ConfigLoader.ParseOverride).ToList();
+        var filters = ConfigLoader.ParseOverrides(filterArgs);
         foreach (var f in filters)
             if (!RunConfig.Keys.Contains(f.Key)) throw new UsageException($"filter {f.Key}={f.Value}: not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
 

@@ -8,7 +8,7 @@ using BenignAttention.Storage;
 namespace BenignAttention.Cli.Commands;
 
 /// <summary>
-/// <c>benign-attention reproduce [--out DIR] [--seeds K] [--quick] [--jobs N]</c>: regenerates the paper's
+/// <c>benign-attention reproduce [-o|--out DIR] [--seeds K] [--quick] [-j|--jobs N]</c>: regenerates the paper's
 /// Figures 1, 3 (a, b, c), 4, 5 and 6 with its settings (spec §6) and writes <c>index.html</c> comparing each
 /// with the outcome the paper reports.
 /// </summary>
@@ -16,13 +16,13 @@ public static class ReproduceCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "reproduce" };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per setting and per phase-diagram cell.", DefaultValueFactory = _ => 1 };
-        var quick = new Option<bool>("--quick") { Description = "Smoke test: 3×3 phase-diagram grid instead of 20×20." };
-        var jobs = new Option<int>("--jobs") { Description = "Runs in parallel (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var output = Cli.TextOption("--out", "Output folder (default reproduce).", "-o");
+        var seeds = Cli.IntOption("--seeds", 1, () => 1, "Seeds per setting and per phase-diagram cell (default 1).");
+        var quick = Cli.Flag("--quick", "Smoke test: 3×3 phase-diagram grid instead of 20×20.");
+        var jobs = Cli.IntOption("--jobs", 1, () => Environment.ProcessorCount, "Runs in parallel (default: all cores).", "-j");
         var command = new Command("reproduce", "Reproduce the paper's figures and write index.html with reported vs measured outcomes.");
         foreach (var o in new Option[] { output, seeds, quick, jobs }) command.Options.Add(o);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(output)!, parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(jobs))));
+        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(output) ?? "reproduce", parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(jobs))));
         return command;
     }
 
@@ -181,7 +181,7 @@ public static class ReproduceCommand
             ? ["embed_dim=500,2000,4500", "signal_norm=5,20,80"]
             : ["embed_dim=250:5000:250", "signal_norm=5:100:5"];
         var baseConfig = Presets.Get("paper-v1") with { Sampler = SamplerKind.Wishart, Engine = EngineKind.Gram, LogInterval = 1000 };
-        var axes = SweepGrid.Parse([.. grid, $"seed=0:{seeds - 1}"]);
+        var axes = SweepGrid.Parse([.. grid, $"seed=0:{seeds - 1}:1"]);
         var runs = axes.Expand(baseConfig, ConfigLoader.Apply);
         SweepCommand.Execute(runs, phase, jobs, "figures 4-6 sweep");
 

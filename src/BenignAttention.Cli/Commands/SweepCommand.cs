@@ -6,13 +6,16 @@ using BenignAttention.Storage;
 namespace BenignAttention.Cli.Commands;
 
 /// <summary>
-/// <c>benign-attention sweep [--config FILE] [--preset NAME] [--out DIR] [--jobs N] [--dry-run] [key=v1,v2,…] [key=start:stop:step] …</c>:
+/// <c>benign-attention sweep [--config FILE] [--preset NAME] [-o|--out DIR] [-j|--jobs N] [--dry-run] [key=v1,v2,…] [key=start:stop:step] …</c>:
 /// the Cartesian grid of the listed values into a resumable SQLite store, then the phase diagrams.
 /// </summary>
 public static class SweepCommand
 {
     /// <summary>log_interval used by sweeps unless the config or an override sets it: curves every 100 steps.</summary>
     public const int DefaultSweepLogInterval = 100;
+
+    /// <summary>Sweep folder when <c>--out</c> is not given.</summary>
+    public static readonly string DefaultOut = Path.Combine("runs", "sweep");
 
     /// <summary>
     /// What a sweep folder may hold: its database and what sweep, plot and export write beside it. A folder
@@ -23,16 +26,16 @@ public static class SweepCommand
 
     public static Command Create()
     {
-        var config = new Option<string?>("--config") { Description = "YAML file with the base config keys." };
-        var preset = new Option<string?>("--preset") { Description = $"Base preset: {string.Join(", ", Presets.Names)}." };
-        var output = new Option<string>("--out") { Description = "Sweep folder (results.sqlite, figures/, sweep.yaml).", DefaultValueFactory = _ => "runs/sweep" };
-        var jobs = new Option<int>("--jobs") { Description = "Runs in parallel (default: all cores); each run is single-threaded.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print the runs and their count; write nothing." };
-        var axes = new Argument<string[]>("grid") { Description = "key=value, key=v1,v2,… or key=start:stop:step (inclusive); e.g. embed_dim=250:5000:250 signal_norm=5:100:5 seed=0:4.", Arity = ArgumentArity.ZeroOrMore };
+        var config = Cli.TextOption("--config", "YAML file with the base config keys.");
+        var preset = Cli.TextOption("--preset", $"Base preset: {string.Join(", ", Presets.Names)}.");
+        var output = Cli.TextOption("--out", "Sweep folder (results.sqlite, figures/, sweep.yaml); default runs/sweep.", "-o");
+        var jobs = Cli.IntOption("--jobs", 1, () => Environment.ProcessorCount, "Runs in parallel (default: all cores); each run is single-threaded.", "-j");
+        var dryRun = Cli.Flag("--dry-run", "List the runs, marking those already in the folder's results store as done, and count those still to train; write nothing.");
+        var axes = new Argument<string[]>("grid") { Description = "key=value, key=v1,v2,… or key=start:stop:step (inclusive; the step is required); e.g. embed_dim=250:5000:250 signal_norm=5:100:5 seed=0:4:1.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("sweep", "Run a grid of configurations (resumable) and draw phase diagrams.");
         foreach (var o in new Option[] { config, preset, output, jobs, dryRun }) command.Options.Add(o);
         command.Arguments.Add(axes);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(output)!,
+        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(output) ?? DefaultOut,
             parse.GetValue(jobs), parse.GetValue(dryRun), parse.GetValue(axes) ?? [])));
         return command;
     }
@@ -40,7 +43,7 @@ public static class SweepCommand
     /// <summary>Resolves the base config and the grid's runs (validated), without running anything.</summary>
     public static (RunConfig Base, SweepGrid Grid, IReadOnlyList<RunConfig> Runs) Plan(string? configPath, string? preset, IReadOnlyList<string> args)
     {
-        if (configPath is not null && !File.Exists(configPath)) throw new UsageException($"--config {configPath}: file not found");
+        if (configPath is not null) Cli.RequireFile("--config", configPath);
         var grid = SweepGrid.Parse(args);
         var baseConfig = ConfigLoader.Resolve(configPath, preset, []);
         bool logIntervalGiven = grid.Axes.Any(a => a.Key == "log_interval")
@@ -56,16 +59,26 @@ public static class SweepCommand
 
     private static int Run(string? configPath, string? preset, string outDir, int jobs, bool dryRun, string[] args)
     {
-        if (jobs < 1) throw new UsageException($"--jobs = {jobs} is out of range: must be ≥ 1");
         var (baseConfig, grid, runs) = Plan(configPath, preset, args);
         if (dryRun)
         {
             // Only the axes with several values identify a run; fixed keys are the same on every line.
             var varying = grid.Axes.Where(a => a.Values.Length > 1).ToList();
             if (varying.Count == 0) varying = grid.Axes.ToList();
+            var stored = StoredHashesReadOnly(outDir);
+            var listed = new HashSet<string>(StringComparer.Ordinal);
+            int todo = 0, done = 0;
             foreach (var run in runs)
-                Console.WriteLine(string.Join(' ', varying.Select(a => $"{a.Key}={run.ToKeyValues().First(kv => kv.Key == a.Key).Value}")) + $"  [{SweepStore.RunHash(run)}]");
-            Console.WriteLine($"{runs.Count} runs (dry run: nothing written)");
+            {
+                string hash = SweepStore.RunHash(run);
+                if (!listed.Add(hash)) continue;
+                bool isDone = stored.Contains(hash);
+                if (isDone) done++; else todo++;
+                string label = varying.Count == 0 ? "(the base configuration)"
+                    : string.Join(' ', varying.Select(a => $"{a.Key}={run.ToKeyValues().First(kv => kv.Key == a.Key).Value}"));
+                Console.WriteLine($"{label}  [{hash}]" + (isDone ? "  done" : ""));
+            }
+            Console.WriteLine($"{todo} of {listed.Count} runs to train, {done} already stored in {Path.Combine(outDir, SweepStore.FileName)} (dry run: nothing written)");
             return Cli.Ok;
         }
         // Lock, store and folder are checked before anything is written: a refused sweep changes nothing.
@@ -78,7 +91,7 @@ public static class SweepCommand
             w.Write(ConfigLoader.ToYaml(baseConfig));
         });
         var report = Execute(runs, folder, jobs, "sweep");
-        return report.Failures.Count == 0 ? Cli.Ok : Cli.RunFailed;
+        return report.Failures.Count == 0 ? Cli.Ok : Cli.Diverged;   // SweepRunner records diverged runs as failures
     }
 
     /// <summary>
@@ -116,10 +129,47 @@ public static class SweepCommand
         if (stored.Count > 0 && varying.Count == 2 && varying.Contains(xKey) && varying.Contains(yKey))
             PhaseDiagram.WriteFigures(stored, Path.Combine(outDir, "figures"), xKey, yKey);
         else if (stored.Count > 0)
-            Console.WriteLine($"{label}: no phase diagram drawn: the grid varies {(varying.Count == 0 ? "no key" : string.Join(", ", varying))} " +
+            Console.Error.WriteLine($"{label}: no phase diagram drawn: the grid varies {(varying.Count == 0 ? "no key" : string.Join(", ", varying))} " +
                               "besides seed; draw one with `plot DIR --x KEY --y KEY [key=value …]`");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{label}: {report.Trained} trained, {report.Skipped} already stored, {report.Failures.Count} failed, {clock.Elapsed.TotalSeconds:F1}s -> {Path.GetFullPath(outDir)}"));
         return report;
     }
+
+    /// <summary>
+    /// Hashes of the runs already stored in <c>outDir/results.sqlite</c>, read through a read-only connection
+    /// that creates nothing (no folder, database, journal or lock); empty when there is no store yet.
+    /// </summary>
+    /// <exception cref="UsageException">The file exists but is not a results store this build can read.</exception>
+    private static IReadOnlySet<string> StoredHashesReadOnly(string outDir)
+    {
+        string path = Path.Combine(outDir, SweepStore.FileName);
+        var hashes = new HashSet<string>(StringComparer.Ordinal);
+        if (!SweepStore.Check(outDir)) return hashes;   // also refuses a damaged store or another schema version, writing nothing
+        // A read-only connection to a WAL database still creates -wal and -shm files beside it. When no writer
+        // has the store open (no -wal file) its content is all in the main file, which immutable=1 reads
+        // without creating or locking anything; while a sweep writes (-wal present) those files already exist.
+        string full = Path.GetFullPath(path);
+        bool writerActive = File.Exists(full + "-wal");
+        var connectionString = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
+        {
+            DataSource = writerActive ? full : new Uri(full).AbsoluteUri + "?immutable=1",
+            Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly, Pooling = false,
+        }.ToString();
+        try
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT run_hash FROM runs;";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) hashes.Add(reader.GetString(0));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new UsageException($"--out {outDir}: {SweepStore.FileName} there is not a readable results store ({e.Message}); choose another folder");
+        }
+        return hashes;
+    }
+
 }

@@ -7,18 +7,19 @@ using BenignAttention.Storage;
 namespace BenignAttention.Cli.Commands;
 
 /// <summary>
-/// <c>benign-attention train [--config FILE.yaml] [--preset NAME] [--data DIR|FILE.npz] [--out DIR] [key=value …]</c>:
+/// <c>benign-attention train [--config FILE.yaml] [--preset NAME] [--data DIR|FILE.npz] [-o|--out DIR] [--print-config] [key=value …]</c>:
 /// one training run with its output folder (see <see cref="RunFolder"/>).
 /// </summary>
 public static class TrainCommand
 {
     public static Command Create()
     {
-        var config = new Option<string?>("--config") { Description = "YAML file of config keys (flat mapping)." };
-        var preset = new Option<string?>("--preset") { Description = $"Start from a preset: {string.Join(", ", Presets.Names)}." };
-        var data = new Option<string?>("--data") { Description = "Folder of .npy files or an .npz archive (X_train, y_train, …; see the README's --data paragraph)." };
-        var roles = new Option<string?>("--roles") { Description = "With --data: 'unknown' when the data have no token roles (e.g. real text): no role metrics. Default: token_roles.npy, else the fixed layout." };
-        var output = new Option<string?>("--out") { Description = "Output folder (default runs/<preset>-d<d>-mu<‖μ‖>-seed<seed>-<hash>); an earlier run folder there is replaced atomically, anything else is refused." };
+        var config = Cli.TextOption("--config", "YAML file of config keys (flat mapping; `train --print-config` writes one).");
+        var preset = Cli.TextOption("--preset", $"Start from a preset: {string.Join(", ", Presets.Names)}.");
+        var data = Cli.TextOption("--data", "Folder of .npy files or an .npz archive (X_train, y_train, …; see the README's --data paragraph).");
+        var roles = Cli.TextOption("--roles", "With --data: 'unknown' when the data have no token roles (e.g. real text): no role metrics. Default: token_roles.npy, else the fixed layout.");
+        var output = Cli.TextOption("--out", "Output folder (default runs/<preset>-d<d>-mu<‖μ‖>-seed<seed>-<hash>); an earlier run folder there is replaced atomically, anything else is refused.", "-o");
+        var printConfig = Cli.Flag("--print-config", "Print the resolved configuration (YAML, each key with its meaning, allowed range and default) and exit without training.");
         var overrides = new Argument<string[]>("overrides")
         {
             Description = $"key=value overrides, e.g. embed_dim=2000 signal_norm=20 seed=3. Keys: {string.Join(", ", RunConfig.Keys)}.",
@@ -30,15 +31,17 @@ public static class TrainCommand
         command.Options.Add(data);
         command.Options.Add(roles);
         command.Options.Add(output);
+        command.Options.Add(printConfig);
         command.Arguments.Add(overrides);
         command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(data),
-            parse.GetValue(roles), parse.GetValue(output), parse.GetValue(overrides) ?? [])));
+            parse.GetValue(roles), parse.GetValue(output), parse.GetValue(overrides) ?? [], parse.GetValue(printConfig))));
         return command;
     }
 
-    private static int Run(string? configPath, string? presetName, string? dataPath, string? rolesMode, string? outPath, string[] overrides)
+    private static int Run(string? configPath, string? presetName, string? dataPath, string? rolesMode, string? outPath, string[] overrides, bool printConfig)
     {
-        if (configPath is not null && !File.Exists(configPath)) throw new UsageException($"--config {configPath}: file not found");
+        if (configPath is not null) Cli.RequireFile("--config", configPath);
+        ConfigLoader.ParseOverrides(overrides);   // a key given twice is refused before anything is read
         if (rolesMode is not null && rolesMode != "unknown")
             throw new UsageException($"--roles {rolesMode}: must be 'unknown' (without --roles: token_roles.npy if the data have it, else the fixed layout)");
         if (rolesMode is not null && dataPath is null)
@@ -55,6 +58,11 @@ public static class TrainCommand
             resolved = supplied.Config;
             if (supplied.Arrays.Ignored.Count > 0)
                 Console.Error.WriteLine($"note: --data {dataPath}: skipped {string.Join(", ", supplied.Arrays.Ignored)} (outputs of a reference run, not inputs)");
+        }
+        if (printConfig)
+        {
+            Console.Out.Write(ConfigLoader.ToAnnotatedYaml(resolved));
+            return Cli.Ok;
         }
         string name = presetName ?? (dataPath is null ? "train" : Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(dataPath)));
         // The readable part names the usual axes; the hash tells apart runs that differ in anything else

@@ -33,42 +33,69 @@ public static class ConfigLoader
     public const int MaxTrainableWDim = 8192;
 
     /// <summary>
-    /// Sanity bound on <c>signal_norm</c>, <c>noise_std</c> and |<c>rho</c>|, which keeps inner products of
+    /// Upper bound on <c>signal_norm</c>, <c>noise_std</c> and <c>rho</c>, which keeps inner products of
     /// tokens finite in double precision.
     /// </summary>
     public const double MaxMagnitude = 1e6;
 
+    /// <summary>
+    /// Smallest allowed <c>signal_norm</c>. The head ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ (spec §2) scales the
+    /// scores ⟨ν, x⟩ by 1/‖μ‖: at ‖μ‖ = 1e-6 a unit-noise token already scores about 1e6, mirroring the
+    /// 1e6 upper bound, and far smaller norms make 1/‖μ‖ (and the initial loss) overflow (1e-320 gives ∞).
+    /// </summary>
+    public const double MinSignalNorm = 1e-6;
+
     private const string BoolRange = "true or false";
     private const string NumStepsRange = "an integer in [1, 10000000]";
-    private const string SignalNormRange = "in (0, 1e6]";
+    private const string SignalNormRange = "in [1e-6, 1e6]";
     private const string NoiseStdRange = "in [0, 1e6]";
-    private const string RhoRange = "in [-1e6, 1e6]";
+    private const string RhoRange = "in [0, 1e6]";
     private const string FiniteReason = "the bound is there to keep inner products finite in double precision";
+    private const string SmallSignalReason = "the head ν is scaled by 1/‖μ‖, so the scores ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms";
+    private const string NegativeRhoReason = "ρ is the strength of the weakly relevant tokens W₊ = ρμ_y and W₋ = ρμ_−y; a negative ρ would turn W₊ against its own class";
 
     private delegate RunConfig Setter(RunConfig config, string key, string value);
 
-    private sealed record KeySpec(string Range, Setter Set);
+    private sealed record KeySpec(string Meaning, string Range, Setter Set);
 
     private static readonly Dictionary<string, KeySpec> Specs = new(StringComparer.Ordinal)
     {
-        ["embed_dim"] = new("an integer ≥ 2", (c, k, v) => c with { EmbedDim = ParseInt(k, v, "an integer ≥ 2") }),
-        ["seq_len"] = new("an integer ≥ 3", (c, k, v) => c with { SeqLen = ParseInt(k, v, "an integer ≥ 3") }),
-        ["train_n"] = new("an integer ≥ 1", (c, k, v) => c with { TrainN = ParseInt(k, v, "an integer ≥ 1") }),
-        ["test_n"] = new("an integer ≥ 0", (c, k, v) => c with { TestN = ParseInt(k, v, "an integer ≥ 0") }),
-        ["signal_norm"] = new(SignalNormRange, (c, k, v) => c with { SignalNorm = ParseDouble(k, v, SignalNormRange) }),
-        ["noise_std"] = new(NoiseStdRange, (c, k, v) => c with { NoiseStd = ParseDouble(k, v, NoiseStdRange) }),
-        ["rho"] = new(RhoRange, (c, k, v) => c with { Rho = ParseDouble(k, v, RhoRange) }),
-        ["noise_ratio"] = new("in [0, 1)", (c, k, v) => c with { NoiseRatio = ParseDouble(k, v, "in [0, 1)") }),
-        ["seed"] = new("an integer ≥ 0", (c, k, v) => c with { Seed = ParseLong(k, v, "an integer ≥ 0") }),
-        ["balanced_labels"] = new(BoolRange, (c, k, v) => c with { BalancedLabels = ParseBool(k, v) }),
-        ["learning_rate"] = new("finite and > 0", (c, k, v) => c with { LearningRate = ParseDouble(k, v, "finite and > 0") }),
-        ["num_steps"] = new(NumStepsRange, (c, k, v) => c with { NumSteps = ParseInt(k, v, NumStepsRange) }),
-        ["log_interval"] = new("an integer ≥ 1", (c, k, v) => c with { LogInterval = ParseInt(k, v, "an integer ≥ 1") }),
-        ["train_W"] = new(BoolRange, (c, k, v) => c with { TrainW = ParseBool(k, v) }),
-        ["engine"] = new("one of auto, direct, gram", (c, k, v) => c with { Engine = ParseEnum<EngineKind>(k, v) }),
-        ["sampler"] = new("one of explicit, wishart", (c, k, v) => c with { Sampler = ParseEnum<SamplerKind>(k, v) }),
-        ["regime_test_accuracy"] = new("in (0, 1]", (c, k, v) => c with { RegimeTestAccuracy = ParseDouble(k, v, "in (0, 1]") }),
+        ["embed_dim"] = new("d, token (embedding) dimension", "an integer ≥ 2", (c, k, v) => c with { EmbedDim = ParseInt(k, v, "an integer ≥ 2") }),
+        ["seq_len"] = new("T, tokens per sequence (R, W₊, W₋ and T − 3 irrelevant)", "an integer ≥ 3", (c, k, v) => c with { SeqLen = ParseInt(k, v, "an integer ≥ 3") }),
+        ["train_n"] = new("n, training sequences", "an integer ≥ 1", (c, k, v) => c with { TrainN = ParseInt(k, v, "an integer ≥ 1") }),
+        ["test_n"] = new("n_test, clean test sequences; 0: no test set (no test metrics, regime other)", "an integer ≥ 0", (c, k, v) => c with { TestN = ParseInt(k, v, "an integer ≥ 0") }),
+        ["signal_norm"] = new("‖μ‖, signal norm (the head ν scales as 1/‖μ‖)", SignalNormRange, (c, k, v) => c with { SignalNorm = ParseDouble(k, v, SignalNormRange) }),
+        ["noise_std"] = new("σ, token-noise standard deviation", NoiseStdRange, (c, k, v) => c with { NoiseStd = ParseDouble(k, v, NoiseStdRange) }),
+        ["rho"] = new("ρ, strength of the weakly relevant tokens", RhoRange, (c, k, v) => c with { Rho = ParseDouble(k, v, RhoRange) }),
+        ["noise_ratio"] = new("η, label-noise ratio (⌈ηn⌉ labels flipped)", "in [0, 1)", (c, k, v) => c with { NoiseRatio = ParseDouble(k, v, "in [0, 1)") }),
+        ["seed"] = new("seed of every random stream (data, W₀)", "an integer ≥ 0", (c, k, v) => c with { Seed = ParseLong(k, v, "an integer ≥ 0") }),
+        ["balanced_labels"] = new("true labels in exact halves (paper v3) instead of uniform ±1", BoolRange, (c, k, v) => c with { BalancedLabels = ParseBool(k, v) }),
+        ["learning_rate"] = new("gradient-descent step size", "finite and > 0", (c, k, v) => c with { LearningRate = ParseDouble(k, v, "finite and > 0") }),
+        ["num_steps"] = new("full-batch gradient steps", NumStepsRange, (c, k, v) => c with { NumSteps = ParseInt(k, v, NumStepsRange) }),
+        ["log_interval"] = new("test metrics every this many steps (and at the last)", "an integer ≥ 1", (c, k, v) => c with { LogInterval = ParseInt(k, v, "an integer ≥ 1") }),
+        ["train_W"] = new("train the key–query matrix W too (paper v3)", BoolRange, (c, k, v) => c with { TrainW = ParseBool(k, v) }),
+        ["engine"] = new("dynamics engine (auto: gram when n·T < d)", "one of auto, direct, gram", (c, k, v) => c with { Engine = ParseEnum<EngineKind>(k, v) }),
+        ["sampler"] = new("data sampler (wishart: Gram matrices only)", "one of explicit, wishart", (c, k, v) => c with { Sampler = ParseEnum<SamplerKind>(k, v) }),
+        ["regime_test_accuracy"] = new("test accuracy counted as small test error in the regime label", "in (0, 1]", (c, k, v) => c with { RegimeTestAccuracy = ParseDouble(k, v, "in (0, 1]") }),
     };
+
+    /// <summary>
+    /// The key table, one row per key in <see cref="RunConfig.Keys"/> order: meaning, allowed range (as in error
+    /// messages) and default (<see cref="RunConfig"/>'s, canonical text). The README's key table and
+    /// <see cref="ToAnnotatedYaml"/> are derived from it.
+    /// </summary>
+    public static IReadOnlyList<(string Key, string Meaning, string Range, string Default)> KeyTable { get; } =
+        new RunConfig().ToKeyValues().Select(kv => (kv.Key, Specs[kv.Key].Meaning, Specs[kv.Key].Range, kv.Value)).ToArray();
+
+    /// <summary>The README's key table (Markdown, header and one line per key of <see cref="KeyTable"/>, lines ending in <c>\n</c>).</summary>
+    public static string KeyTableMarkdown()
+    {
+        var sb = new StringBuilder();
+        sb.Append("| key | meaning | allowed | default |\n|---|---|---|---|\n");
+        foreach (var (key, meaning, range, value) in KeyTable)
+            sb.Append("| `").Append(key).Append("` | ").Append(meaning).Append(" | ").Append(range).Append(" | `").Append(value).Append("` |\n");
+        return sb.ToString();
+    }
 
     /// <summary>
     /// The allowed range of <paramref name="key"/> as it appears in error messages (e.g. <c>in [0, 1)</c>
@@ -79,21 +106,32 @@ public static class ConfigLoader
 
     /// <summary>
     /// Resolves a run configuration. Precedence, lowest first: <see cref="RunConfig"/>'s defaults, the
-    /// preset, the YAML file, then the overrides in order (a later override of the same key wins).
+    /// preset, the YAML file, then the overrides. A key may appear in several of these layers (the later
+    /// wins), but at most once within one layer: twice in the YAML file or twice among the overrides is refused.
     /// The result is validated with <see cref="Validate"/>.
     /// </summary>
     /// <param name="yamlPath">A flat YAML mapping of config keys, or null for none.</param>
     /// <param name="preset">A name from <see cref="Presets.Names"/>, or null for none.</param>
     /// <param name="overrides">Hydra-style <c>key=value</c> strings (split at the first <c>=</c>; whitespace around key and value is ignored).</param>
-    /// <exception cref="ConfigException">Unknown preset or key, malformed YAML or override, unparsable or out-of-range value.</exception>
+    /// <exception cref="ConfigException">Unknown preset or key, malformed YAML or override, a key repeated within the YAML or the overrides, unparsable or out-of-range value.</exception>
     /// <exception cref="IOException">The YAML file cannot be read (e.g. <see cref="FileNotFoundException"/>).</exception>
     public static RunConfig Resolve(string? yamlPath, string? preset, IEnumerable<string> overrides)
     {
         ArgumentNullException.ThrowIfNull(overrides);
         RunConfig config = preset is null ? new RunConfig() : Presets.Get(preset);
         if (yamlPath is not null)
-            config = Apply(config, ReadYamlMapping(File.ReadAllText(yamlPath)));
-        config = Apply(config, overrides.Select(ParseOverride));
+        {
+            try
+            {
+                config = Apply(config, ReadYamlMapping(File.ReadAllText(yamlPath)));
+            }
+            catch (ConfigException e)
+            {
+                // Name the file: the same key may also come from the preset or the command line.
+                throw new ConfigException(e.Key, e.Value, e.AllowedRange, $"--config {yamlPath}: {e.Message}", e);
+            }
+        }
+        config = Apply(config, ParseOverrides(overrides));
         Validate(config);
         return config;
     }
@@ -164,7 +202,7 @@ public static class ConfigLoader
         if (root is YamlScalarNode { Value: null or "" })
             return [];
         if (root is not YamlMappingNode mapping)
-            throw new ConfigException("<yaml>", root.ToString(), form, $"config YAML is a {root.NodeType}: must be {form}");
+            throw new ConfigException("<yaml>", root.ToString(), form, $"config YAML is a {root.NodeType.ToString().ToLowerInvariant()}, not a mapping: must be {form}");
 
         var result = new List<KeyValuePair<string, string>>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -204,6 +242,29 @@ public static class ConfigLoader
     /// the config keys <see cref="RunConfig.Keys"/>. The reference cases' files hold <c>case</c> and 13 of the keys.
     /// </summary>
     public static IReadOnlyList<string> JsonKeys { get; } = ["case", .. RunConfig.Keys];
+
+    /// <summary>
+    /// Splits command-line overrides with <see cref="ParseOverride"/> and refuses a key given twice: on one
+    /// command line each key appears once (precedence applies only between preset, file and overrides).
+    /// </summary>
+    /// <param name="texts">The <c>key=value</c> arguments in command-line order.</param>
+    /// <returns>The (key, value) pairs in the same order.</returns>
+    /// <exception cref="ConfigException">A malformed override, or a key given twice (the message names the key and both values).</exception>
+    public static IReadOnlyList<KeyValuePair<string, string>> ParseOverrides(IEnumerable<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var result = new List<KeyValuePair<string, string>>();
+        foreach (string text in texts)
+        {
+            var pair = ParseOverride(text);
+            var earlier = result.FirstOrDefault(kv => kv.Key == pair.Key);
+            if (earlier.Key is not null)
+                throw new ConfigException(pair.Key, pair.Value, "each key at most once",
+                    $"{pair.Key} is given twice on the command line ({pair.Key}={earlier.Value}, {pair.Key}={pair.Value}): give each key once");
+            result.Add(pair);
+        }
+        return result;
+    }
 
     /// <summary>
     /// Reads a reference-case <c>config.json</c> (a flat JSON object of config keys, e.g.
@@ -302,8 +363,9 @@ public static class ConfigLoader
     /// <summary>
     /// Checks every range and cross-key rule, in <see cref="RunConfig.Keys"/> order, then the label-noise
     /// rule, then the Wishart sampler's requirements, then the size guards:
-    /// embed_dim ≥ 2; seq_len ≥ 3; train_n ≥ 1; test_n ≥ 0; signal_norm ∈ (0, 1e6]; noise_std ∈ [0, 1e6];
-    /// rho ∈ [-1e6, 1e6] (the 1e6 bounds, <see cref="MaxMagnitude"/>, keep inner products finite);
+    /// embed_dim ≥ 2; seq_len ≥ 3; train_n ≥ 1; test_n ≥ 0 (0: no test set); signal_norm ∈ [1e-6, 1e6]
+    /// (<see cref="MinSignalNorm"/>: ν scales as 1/‖μ‖); noise_std ∈ [0, 1e6]; rho ∈ [0, 1e6] (ρ is a strength;
+    /// the 1e6 bounds, <see cref="MaxMagnitude"/>, keep inner products finite);
     /// noise_ratio ∈ [0, 1); seed ≥ 0; learning_rate finite &gt; 0;
     /// num_steps ∈ [1, <see cref="MaxNumSteps"/>]; log_interval ≥ 1; regime_test_accuracy ∈ (0, 1];
     /// <see cref="RunConfig.NoisyCount"/> = ⌈noise_ratio·train_n⌉ &lt; train_n (at least one clean label);
@@ -322,9 +384,9 @@ public static class ConfigLoader
         Check(c.SeqLen >= 3, "seq_len", I(c.SeqLen));
         Check(c.TrainN >= 1, "train_n", I(c.TrainN));
         Check(c.TestN >= 0, "test_n", I(c.TestN));
-        Check(c.SignalNorm > 0 && c.SignalNorm <= MaxMagnitude, "signal_norm", D(c.SignalNorm), c.SignalNorm > MaxMagnitude ? FiniteReason : null);
+        Check(c.SignalNorm >= MinSignalNorm && c.SignalNorm <= MaxMagnitude, "signal_norm", D(c.SignalNorm), c.SignalNorm > MaxMagnitude ? FiniteReason : SmallSignalReason);
         Check(c.NoiseStd >= 0 && c.NoiseStd <= MaxMagnitude, "noise_std", D(c.NoiseStd), c.NoiseStd > MaxMagnitude ? FiniteReason : null);
-        Check(Math.Abs(c.Rho) <= MaxMagnitude, "rho", D(c.Rho), Math.Abs(c.Rho) > MaxMagnitude ? FiniteReason : null);
+        Check(c.Rho >= 0 && c.Rho <= MaxMagnitude, "rho", D(c.Rho), c.Rho > MaxMagnitude ? FiniteReason : NegativeRhoReason);
         Check(c.NoiseRatio >= 0 && c.NoiseRatio < 1, "noise_ratio", D(c.NoiseRatio));
         Check(c.Seed >= 0, "seed", I(c.Seed));
         Check(double.IsFinite(c.LearningRate) && c.LearningRate > 0, "learning_rate", D(c.LearningRate));
@@ -409,6 +471,31 @@ public static class ConfigLoader
         sb.Append(YamlHeader).Append('\n');
         foreach (var (key, value) in config.ToKeyValues())
             sb.Append(key).Append(": ").Append(value).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// <see cref="ToYaml"/> with a comment on every line giving the key's meaning, allowed range and default
+    /// (from <see cref="KeyTable"/>), e.g. <c>noise_ratio: 0.2  # η, label-noise ratio …; in [0, 1); default 0.2</c>.
+    /// The text is valid input for <c>--config</c>: <c>Parse(ToAnnotatedYaml(c)) == c</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
+    public static string ToAnnotatedYaml(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var values = config.ToKeyValues();
+        int width = values.Max(kv => kv.Key.Length + kv.Value.Length) + 2;
+        var sb = new StringBuilder();
+        sb.Append(YamlHeader).Append('\n');
+        sb.Append("# key: value  # meaning; allowed range; default. Also cross-key rules: see the README.\n");
+        for (int i = 0; i < values.Count; i++)
+        {
+            var (key, value) = values[i];
+            var row = KeyTable[i];
+            string line = key + ": " + value;
+            sb.Append(line.PadRight(width + 2)).Append("# ").Append(row.Meaning).Append("; ").Append(row.Range)
+              .Append("; default ").Append(row.Default).Append('\n');
+        }
         return sb.ToString();
     }
 

@@ -35,11 +35,11 @@ public sealed record RunConfig
     public int TrainN { get; init; } = 20;
     /// <summary>n_test, clean test sequences; ≥ 0.</summary>
     public int TestN { get; init; } = 1000;
-    /// <summary>‖μ‖, the signal norm; &gt; 0.</summary>
+    /// <summary>‖μ‖, the signal norm; in [1e-6, 1e6] (ν scales as 1/‖μ‖).</summary>
     public double SignalNorm { get; init; } = 20;
     /// <summary>σ, the token-noise standard deviation; ≥ 0.</summary>
     public double NoiseStd { get; init; } = 1;
-    /// <summary>ρ, strength of the weakly relevant tokens; any finite value.</summary>
+    /// <summary>ρ, strength of the weakly relevant tokens; in [0, 1e6].</summary>
     public double Rho { get; init; } = 0.2;
     /// <summary>η, the label-noise ratio; in [0, 1). Exactly ⌈ηn⌉ training labels are flipped.</summary>
     public double NoiseRatio { get; init; } = 0.2;

@@ -4,12 +4,12 @@ namespace BenignAttention.Experiments;
 
 /// <summary>
 /// A Cartesian grid of config overrides parsed from command-line arguments. Each argument is
-/// <c>key=value</c> (one value), <c>key=v1,v2,v3</c> (a list) or <c>key=start:stop[:step]</c> (an
-/// inclusive range; the step defaults to 1). Values stay text: turning them into typed config values is
+/// <c>key=value</c> (one value), <c>key=v1,v2,v3</c> (a list) or <c>key=start:stop:step</c> (an
+/// inclusive range; the step is required, so <c>embed_dim=100:200</c> cannot silently mean 101 runs). Values stay text: turning them into typed config values is
 /// the job of the <c>apply</c> delegate given to <see cref="Expand"/>.
 /// </summary>
 /// <remarks>
-/// Ranges whose three bounds all parse as integers produce integer text (<c>seed=0:9</c> → "0" … "9").
+/// Ranges whose three bounds all parse as integers produce integer text (<c>seed=0:9:1</c> → "0" … "9").
 /// Otherwise values are computed as start + i·step, rounded to 12 significant digits (so 0.05:0.25:0.05
 /// gives "0.05", "0.1", "0.15", "0.2", "0.25" rather than 0.15000000000000002) and printed in round-trip
 /// form; the stop value is included when it is reached within 1e-9·|step|.
@@ -45,7 +45,7 @@ public sealed class SweepGrid
     /// <exception cref="ArgumentNullException"><paramref name="args"/> or one of its items is null.</exception>
     /// <exception cref="SweepGridException">
     /// An argument is malformed (no <c>=</c>, empty key, empty value or list item, repeated list value,
-    /// unparsable or non-finite range bound, step ≤ 0, stop &lt; start), a key is repeated, or the grid would
+    /// a range without a step, unparsable or non-finite range bound, step ≤ 0, stop &lt; start), a key is repeated, or the grid would
     /// exceed <see cref="MaxRuns"/> runs. The message and <see cref="SweepGridException.Argument"/> name the argument.
     /// </exception>
     public static SweepGrid Parse(IEnumerable<string> args)
@@ -60,13 +60,13 @@ public sealed class SweepGrid
             ArgumentNullException.ThrowIfNull(arg, nameof(args));
             int eq = arg.IndexOf('=');
             if (eq < 0)
-                throw new SweepGridException(arg, "expected key=value, key=v1,v2,… or key=start:stop[:step]");
+                throw new SweepGridException(arg, "expected key=value, key=v1,v2,… or key=start:stop:step");
             string key = arg[..eq].Trim();
             string value = arg[(eq + 1)..].Trim();
             if (key.Length == 0)
                 throw new SweepGridException(arg, "empty key");
             if (!seen.Add(key))
-                throw new SweepGridException(arg, $"key '{key}' appears more than once");
+                throw new SweepGridException(arg, $"{key} is given twice on the command line; give each key once (a list: {key}=v1,v2,…)");
             if (value.Length == 0)
                 throw new SweepGridException(arg, "empty value list");
 
@@ -74,7 +74,7 @@ public sealed class SweepGrid
             if (value.Contains(','))
                 axis = ParseList(arg, value);
             else if (value.Contains(':'))
-                axis = ParseRange(arg, value);
+                axis = ParseRange(arg, key, value);
             else
                 axis = [value];
 
@@ -136,13 +136,14 @@ public sealed class SweepGrid
         return items;
     }
 
-    private static string[] ParseRange(string arg, string value)
+    private static string[] ParseRange(string arg, string key, string value)
     {
         string[] parts = value.Split(':').Select(s => s.Trim()).ToArray();
-        if (parts.Length is not (2 or 3) || parts.Any(p => p.Length == 0))
-            throw new SweepGridException(arg, "a range is start:stop or start:stop:step");
-        if (parts.Length == 2)
-            parts = [parts[0], parts[1], "1"];
+        if (parts.Length == 2 && parts.All(p => p.Length > 0))
+            throw new SweepGridException(arg, $"a range needs a step: write {key}={parts[0]}:{parts[1]}:STEP " +
+                                              $"(e.g. {key}={parts[0]}:{parts[1]}:1 for every integer), or list the values: {key}={parts[0]},{parts[1]}");
+        if (parts.Length != 3 || parts.Any(p => p.Length == 0))
+            throw new SweepGridException(arg, "a range is start:stop:step");
 
         var inv = CultureInfo.InvariantCulture;
         if (long.TryParse(parts[0], NumberStyles.Integer, inv, out long iStart)
@@ -197,7 +198,7 @@ public sealed class SweepGridException : ArgumentException
     /// <param name="argument">The offending grid argument as given.</param>
     /// <param name="reason">What is wrong with it.</param>
     public SweepGridException(string argument, string reason)
-        : base($"Invalid sweep argument '{argument}': {reason}.")
+        : base($"sweep argument '{argument}': {reason}")
     {
         Argument = argument;
     }

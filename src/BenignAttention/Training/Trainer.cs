@@ -38,12 +38,38 @@ public sealed record TrainingResult
     public StepMetrics Final => Steps[^1];
 }
 
-/// <summary>Raised when the loss or the parameters stop being finite.</summary>
-public sealed class TrainingDivergedException(int step, string what)
-    : Exception($"training diverged at step {step}: {what} is not finite (lower learning_rate)")
+/// <summary>
+/// Raised when the training loss or ‖p‖ is not finite. Two causes are told apart: at initialisation (p = 0,
+/// before any update) the data or the head ν already give non-finite scores, which no learning rate can fix;
+/// after update τ the step size drove the parameters to overflow.
+/// </summary>
+public sealed class TrainingDivergedException : Exception
 {
-    /// <summary>The step τ whose update produced non-finite values.</summary>
-    public int Step { get; } = step;
+    /// <summary>The loss is not finite before any update (<see cref="Step"/> = 0): the data or ν give non-finite scores.</summary>
+    /// <param name="what">What is not finite, e.g. "the training loss".</param>
+    public static TrainingDivergedException AtStart(string what) => new(0, true,
+        $"{what} is not finite at initialisation (p = 0, before any update): the tokens or the head ν give non-finite " +
+        "attention scores ⟨ν, x⟩, so no learning rate can help; check signal_norm, noise_std and rho, or the values in the supplied arrays");
+
+    /// <summary>A quantity became non-finite after update <paramref name="step"/> although the loss was finite at step 0.</summary>
+    /// <param name="step">The update τ (0-based) after which <paramref name="what"/> is not finite.</param>
+    /// <param name="what">What is not finite, e.g. "the training loss" or "‖p‖".</param>
+    /// <param name="learningRate">The step size used.</param>
+    public static TrainingDivergedException AfterUpdate(int step, string what, double learningRate) => new(step, false,
+        FormattableString.Invariant(
+            $"training diverged at step {step}: {what} became non-finite after update {step} with learning_rate = {learningRate:R} (the loss was finite at step 0); lower learning_rate"));
+
+    private TrainingDivergedException(int step, bool atInitialisation, string message) : base(message)
+    {
+        Step = step;
+        AtInitialisation = atInitialisation;
+    }
+
+    /// <summary>The step τ whose update produced non-finite values (0 when <see cref="AtInitialisation"/>).</summary>
+    public int Step { get; }
+
+    /// <summary>True when the loss was already non-finite before the first update (a data or ν problem, not the learning rate).</summary>
+    public bool AtInitialisation { get; }
 }
 
 /// <summary>
@@ -60,7 +86,7 @@ public static class Trainer
 
     /// <summary>Runs gradient descent from p₀ = 0.</summary>
     /// <param name="progress">Called with the number of finished steps (optional; called every step).</param>
-    /// <exception cref="TrainingDivergedException">Non-finite loss or logits.</exception>
+    /// <exception cref="TrainingDivergedException">Non-finite training loss (at initialisation or after an update) or ‖p‖.</exception>
     /// <exception cref="OperationCanceledException">When <paramref name="cancellation"/> fires.</exception>
     public static TrainingResult Train(IDynamicsEngine engine, LabelSet labels, TrainingOptions options,
         Action<int>? progress = null, CancellationToken cancellation = default)
@@ -98,7 +124,7 @@ public static class Trainer
         engine.TrainLogits(logits);
         Evaluate(logits, trainScores, T, probs, outputs);
         double lossBefore = AttentionModel.MeanLoss(outputs, y);
-        if (!double.IsFinite(lossBefore)) throw new TrainingDivergedException(0, "the initial training loss");
+        if (!double.IsFinite(lossBefore)) throw TrainingDivergedException.AtStart("the training loss");
 
         for (int step = 0; step < options.NumSteps; step++)
         {
@@ -117,10 +143,10 @@ public static class Trainer
             engine.TrainLogits(logits);
             Evaluate(logits, trainScores, T, probs, outputs);
             double trainLoss = AttentionModel.MeanLoss(outputs, y);
-            if (!double.IsFinite(trainLoss)) throw new TrainingDivergedException(step, "the training loss");
+            if (!double.IsFinite(trainLoss)) throw TrainingDivergedException.AfterUpdate(step, "the training loss", options.LearningRate);
             var (accuracy, noisyFitted, cleanFitted) = Fitted(outputs, y, noisy, noisyCount);
             var (norm, alignPos, alignNeg) = engine.QueryStatistics();
-            if (!double.IsFinite(norm)) throw new TrainingDivergedException(step, "‖p‖");
+            if (!double.IsFinite(norm)) throw TrainingDivergedException.AfterUpdate(step, "‖p‖", options.LearningRate);
 
             double testLoss = double.NaN, testAccuracy = double.NaN;
             bool last = step == options.NumSteps - 1;

@@ -22,9 +22,9 @@ public class SweepCommandTests : IDisposable
     public void DryRunListsTheGridAndWritesNothing()
     {
         var dir = Path.Combine(_root, "dry");
-        var (code, stdout, _) = Run(["sweep", "--dry-run", "--out", dir, .. Small, "embed_dim=20,40", "signal_norm=1:3:1", "seed=0:1"]);
+        var (code, stdout, _) = Run(["sweep", "--dry-run", "--out", dir, .. Small, "embed_dim=20,40", "signal_norm=1:3:1", "seed=0,1"]);
         Assert.Equal(0, code);
-        Assert.Contains("12 runs", stdout);
+        Assert.Contains("12 of 12 runs to train, 0 already stored", stdout);
         Assert.Equal(12, stdout.Split('\n').Count(l => l.StartsWith("embed_dim=", StringComparison.Ordinal) && l.Contains("seed=")));
         Assert.False(Directory.Exists(dir));
     }
@@ -33,7 +33,7 @@ public class SweepCommandTests : IDisposable
     public void SweepStoresRunsResumesAndExports()
     {
         var dir = Path.Combine(_root, "grid");
-        string[] args = ["sweep", "--out", dir, "--jobs", "2", .. Small, "embed_dim=20,40", "signal_norm=1,4", "seed=0:1"];
+        string[] args = ["sweep", "--out", dir, "--jobs", "2", .. Small, "embed_dim=20,40", "signal_norm=1,4", "seed=0,1"];
         var (code, stdout, stderr) = Run(args);
         Assert.True(code == 0, stderr);
         Assert.Contains("8 trained, 0 already stored", stdout);
@@ -72,6 +72,40 @@ public class SweepCommandTests : IDisposable
         Assert.Equal(2, Run("plot", Path.Combine(_root, "nowhere")).Code);
     }
 
+    /// <summary>Issue 7 item 8: a sweep with a diverging run keeps the others and exits with the divergence code, 3.</summary>
+    [Fact]
+    public void SweepWithADivergingRunExitsWithThree()
+    {
+        var dir = Path.Combine(_root, "diverge");
+        var (code, stdout, stderr) = Run(["sweep", "-o", dir, "-j", "1", "embed_dim=20", "train_n=4", "test_n=2", "num_steps=20", "signal_norm=50",
+            "learning_rate=0.01,1e308"]);
+        Assert.Equal(3, code);
+        Assert.Contains("1 trained, 0 already stored, 1 failed", stdout);
+        Assert.Contains("learning_rate=1E+308", stderr);
+        Assert.Contains("training diverged at step 0", stderr);
+        using var store = SweepStore.Open(dir);
+        Assert.Equal(0.01, Assert.Single(store.ReadRuns()).Config.LearningRate);
+    }
+
+    /// <summary>Issue 7 item 8: test_n = 0 in a sweep stores the runs without test metrics and draws every figure that does not need them.</summary>
+    [Fact]
+    public void SweepWithoutTestSetDrawsTheTrainingFigures()
+    {
+        var dir = Path.Combine(_root, "notest");
+        var (code, stdout, stderr) = Run(["sweep", "-o", dir, "-j", "1", "train_n=6", "seq_len=3", "test_n=0", "num_steps=20", "learning_rate=0.05",
+            "embed_dim=20,40", "signal_norm=1,4"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("4 trained", stdout);
+        var figures = Directory.GetFiles(Path.Combine(dir, "figures"), "*.png").Select(f => Path.GetFileNameWithoutExtension(f)!).Order().ToArray();
+        Assert.Equal(["eq10_ratio", "eq9_ratio", "noisy_fitted", "regime", "train_loss"], figures);
+        using var store = SweepStore.Open(dir);
+        Assert.All(store.ReadRuns(), r =>
+        {
+            Assert.True(double.IsNaN(r.Final.TestAccuracy));
+            Assert.Equal(BenignAttention.Analysis.Regime.Other, r.Regime);
+        });
+    }
+
     [Theory]
     [InlineData("embed_dim=5:1:1")]
     [InlineData("embed_dim=")]
@@ -96,7 +130,7 @@ public class SweepCommandTests : IDisposable
     {
         var dir = Path.Combine(_root, "killed");
         var cli = Path.Combine(AppContext.BaseDirectory, "benign-attention.dll");
-        string[] grid = ["embed_dim=200", "train_n=6", "seq_len=4", "test_n=50", "num_steps=3000", "learning_rate=0.05", "log_interval=100", "seed=0:39"];
+        string[] grid = ["embed_dim=200", "train_n=6", "seq_len=4", "test_n=50", "num_steps=3000", "learning_rate=0.05", "log_interval=100", "seed=0:39:1"];
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { cli, "sweep", "--out", dir, "--jobs", "2" }.Concat(grid)) start.ArgumentList.Add(a);
         using (var process = Process.Start(start)!)

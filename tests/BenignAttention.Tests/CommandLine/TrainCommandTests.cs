@@ -133,9 +133,51 @@ public class TrainCommandTests : IDisposable
         var output = Path.Combine(_root, "div");
         // A huge step drives p to infinity within a few steps.
         var (code, _, stderr) = Run("train", "--out", output, "embed_dim=20", "train_n=4", "test_n=2", "num_steps=50", "learning_rate=1e308", "signal_norm=50");
-        Assert.Equal(1, code);
-        Assert.Contains("diverged at step", stderr);
+        Assert.Equal(BenignAttention.Cli.Cli.Diverged, code);   // issue 7 item 8: divergence has its own exit code, 3
+        Assert.Equal(3, BenignAttention.Cli.Cli.Diverged);
+        Assert.Equal("error: training diverged at step 0: the training loss became non-finite after update 0 with learning_rate = 1E+308 " +
+                     "(the loss was finite at step 0); lower learning_rate", stderr.Trim().Split('\n')[^1]);
         Assert.False(Directory.Exists(output));
+    }
+
+    /// <summary>
+    /// Issue 7 item 8: a loss that is not finite before any update is not a learning-rate problem; the message
+    /// says so (and names the data), and the exit code is 2 (bad input), not the divergence code.
+    /// </summary>
+    [Fact]
+    public void NonFiniteInitialLossBlamesTheDataNotTheLearningRate()
+    {
+        var data = Path.Combine(_root, "huge");
+        Directory.CreateDirectory(data);
+        Npy.WriteFloat64(Path.Combine(data, "X_train.npy"), Enumerable.Repeat(1e308, 4 * 3 * 6).ToArray(), 4, 3, 6);
+        Npy.WriteFloat64(Path.Combine(data, "y_train.npy"), [1, -1, 1, -1], 4);
+        Npy.WriteFloat64(Path.Combine(data, "nu.npy"), Enumerable.Repeat(1.0, 6).ToArray(), 6);
+        var output = Path.Combine(_root, "out");
+        var (code, _, stderr) = Run("train", "--data", data, "--out", output, "num_steps=3");
+        Assert.Equal(2, code);
+        Assert.Contains("the training loss is not finite at initialisation (p = 0, before any update)", stderr);
+        Assert.Contains("no learning rate can help", stderr);
+        Assert.DoesNotContain("lower learning_rate", stderr);
+        Assert.False(Directory.Exists(output));
+    }
+
+    /// <summary>Issue 7 item 8: test_n = 0 is supported on purpose: no test metrics (null), regime other, every file and figure written.</summary>
+    [Fact]
+    public void NoTestSetTrainsAndReportsNoTestMetrics()
+    {
+        var output = Path.Combine(_root, "notest");
+        var (code, stdout, stderr) = Run("train", "--out", output, "test_n=0", "embed_dim=30", "train_n=6", "num_steps=20", "learning_rate=0.05");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("test acc NaN", stdout);
+        Assert.Contains("regime other", stdout);
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, summary.RootElement.GetProperty("final").GetProperty("test_accuracy").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, summary.RootElement.GetProperty("final").GetProperty("test_loss").ValueKind);
+        Assert.Equal(0, summary.RootElement.GetProperty("config").GetProperty("test_n").GetInt32());
+        Assert.Equal("other", summary.RootElement.GetProperty("regime").GetString());
+        Assert.True(summary.RootElement.GetProperty("final").GetProperty("train_accuracy").GetDouble() > 0);
+        foreach (var file in new[] { "metrics.csv", "attention.npy", "figures/attention.png", "figures/training.png", "figures/training.svg" })
+            Assert.True(File.Exists(Path.Combine(output, file)), file);
     }
 
     [Fact]

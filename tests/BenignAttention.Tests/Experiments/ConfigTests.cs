@@ -26,8 +26,9 @@ public sealed class ConfigTests : IDisposable
     [InlineData("seq_len", "2", "an integer ≥ 3")]
     [InlineData("train_n", "0", "an integer ≥ 1")]
     [InlineData("test_n", "-1", "an integer ≥ 0")]
-    [InlineData("signal_norm", "0", "in (0, 1e6]")]
-    [InlineData("signal_norm", "-3", "in (0, 1e6]")]
+    [InlineData("signal_norm", "0", "in [1e-6, 1e6]")]
+    [InlineData("signal_norm", "-3", "in [1e-6, 1e6]")]
+    [InlineData("rho", "-0.5", "in [0, 1e6]")]
     [InlineData("noise_std", "-0.5", "in [0, 1e6]")]
     [InlineData("noise_ratio", "1.5", "in [0, 1)")]
     [InlineData("noise_ratio", "1", "in [0, 1)")]
@@ -228,11 +229,10 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("signal_norm", "1e200", "1E+200", "in (0, 1e6]")]
+    [InlineData("signal_norm", "1e200", "1E+200", "in [1e-6, 1e6]")]
     [InlineData("noise_std", "1e200", "1E+200", "in [0, 1e6]")]
-    [InlineData("rho", "1e300", "1E+300", "in [-1e6, 1e6]")]
-    [InlineData("rho", "-1e300", "-1E+300", "in [-1e6, 1e6]")]
-    [InlineData("signal_norm", "1000000.5", "1000000.5", "in (0, 1e6]")]
+    [InlineData("rho", "1e300", "1E+300", "in [0, 1e6]")]
+    [InlineData("signal_norm", "1000000.5", "1000000.5", "in [1e-6, 1e6]")]
     public void HugeFiniteValues_AreRejectedToKeepInnerProductsFinite(string key, string text, string value, string range)
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, [$"{key}={text}"]));
@@ -248,10 +248,29 @@ public sealed class ConfigTests : IDisposable
     [Fact]
     public void MagnitudeBounds_AreInclusive()
     {
-        var c = ConfigLoader.Resolve(null, null, ["signal_norm=1e6", "noise_std=1e6", "rho=-1e6"]);
+        var c = ConfigLoader.Resolve(null, null, ["signal_norm=1e6", "noise_std=1e6", "rho=1e6"]);
         Assert.Equal(1e6, c.SignalNorm);
         Assert.Equal(1e6, c.NoiseStd);
-        Assert.Equal(-1e6, c.Rho);
+        Assert.Equal(1e6, c.Rho);
+        c = ConfigLoader.Resolve(null, null, ["signal_norm=1e-6", "noise_std=0", "rho=0"]);
+        Assert.Equal(1e-6, c.SignalNorm);
+        Assert.Equal(0, c.Rho);
+    }
+
+    /// <summary>
+    /// Issue 7 item 8: a tiny signal norm (ν scales as 1/‖μ‖) and a negative ρ are refused with their own reasons,
+    /// instead of failing later at the initial loss with advice about the learning rate.
+    /// </summary>
+    [Fact]
+    public void TinySignalNormAndNegativeRho_AreRefusedWithTheRealCause()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["signal_norm=1e-320"]));
+        Assert.Equal("signal_norm = 1E-320 is out of range: must be in [1e-6, 1e6] " +
+                     "(the head ν is scaled by 1/‖μ‖, so the scores ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms)", ex.Message);
+        Assert.DoesNotContain("learning_rate", ex.Message);
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["rho=-0.1"]));
+        Assert.Equal("rho", ex.Key);
+        Assert.StartsWith("rho = -0.1 is out of range: must be in [0, 1e6] (ρ is the strength", ex.Message);
     }
 
     [Fact]
@@ -370,7 +389,14 @@ public sealed class ConfigTests : IDisposable
     {
         string path = WriteTemp("bad.yaml", "embed_dim: [1, 2\nnum_steps: : 5");
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(path, null, []));
-        Assert.StartsWith("config YAML is malformed at line ", ex.Message);
+        Assert.StartsWith($"--config {path}: config YAML is malformed at line ", ex.Message);   // the file is named
+        path = WriteTemp("scalar.yaml", "hello");
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(path, null, []));
+        Assert.Equal($"--config {path}: config YAML is a scalar, not a mapping: must be a flat mapping of 'key: value' lines", ex.Message);
+        path = WriteTemp("unknown.yaml", "embed_dimm: 5");
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(path, null, []));
+        Assert.Equal("embed_dimm", ex.Key);
+        Assert.StartsWith($"--config {path}: unknown config key 'embed_dimm'", ex.Message);
     }
 
     [Fact]
@@ -433,12 +459,23 @@ public sealed class ConfigTests : IDisposable
     public void Precedence_OverrideBeatsFileBeatsPresetBeatsDefaults()
     {
         string yaml = WriteTemp("c.yaml", "# test\nsignal_norm: 7\nseed: 11\nrho: 0.3\n");
-        var c = ConfigLoader.Resolve(yaml, "fig3c", ["seed=12", "rho=0.4", "rho=0.5"]);
+        var c = ConfigLoader.Resolve(yaml, "fig3c", ["seed=12", "rho=0.5"]);
         Assert.Equal(1000, c.EmbedDim);      // preset (default is 4000)
         Assert.Equal(7, c.SignalNorm);       // file beats preset's 80
         Assert.Equal(12, c.Seed);            // override beats file
-        Assert.Equal(0.5, c.Rho);            // last override wins
+        Assert.Equal(0.5, c.Rho);            // override beats file
         Assert.Equal(0.2, c.NoiseRatio);     // default
+    }
+
+    /// <summary>Issue 7 item 4: the same key twice among the overrides is refused, naming the key and both values.</summary>
+    [Fact]
+    public void SameKeyTwiceAmongOverrides_IsRefused()
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["rho=0.4", "seed=1", "rho=0.5"]));
+        Assert.Equal("rho", ex.Key);
+        Assert.Equal("rho is given twice on the command line (rho=0.4, rho=0.5): give each key once", ex.Message);
+        Assert.Throws<ConfigException>(() => ConfigLoader.ParseOverrides(["embed_dim=10", " embed_dim = 10"]));
+        Assert.Equal(2, ConfigLoader.ParseOverrides(["embed_dim=10", "seed=1"]).Count);
     }
 
     [Fact]
@@ -475,10 +512,10 @@ public sealed class ConfigTests : IDisposable
         RunConfig[] examples =
         [
             new RunConfig(),
-            Presets.Get("fig3b") with { Seed = long.MaxValue, Rho = -0.1, NoiseRatio = 0.1 + 0.2, LogInterval = 50 },
+            Presets.Get("fig3b") with { Seed = long.MaxValue, Rho = 0.1, NoiseRatio = 0.1 + 0.2, LogInterval = 50 },
             new RunConfig
             {
-                EmbedDim = 200, TestN = 0, SignalNorm = 1e-300, NoiseStd = 0, Rho = 1.0 / 3, NoiseRatio = 0,
+                EmbedDim = 200, TestN = 0, SignalNorm = 1e-6, NoiseStd = 0, Rho = 1.0 / 3, NoiseRatio = 0,
                 LearningRate = 5e-3, TrainW = true, BalancedLabels = true, Engine = EngineKind.Direct,
                 RegimeTestAccuracy = 1, NumSteps = 1,
             },
@@ -530,9 +567,9 @@ public sealed class ConfigTests : IDisposable
         from t in Gen.Choose(3, 64)
         from n in Gen.Choose(1, 300)
         from nTest in Gen.Choose(0, 1000)
-        from mu in Bounded().Select(Math.Abs).Where(x => x > 0)
+        from mu in Bounded().Select(Math.Abs).Where(x => x >= ConfigLoader.MinSignalNorm)
         from sigma in Bounded().Select(Math.Abs)
-        from rho in Bounded()
+        from rho in Bounded().Select(Math.Abs)
         from eta in Unit()
         from seed in Bits64().Select(b => b & long.MaxValue)
         from balanced in Gen.Elements(true, false)
@@ -553,9 +590,47 @@ public sealed class ConfigTests : IDisposable
         let wishartOk = c.Sampler == SamplerKind.Wishart ? c with { TrainW = false, Engine = EngineKind.Gram } : c
         select wishartOk.NoisyCount >= wishartOk.TrainN ? wishartOk with { NoiseRatio = 0 } : wishartOk;
 
-    /// <summary>A finite double of magnitude ≤ 1e6 (the sanity bound of signal_norm, noise_std and rho).</summary>
+    /// <summary>A finite double of magnitude ≤ 1e6 (the upper bound of signal_norm, noise_std and rho).</summary>
     private static Gen<double> Bounded() =>
-        Gen.OneOf(AnyFinite().Where(x => Math.Abs(x) <= ConfigLoader.MaxMagnitude), Gen.Elements(1e6, -1e6, 999_999.999_999_9));
+        Gen.OneOf(AnyFinite().Where(x => Math.Abs(x) <= ConfigLoader.MaxMagnitude), Gen.Elements(1e6, -1e6, 999_999.999_999_9, 1e-6));
+
+    // ---------- annotated YAML and the documented key table ----------
+
+    /// <summary>Issue 7 item 4: the printed configuration comments every key with its meaning, range and default, and reads back.</summary>
+    [Fact]
+    public void AnnotatedYaml_CommentsEveryKeyAndReadsBack()
+    {
+        var c = Presets.Get("fig3b") with { Seed = 9, LearningRate = 0.01 };
+        string text = ConfigLoader.ToAnnotatedYaml(c);
+        Assert.Equal(c, ConfigLoader.Parse(text));
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToArray();
+        Assert.Equal(RunConfig.Keys, lines.Select(l => l[..l.IndexOf(':')]));
+        var noise = lines.Single(l => l.StartsWith("noise_ratio:", StringComparison.Ordinal));
+        Assert.Matches(@"^noise_ratio: 0\.2 +# η, label-noise ratio .*; in \[0, 1\); default 0\.2$", noise);
+        Assert.Contains(lines, l => l.StartsWith("embed_dim: 4500 ", StringComparison.Ordinal) && l.EndsWith("an integer ≥ 2; default 4000", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("learning_rate: 0.01 ", StringComparison.Ordinal) && l.EndsWith("default 0.0001", StringComparison.Ordinal));
+    }
+
+    /// <summary>Issue 7 item 8: the README's key table is the code's, line for line, so ranges and defaults cannot drift.</summary>
+    [Fact]
+    public void ReadmeKeyTable_MatchesTheCode()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md")).Replace("\r\n", "\n");
+        string table = ConfigLoader.KeyTableMarkdown();
+        Assert.Contains(table, readme);
+        foreach (var key in RunConfig.Keys)
+            Assert.Contains($"| `{key}` | ", table);
+        Assert.Contains("| `signal_norm` | ‖μ‖, signal norm (the head ν scales as 1/‖μ‖) | in [1e-6, 1e6] | `20` |", table);
+        Assert.Equal(RunConfig.Keys.Count + 2, table.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "README.md")) && File.Exists(Path.Combine(dir.FullName, "BenignAttention.sln")))
+                return dir.FullName;
+        throw new DirectoryNotFoundException($"no README.md with BenignAttention.sln above {AppContext.BaseDirectory}");
+    }
 
     // ---------- reference config.json ----------
 

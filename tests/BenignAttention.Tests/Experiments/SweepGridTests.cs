@@ -37,7 +37,7 @@ public class SweepGridTests
     [Fact]
     public void IntegerRangeIsInclusiveAndStaysInteger()
     {
-        var g = SweepGrid.Parse(["seed=0:9"]);
+        var g = SweepGrid.Parse(["seed=0:9:1"]);
         Assert.Equal(10, g.Count);
         Assert.Equal(Enumerable.Range(0, 10).Select(i => i.ToString()), g.Axes[0].Values);
 
@@ -69,7 +69,7 @@ public class SweepGridTests
     [Fact]
     public void CartesianCountAndOrderFirstAxisSlowest()
     {
-        var g = SweepGrid.Parse(["embed_dim=100,200", "noise_ratio=0.1:0.2:0.1", "seed=0:2"]);
+        var g = SweepGrid.Parse(["embed_dim=100,200", "noise_ratio=0.1:0.2:0.1", "seed=0:2:1"]);
         Assert.Equal(12, g.Count);
         var configs = g.Expand(new RunConfig(), Apply);
         Assert.Equal(12, configs.Count);
@@ -110,13 +110,15 @@ public class SweepGridTests
     [InlineData("seed=0:9:0")]                  // step 0
     [InlineData("seed=0:9:-1")]                 // negative step
     [InlineData("seed=9:0:-1")]                 // wrong sign / stop < start
-    [InlineData("seed=9:0")]                    // stop < start
+    [InlineData("seed=9:0:1")]                  // stop < start
     [InlineData("noise_ratio=0.3:0.1:0.1")]     // float stop < start
     [InlineData("noise_ratio=0.1:0.3:-0.1")]    // float negative step
     [InlineData("noise_ratio=0.1:x:0.1")]       // unparsable bound
     [InlineData("noise_ratio=0:NaN:0.1")]       // non-finite bound
     [InlineData("seed=0:1:2:3")]                // too many parts
-    [InlineData("seed=0:2000000")]              // too many runs in one axis
+    [InlineData("seed=0:2000000:1")]            // too many runs in one axis
+    [InlineData("seed=0:")]                     // empty stop
+    [InlineData("seed=0:9:")]                   // empty step
     [InlineData("noise_ratio=0:1:1e-7")]        // too many runs, float
     public void RejectsBadArgumentNamingIt(string arg)
     {
@@ -131,14 +133,31 @@ public class SweepGridTests
     {
         var ex = Assert.Throws<SweepGridException>(() => SweepGrid.Parse(["seed=1", "embed_dim=5", "seed=2"]));
         Assert.Equal("seed=2", ex.Argument);
+        Assert.Equal("sweep argument 'seed=2': seed is given twice on the command line; give each key once (a list: seed=v1,v2,…)", ex.Message);
+    }
+
+    /// <summary>
+    /// Issue 7 item 4: <c>embed_dim=100:200</c> silently made 101 runs (an implicit step of 1); a range now needs
+    /// its step, and the message shows how to write it.
+    /// </summary>
+    [Theory]
+    [InlineData("embed_dim=100:200", "embed_dim=100:200:STEP (e.g. embed_dim=100:200:1 for every integer), or list the values: embed_dim=100,200")]
+    [InlineData("signal_norm=0.5:2", "signal_norm=0.5:2:STEP")]
+    public void RangeWithoutStep_IsRefusedSuggestingOne(string arg, string suggestion)
+    {
+        var ex = Assert.Throws<SweepGridException>(() => SweepGrid.Parse([arg]));
+        Assert.Equal(arg, ex.Argument);
+        Assert.StartsWith($"sweep argument '{arg}': a range needs a step: write ", ex.Message);
+        Assert.Contains(suggestion, ex.Message);
+        Assert.Equal(101, SweepGrid.Parse(["embed_dim=100:200:1"]).Count);
     }
 
     [Fact]
     public void RejectsTooManyRunsAcrossAxes()
     {
         var ex = Assert.Throws<SweepGridException>(
-            () => SweepGrid.Parse(["seed=0:999", "embed_dim=1:1000", "noise_ratio=0.1,0.2"]));
+            () => SweepGrid.Parse(["seed=0:999:1", "embed_dim=1:1000:1", "noise_ratio=0.1,0.2"]));
         Assert.Equal("noise_ratio=0.1,0.2", ex.Argument);
-        Assert.Equal(1_000_000, SweepGrid.Parse(["seed=0:999", "embed_dim=1:1000"]).Count);
+        Assert.Equal(1_000_000, SweepGrid.Parse(["seed=0:999:1", "embed_dim=1:1000:1"]).Count);
     }
 }
