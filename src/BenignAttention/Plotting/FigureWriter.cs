@@ -10,7 +10,7 @@ namespace BenignAttention.Plotting;
 /// the PNG and SVG files. Internal; the public entry points are the <c>*Figure</c>, <see cref="Heatmap"/> and
 /// <see cref="RegimeMap"/> classes.
 /// </summary>
-internal static class FigureWriter
+internal static partial class FigureWriter
 {
     /// <summary>Preferred font family; used only when installed (checked through ScottPlot's font resolver).</summary>
     internal const string PreferredFont = "DejaVu Sans";
@@ -124,7 +124,7 @@ internal static class FigureWriter
             string xml = Encoding.UTF8.GetString(stream.ToArray()).TrimEnd();
             if (!xml.EndsWith("</svg>", StringComparison.Ordinal))
                 xml += "\n</svg>";
-            return Encoding.UTF8.GetBytes(xml + "\n");
+            return Encoding.UTF8.GetBytes(NumberIdsInOrder(xml) + "\n");
         }
         finally
         {
@@ -132,6 +132,27 @@ internal static class FigureWriter
                 p.Dispose();
         }
     }
+
+    /// <summary>
+    /// Renames every element id of an SVG document to <c>id0</c>, <c>id1</c>, … in order of appearance, and its
+    /// <c>#id</c> references with it. Skia names clip paths from a process-wide counter, so the same figure
+    /// drawn after other figures would otherwise get other ids, and identical runs would write different bytes.
+    /// </summary>
+    internal static string NumberIdsInOrder(string svg)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Text.RegularExpressions.Match m in IdAttribute().Matches(svg))
+            names.TryAdd(m.Groups[1].Value, "id" + names.Count.ToString(CultureInfo.InvariantCulture));
+        if (names.Count == 0) return svg;
+        svg = IdAttribute().Replace(svg, m => $"id=\"{names[m.Groups[1].Value]}\"");
+        return IdReference().Replace(svg, m => names.TryGetValue(m.Groups[1].Value, out var n) ? "#" + n + m.Groups[2].Value : m.Value);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\\bid=\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex IdAttribute();
+
+    [System.Text.RegularExpressions.GeneratedRegex("#([A-Za-z_][\\w.-]*)([)\"])")]
+    private static partial System.Text.RegularExpressions.Regex IdReference();
 
     private static void Draw(SKCanvas canvas, int width, int height, string? suptitle, int rows, int columns,
         IReadOnlyList<Plot> panels)

@@ -73,6 +73,22 @@ public sealed class PlottingTests : IDisposable
     }
 
     [Fact]
+    public void The_same_figure_writes_the_same_svg_bytes_after_other_figures()
+    {
+        // Skia numbers SVG clip paths from a process-wide counter; the writer renumbers them per file, so a
+        // figure's bytes do not depend on what the process drew before (same config and seed, same files).
+        double[,] v = { { 1, 2 }, { 3, 4 } };
+        string first = Path.Combine(_dir, "first"), other = Path.Combine(_dir, "other"), again = Path.Combine(_dir, "again");
+        Heatmap.Write(first, [1, 2], "x", [1, 2], "y", v, "same", "c");
+        Heatmap.Write(other, [1, 2, 3], "x", [1, 2], "y", new double[,] { { 1, 2, 3 }, { 4, 5, 6 } }, "other", "c");
+        Heatmap.Write(again, [1, 2], "x", [1, 2], "y", v, "same", "c");
+        string svg = File.ReadAllText(first + ".svg");
+        Assert.Contains("clip-path=\"url(#id0)\"", svg);
+        Assert.Equal(File.ReadAllBytes(first + ".svg"), File.ReadAllBytes(again + ".svg"));
+        Assert.Equal(File.ReadAllBytes(first + ".png"), File.ReadAllBytes(again + ".png"));
+    }
+
+    [Fact]
     public void Heatmap_rejects_mismatched_shape()
     {
         Assert.Throws<ArgumentException>(() => Heatmap.Write(Path.Combine(_dir, "bad"), [1, 2, 3], "x", [1, 2], "y",
