@@ -68,7 +68,13 @@ public static class Heatmap
                 if (last - first + 1 > maxTicks)
                     continue;
                 int decimals = Math.Max(0, -e + (m == 2.5 ? 1 : 0));
-                string format = Math.Max(Math.Abs(min), Math.Abs(max)) >= 1e5 || step < 1e-4 ? "0.##e+0" : "F" + decimals.ToString(CultureInfo.InvariantCulture);
+                double largest = Math.Max(Math.Abs(min), Math.Abs(max));
+                // Scientific labels need as many mantissa digits as the step has below the largest value's
+                // leading digit, or a narrow range far from 0 (0.66300–0.66305) gets identical labels.
+                int mantissaDecimals = Math.Max(0, (int)Math.Floor(Math.Log10(largest)) - e + (m == 2.5 ? 1 : 0));
+                string format = largest >= 1e5 || step < 1e-4
+                    ? "0." + new string('0', mantissaDecimals) + "e+0"
+                    : "F" + decimals.ToString(CultureInfo.InvariantCulture);
                 var ticks = new List<(double, string)>();
                 for (long k = first; k <= last; k++)
                 {

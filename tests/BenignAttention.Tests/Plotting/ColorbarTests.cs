@@ -50,6 +50,8 @@ public sealed class ColorbarTests : IDisposable
     [InlineData(-3.0, 7.0)]
     [InlineData(1e-6, 3.2e-6)]
     [InlineData(100.0, 100.001)]
+    [InlineData(0.66300, 0.66305)]   // a sweep with num_steps=1: every label read "6.63e-1"
+    [InlineData(123456.0, 123456.5)]
     public void ColorbarTicks_are_few_evenly_spaced_inside_the_range_and_distinct(double lo, double hi)
     {
         var ticks = Heatmap.ColorbarTicks(lo, hi);
