@@ -185,7 +185,9 @@ public static class DataDirectory
                 if (at >= 0)
                     throw new DataFormatException(
                         $"{arrays.Source("y_train_true")}: y_train_true[{at}] = {given[at]} contradicts noisy_train[{at}] = {(noisy[at] ? "true" : "false")} " +
-                        $"with y_train[{at}] = {yTrain[at]}: a true label must equal the observed one exactly where the sample is not noisy");
+                        $"with y_train[{at}] = {yTrain[at]}: " + (noisy[at]
+                            ? "a noisy sample's true label must be the opposite of its observed one"
+                            : "a clean sample's true label must equal its observed one"));
             }
         }
         else if (Optional("y_train_true") is { } trueArray)
@@ -337,7 +339,7 @@ public static class DataDirectory
             {
                 NpyArray array;
                 try { array = Npy.Read(stream, where); }
-                catch (InvalidDataException e) { throw new NpyFormatException(where, $"corrupt zip member: {e.Message}", e); }
+                catch (InvalidDataException e) { throw new NpyFormatException(where, "the archive member is damaged (its compressed data cannot be read)", e); }
                 if (stream.ReadByte() >= 0)
                     throw new NpyFormatException(where, $"header/shape mismatch: shape {array.ShapeString} of '{array.DType.Descr()}' is followed by extra data");
                 return (array, Convert.ToHexStringLower(hash.GetHashAndReset()));
@@ -366,7 +368,7 @@ public static class DataDirectory
         {
             _path = path;
             try { _zip = ZipFile.OpenRead(path); }
-            catch (InvalidDataException e) { throw new DataFormatException($"--data {path}: not a .npz (zip) archive: {e.Message}"); }
+            catch (InvalidDataException) { throw new DataFormatException($"--data {path}: not a .npz archive (no readable zip directory: damaged, truncated, or another format)"); }
             var entries = new HashSet<string>(StringComparer.Ordinal);
             foreach (var member in _zip.Entries)
             {

@@ -368,5 +368,33 @@ public sealed class SuppliedDataTests : IDisposable
             new Dictionary<string, NpyArray> { ["y_train_true"] = new([6], NpyDType.Float64, wrong) });
         var ex = Assert.Throws<DataFormatException>(() => DataDirectory.Load(folder, Small));
         Assert.Contains($"y_train_true[{clean}] = {wrong[clean]} contradicts noisy_train[{clean}] = false", ex.Message);
+        Assert.Contains("a clean sample's true label must equal its observed one", ex.Message);
+    }
+
+    [Fact]
+    public void ANoisySampleWhoseTrueLabelEqualsItsObservedOne_IsRefusedWithTheNoisyRule()
+    {
+        var data = Synthetic(Small);
+        var wrong = (double[])data.YTrainTrue.Clone();
+        int noisy = Array.IndexOf(data.Noisy, true);
+        Assert.True(noisy >= 0, "the synthetic data must have a noisy sample");
+        wrong[noisy] = -wrong[noisy];
+        string folder = WriteFolder(Path.Combine(_root, "folder"), data,
+            new Dictionary<string, NpyArray> { ["y_train_true"] = new([6], NpyDType.Float64, wrong) });
+        var ex = Assert.Throws<DataFormatException>(() => DataDirectory.Load(folder, Small));
+        Assert.Contains($"contradicts noisy_train[{noisy}] = true", ex.Message);
+        Assert.Contains("a noisy sample's true label must be the opposite of its observed one", ex.Message);
+    }
+
+    [Fact]
+    public void ADamagedArchive_IsCalledThatWithoutLibraryWording()
+    {
+        string npz = Path.Combine(_root, "broken.npz");
+        File.WriteAllBytes(npz, [.. "PK\u0003\u0004 not really a zip"u8]);
+        var (code, _, stderr) = Run("train", "--data", npz, "--out", Path.Combine(_root, "out"), "num_steps=2");
+        Assert.Equal(2, code);
+        Assert.Contains("not a .npz archive", stderr);
+        Assert.DoesNotContain("Central Directory", stderr);
+        Assert.False(Directory.Exists(Path.Combine(_root, "out")));
     }
 }
