@@ -55,16 +55,16 @@ public static class BenchCommand
 
     public static Command Create()
     {
-        var steps = Cli.IntOption("--steps", 1, () => 10_000, "Gradient steps per run (default 10000, as in Figure 3).");
-        var repeat = Cli.IntOption("--repeat", 1, () => 3, "Timed runs per configuration; the median is reported (default 3).");
-        var dims = Cli.TextOption("--dims", $"Comma-separated embedding dimensions d (default {DefaultDims}).");
-        var output = Cli.TextOption("--out", "Also write the report as Markdown to this file.", "-o");
+        var steps = Options.IntOption("--steps", 1, () => 10_000, "Gradient steps per run (default 10000, as in Figure 3).");
+        var repeat = Options.IntOption("--repeat", 1, () => 3, "Timed runs per configuration; the median is reported (default 3).");
+        var dims = Options.TextOption("--dims", $"Comma-separated embedding dimensions d (default {DefaultDims}).");
+        var output = Options.TextOption("--out", "Also write the report as Markdown to this file.", "-o");
         var command = new Command("bench", "Time direct vs gram engines and explicit vs Wishart sampling on the Figure-3 setting.");
         command.Options.Add(steps);
         command.Options.Add(repeat);
         command.Options.Add(dims);
         command.Options.Add(output);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(steps), parse.GetValue(repeat), parse.GetValue(dims) ?? DefaultDims, parse.GetValue(output))));
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(steps), parse.GetValue(repeat), parse.GetValue(dims) ?? DefaultDims, parse.GetValue(output))));
         return command;
     }
 
@@ -99,7 +99,7 @@ public static class BenchCommand
         var rows = Measure(dims, steps, repeat, line => Console.Error.WriteLine(line));   // progress: stderr
         var ratios = Ratios(rows);
 
-        Cli.WriteTable(["d", "configuration", "setup (s)", "train (s)", "total (s)", "cpu (s)"],
+        Options.WriteTable(["d", "configuration", "setup (s)", "train (s)", "total (s)", "cpu (s)"],
             rows.Select(r => (IReadOnlyList<string>)[Invariant($"{r.Dim}"), r.Setup.Name,
                 r.Measured ? Invariant($"{r.Setup_s:F3}") : "", r.Measured ? Invariant($"{r.Train_s:F3}") : "",
                 r.Measured ? Invariant($"{r.Total_s:F3}") : r.Skipped!, r.Measured ? Invariant($"{r.Cpu_s:F3}") : ""]));
@@ -111,7 +111,7 @@ public static class BenchCommand
             Storage.AtomicFolder.WriteFile(outPath, stream => { using var w = new StreamWriter(stream, new UTF8Encoding(false)); w.Write(markdown); });
             Console.WriteLine($"wrote {Path.GetFullPath(outPath)}");
         }
-        return Cli.Ok;
+        return ExitCodes.Ok;
     }
 
     /// <summary>First line of every report <c>bench --out</c> writes; an existing file is replaced only if it starts with it.</summary>

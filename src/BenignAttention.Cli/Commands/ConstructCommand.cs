@@ -48,8 +48,8 @@ public static class ConstructCommand
 
     public static Command Create()
     {
-        var output = Cli.TextOption("--out", $"Output folder (default {DefaultOut}); an earlier Figure-1 folder there is replaced atomically.", "-o");
-        var cValues = Cli.TextOption("--c", $"Comma-separated memorisation strengths c, one figure column each (default {DefaultCValues}).");
+        var output = Options.TextOption("--out", $"Output folder (default {DefaultOut}); an earlier Figure-1 folder there is replaced atomically.", "-o");
+        var cValues = Options.TextOption("--c", $"Comma-separated memorisation strengths c, one figure column each (default {DefaultCValues}).");
         var overrides = new Argument<string[]>("overrides")
         {
             Description = "key=value overrides of the Figure 1 setting (embed_dim=10000 signal_norm=20 train_n=100 test_n=100 seq_len=8 rho=0.2 noise_ratio=0.2 seed=0).",
@@ -59,7 +59,7 @@ public static class ConstructCommand
         command.Options.Add(output);
         command.Options.Add(cValues);
         command.Arguments.Add(overrides);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(output), parse.GetValue(cValues), parse.GetValue(overrides) ?? [])));
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(output), parse.GetValue(cValues), parse.GetValue(overrides) ?? [])));
         return command;
     }
 
@@ -102,7 +102,7 @@ public static class ConstructCommand
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"seed {config.Seed}, d {config.EmbedDim}, sampling {sampleSeconds:F2}s, total {clock.Elapsed.TotalSeconds:F2}s -> {Path.GetFullPath(outPath)}"));
-        return Cli.Ok;
+        return ExitCodes.Ok;
     }
 
     /// <summary>
@@ -171,7 +171,7 @@ public static class ConstructCommand
 
     private static void PrintTable(IEnumerable<ConstructedSolution> solutions)
     {
-        Cli.WriteTable(["c", "train acc", "test acc", "noisy fitted", "regime", "train argmax R/W₊/W₋/I", "test argmax R/W₊/W₋/I"],
+        Options.WriteTable(["c", "train acc", "test acc", "noisy fitted", "regime", "train argmax R/W₊/W₋/I", "test argmax R/W₊/W₋/I"],
             solutions.Select(s => (IReadOnlyList<string>)[F(s.C), s.TrainAccuracy.ToString("F2", CultureInfo.InvariantCulture),
                 s.TestAccuracy.ToString("F2", CultureInfo.InvariantCulture), s.NoisyFitted.ToString("F2", CultureInfo.InvariantCulture),
                 RegimeClassifier.Name(s.Regime), Counts(s.Train), Counts(s.Test)]));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BenignAttention.Experiments;
 using BenignAttention.Storage;
 
 namespace BenignAttention.Cli.Commands;
@@ -9,11 +10,11 @@ public static class ExportCommand
     public static Command Create()
     {
         var dir = new Argument<string>("sweep-dir") { Description = "Folder holding results.sqlite." };
-        var output = Cli.TextOption("--out", "Destination folder (default: the sweep folder).", "-o");
+        var output = Options.TextOption("--out", "Destination folder (default: the sweep folder).", "-o");
         var command = new Command("export", "Write runs.csv, runs.parquet, curves.csv and curves.parquet from a sweep.");
         command.Arguments.Add(dir);
         command.Options.Add(output);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(dir)!, parse.GetValue(output))));
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(dir)!, parse.GetValue(output))));
         return command;
     }
 
@@ -39,6 +40,6 @@ public static class ExportCommand
         ResultExport.WriteCurvesCsv(store, Path.Combine(outDir, "curves.csv"));
         ResultExport.WriteCurvesParquet(store, Path.Combine(outDir, "curves.parquet"));
         Console.WriteLine($"wrote runs.csv, runs.parquet, curves.csv, curves.parquet -> {Path.GetFullPath(outDir)}");
-        return Cli.Ok;
+        return ExitCodes.Ok;
     }
 }

@@ -14,14 +14,14 @@ public static class PlotCommand
     {
         var dir = new Argument<string>("sweep-dir") { Description = "Folder holding results.sqlite." };
         var filters = new Argument<string[]>("filters") { Description = "key=value: draw only the runs with this value (e.g. num_steps=2000).", Arity = ArgumentArity.ZeroOrMore };
-        var x = Cli.TextOption("--x", "Config key on the horizontal axis (default embed_dim).");
-        var y = Cli.TextOption("--y", "Config key on the vertical axis (default signal_norm).");
+        var x = Options.TextOption("--x", "Config key on the horizontal axis (default embed_dim).");
+        var y = Options.TextOption("--y", "Config key on the vertical axis (default signal_norm).");
         var command = new Command("plot", "Draw phase diagrams (heatmaps, regime map, phase_cells.csv) from a sweep folder.");
         command.Arguments.Add(dir);
         command.Arguments.Add(filters);
         command.Options.Add(x);
         command.Options.Add(y);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(dir)!, parse.GetValue(x) ?? "embed_dim", parse.GetValue(y) ?? "signal_norm", parse.GetValue(filters) ?? [])));
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(dir)!, parse.GetValue(x) ?? "embed_dim", parse.GetValue(y) ?? "signal_norm", parse.GetValue(filters) ?? [])));
         return command;
     }
 
@@ -59,7 +59,7 @@ public static class PlotCommand
                                      $"cells would mix them — pick one with a filter, e.g. {mixed[0].Key}={mixed[0].Values[0]}");
         var written = PhaseDiagram.WriteFigures(runs, Path.Combine(dir, "figures"), xKey, yKey);
         foreach (var stem in written) Console.WriteLine($"wrote {stem}.png/.svg");
-        return Cli.Ok;
+        return ExitCodes.Ok;
     }
 
     private static string Canonical(RunConfig config, string key) => config.ToKeyValues().First(kv => kv.Key == key).Value;

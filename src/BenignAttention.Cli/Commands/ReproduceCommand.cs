@@ -16,13 +16,13 @@ public static class ReproduceCommand
 {
     public static Command Create()
     {
-        var output = Cli.TextOption("--out", "Output folder (default reproduce).", "-o");
-        var seeds = Cli.IntOption("--seeds", 1, () => 1, "Seeds per setting and per phase-diagram cell (default 1).");
-        var quick = Cli.Flag("--quick", "Smoke test: 3×3 phase-diagram grid instead of 20×20.");
-        var jobs = Cli.IntOption("--jobs", 1, () => Environment.ProcessorCount, "Runs in parallel (default: all cores).", "-j");
+        var output = Options.TextOption("--out", "Output folder (default reproduce).", "-o");
+        var seeds = Options.IntOption("--seeds", 1, () => 1, "Seeds per setting and per phase-diagram cell (default 1).");
+        var quick = Options.Flag("--quick", "Smoke test: 3×3 phase-diagram grid instead of 20×20.");
+        var jobs = Options.IntOption("--jobs", 1, () => Environment.ProcessorCount, "Runs in parallel (default: all cores).", "-j");
         var command = new Command("reproduce", "Reproduce the paper's figures and write index.html with reported vs measured outcomes.");
         foreach (var o in new Option[] { output, seeds, quick, jobs }) command.Options.Add(o);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(output) ?? "reproduce", parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(jobs))));
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(output) ?? "reproduce", parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(jobs))));
         return command;
     }
 
@@ -74,7 +74,7 @@ public static class ReproduceCommand
                               string.Join("; ", f.Checks.Select(c => $"{c.Quantity}: {c.Measured} [paper {c.Paper}]{(c.Passes ? "" : " DIFFERS")}")
                                   .Concat(f.Measured.Select(m => $"{m.Quantity}: {m.Ours}" + (m.Paper.Length > 0 ? $" [paper {m.Paper}]" : "")))));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reproduce: done in {clock.Elapsed.TotalSeconds:F1}s -> {Path.GetFullPath(Path.Combine(outDir, "index.html"))}"));
-        return Cli.Ok;
+        return ExitCodes.Ok;
     }
 
     private static IEnumerable<FigureReport> ReproduceFigure1(string outDir, int seeds)
@@ -125,11 +125,11 @@ public static class ReproduceCommand
         ProgressDisplay.Run("figure 3 runs", jobsList.Count, report =>
         {
             int done = 0;
-            Parallel.ForEach(jobsList, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = Cli.Cancellation }, job =>
+            Parallel.ForEach(jobsList, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = CommandRunner.Cancellation }, job =>
             {
                 var config = Presets.Get(job.Setting.Preset) with { Seed = job.Seed, LogInterval = 10 };
                 bool keep = job.Seed == 0;
-                var (result, summary, prepared) = Runner.Execute(config, recordAttention: keep, cancellation: Cli.Cancellation);
+                var (result, summary, prepared) = Runner.Execute(config, recordAttention: keep, cancellation: CommandRunner.Cancellation);
                 if (keep)
                 {
                     RunFolder.Write(Path.Combine(outDir, job.Setting.Id), config, result, summary, prepared.Labels, job.Setting.Id);

@@ -26,16 +26,16 @@ public static class SweepCommand
 
     public static Command Create()
     {
-        var config = Cli.TextOption("--config", "YAML file with the base config keys.");
-        var preset = Cli.TextOption("--preset", $"Base preset: {string.Join(", ", Presets.Names)}.");
-        var output = Cli.TextOption("--out", "Sweep folder (results.sqlite, figures/, sweep.yaml); default runs/sweep.", "-o");
-        var jobs = Cli.IntOption("--jobs", 1, () => Environment.ProcessorCount, "Runs in parallel (default: all cores); each run is single-threaded.", "-j");
-        var dryRun = Cli.Flag("--dry-run", "List the runs, marking those already in the folder's results store as done, and count those still to train; write nothing.");
+        var config = Options.TextOption("--config", "YAML file with the base config keys.");
+        var preset = Options.TextOption("--preset", $"Base preset: {string.Join(", ", Presets.Names)}.");
+        var output = Options.TextOption("--out", "Sweep folder (results.sqlite, figures/, sweep.yaml); default runs/sweep.", "-o");
+        var jobs = Options.IntOption("--jobs", 1, () => Environment.ProcessorCount, "Runs in parallel (default: all cores); each run is single-threaded.", "-j");
+        var dryRun = Options.Flag("--dry-run", "List the runs, marking those already in the folder's results store as done, and count those still to train; write nothing.");
         var axes = new Argument<string[]>("grid") { Description = "key=value, key=v1,v2,… or key=start:stop:step (inclusive; the step is required); e.g. embed_dim=250:5000:250 signal_norm=5:100:5 seed=0:4:1.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("sweep", "Run a grid of configurations (resumable) and draw phase diagrams.");
         foreach (var o in new Option[] { config, preset, output, jobs, dryRun }) command.Options.Add(o);
         command.Arguments.Add(axes);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(output) ?? DefaultOut,
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(output) ?? DefaultOut,
             parse.GetValue(jobs), parse.GetValue(dryRun), parse.GetValue(axes) ?? [])));
         return command;
     }
@@ -43,7 +43,7 @@ public static class SweepCommand
     /// <summary>Resolves the base config and the grid's runs (validated), without running anything.</summary>
     public static (RunConfig Base, SweepGrid Grid, IReadOnlyList<RunConfig> Runs) Plan(string? configPath, string? preset, IReadOnlyList<string> args)
     {
-        if (configPath is not null) Cli.RequireFile("--config", configPath);
+        if (configPath is not null) Options.RequireFile("--config", configPath);
         var grid = SweepGrid.Parse(args);
         var baseConfig = ConfigLoader.Resolve(configPath, preset, []);
         bool logIntervalGiven = grid.Axes.Any(a => a.Key == "log_interval")
@@ -52,7 +52,7 @@ public static class SweepCommand
         var runs = grid.Expand(baseConfig, ConfigLoader.Apply);
         foreach (var run in runs) ConfigLoader.Validate(run);
         if (runs.Count > 0)
-            MemoryCheck.Require(runs.Max(r => Runner.TrajectoryBytes(r, recordAttention: false)) * Math.Min(Environment.ProcessorCount, runs.Count),
+            MemoryBudget.Require(runs.Max(r => Runner.TrajectoryBytes(r, recordAttention: false)) * Math.Min(Environment.ProcessorCount, runs.Count),
                 "the longest run's per-step metrics, once per parallel job,");
         return (baseConfig, grid, runs);
     }
@@ -79,7 +79,7 @@ public static class SweepCommand
                 Console.WriteLine($"{label}  [{hash}]" + (isDone ? "  done" : ""));
             }
             Console.WriteLine($"{todo} of {listed.Count} runs to train, {done} already stored in {Path.Combine(outDir, SweepStore.FileName)} (dry run: nothing written)");
-            return Cli.Ok;
+            return ExitCodes.Ok;
         }
         // Lock, store and folder are checked before anything is written: a refused sweep changes nothing.
         using var folder = Acquire(outDir);
@@ -91,7 +91,7 @@ public static class SweepCommand
             w.Write(ConfigLoader.ToYaml(baseConfig));
         });
         var report = Execute(runs, folder, jobs, "sweep");
-        return report.Failures.Count == 0 ? Cli.Ok : Cli.Diverged;   // SweepRunner records diverged runs as failures
+        return report.Failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Diverged;   // SweepRunner records diverged runs as failures
     }
 
     /// <summary>
@@ -116,9 +116,9 @@ public static class SweepCommand
         var finished = store.FinishedHashes();
         int pending = runs.Select(SweepStore.RunHash).Distinct().Count(h => !finished.Contains(h));
         var report = pending == 0
-            ? SweepRunner.Run(runs, store, jobs, cancellation: Cli.Cancellation)
+            ? SweepRunner.Run(runs, store, jobs, cancellation: CommandRunner.Cancellation)
             : ProgressDisplay.Run($"{label} ({pending} of {runs.Count} runs to train, {jobs} jobs)", pending,
-                progress => SweepRunner.Run(runs, store, jobs, (done, _) => progress(done), Cli.Cancellation));
+                progress => SweepRunner.Run(runs, store, jobs, (done, _) => progress(done), CommandRunner.Cancellation));
         foreach (var (config, error) in report.Failures)
             Console.Error.WriteLine($"run failed: {string.Join(' ', config.ToKeyValues().Select(kv => $"{kv.Key}={kv.Value}"))}: {error}");
         // Draw this grid's runs only: a sweep folder may also hold runs of earlier grids.

@@ -14,12 +14,12 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var config = Cli.TextOption("--config", "YAML file of config keys (flat mapping; `train --print-config` writes one).");
-        var preset = Cli.TextOption("--preset", $"Start from a preset: {string.Join(", ", Presets.Names)}.");
-        var data = Cli.TextOption("--data", "Folder of .npy files or an .npz archive (X_train, y_train, …; see the README's --data paragraph).");
-        var roles = Cli.TextOption("--roles", "With --data: 'unknown' when the data have no token roles (e.g. real text): no role metrics. Default: token_roles.npy, else the fixed layout.");
-        var output = Cli.TextOption("--out", "Output folder (default runs/<preset>-d<d>-mu<‖μ‖>-seed<seed>-<hash>); an earlier run folder there is replaced atomically, anything else is refused.", "-o");
-        var printConfig = Cli.Flag("--print-config", "Print the resolved configuration (YAML, each key with its meaning, allowed range and default) and exit without training.");
+        var config = Options.TextOption("--config", "YAML file of config keys (flat mapping; `train --print-config` writes one).");
+        var preset = Options.TextOption("--preset", $"Start from a preset: {string.Join(", ", Presets.Names)}.");
+        var data = Options.TextOption("--data", "Folder of .npy files or an .npz archive (X_train, y_train, …; see the README's --data paragraph).");
+        var roles = Options.TextOption("--roles", "With --data: 'unknown' when the data have no token roles (e.g. real text): no role metrics. Default: token_roles.npy, else the fixed layout.");
+        var output = Options.TextOption("--out", "Output folder (default runs/<preset>-d<d>-mu<‖μ‖>-seed<seed>-<hash>); an earlier run folder there is replaced atomically, anything else is refused.", "-o");
+        var printConfig = Options.Flag("--print-config", "Print the resolved configuration (YAML, each key with its meaning, allowed range and default) and exit without training.");
         var overrides = new Argument<string[]>("overrides")
         {
             Description = $"key=value overrides, e.g. embed_dim=2000 signal_norm=20 seed=3. Keys: {string.Join(", ", RunConfig.Keys)}.",
@@ -33,14 +33,14 @@ public static class TrainCommand
         command.Options.Add(output);
         command.Options.Add(printConfig);
         command.Arguments.Add(overrides);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(data),
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(data),
             parse.GetValue(roles), parse.GetValue(output), parse.GetValue(overrides) ?? [], parse.GetValue(printConfig))));
         return command;
     }
 
     private static int Run(string? configPath, string? presetName, string? dataPath, string? rolesMode, string? outPath, string[] overrides, bool printConfig)
     {
-        if (configPath is not null) Cli.RequireFile("--config", configPath);
+        if (configPath is not null) Options.RequireFile("--config", configPath);
         ConfigLoader.ParseOverrides(overrides);   // a key given twice is refused before anything is read
         if (rolesMode is not null && rolesMode != "unknown")
             throw new UsageException($"--roles {rolesMode}: must be 'unknown' (without --roles: token_roles.npy if the data have it, else the fixed layout)");
@@ -62,7 +62,7 @@ public static class TrainCommand
         if (printConfig)
         {
             Console.Out.Write(ConfigLoader.ToAnnotatedYaml(resolved));
-            return Cli.Ok;
+            return ExitCodes.Ok;
         }
         string name = presetName ?? (dataPath is null ? "train" : Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(dataPath)));
         // The readable part names the usual axes; the hash tells apart runs that differ in anything else
@@ -74,11 +74,11 @@ public static class TrainCommand
                 $"{name}-d{resolved.EmbedDim}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(supplied.ToYaml())))[..6]}"));
 
         AtomicFolder.CheckDestination(outPath, RunFolder.Markers, RunFolder.OtherEntries);
-        MemoryCheck.Require(Runner.TrajectoryBytes(resolved, recordAttention: true),
+        MemoryBudget.Require(Runner.TrajectoryBytes(resolved, recordAttention: true),
             $"num_steps = {resolved.NumSteps} with n·T = {resolved.TrainN}·{resolved.SeqLen} (per-step metrics, attention.npy, selection.npy)");   // fail before training, not after
 
         var (result, summary, prepared) = ProgressDisplay.Run($"train {name}", resolved.NumSteps,
-            report => Runner.Execute(resolved, supplied?.Data, step => report(step), cancellation: Cli.Cancellation));
+            report => Runner.Execute(resolved, supplied?.Data, step => report(step), cancellation: CommandRunner.Cancellation));
         RunFolder.Write(outPath, resolved, result, summary, prepared.Labels, name, supplied);
 
         var f = summary.Final;
@@ -86,6 +86,6 @@ public static class TrainCommand
             $"{name}: train acc {f.TrainAccuracy:F3}, test acc {f.TestAccuracy:F3}, noisy fitted {f.NoisyFitted:F2} " +
             $"({summary.NoisyCount} noisy), regime {RegimeClassifier.Name(summary.Regime)}, engine {summary.Engine.ToString().ToLowerInvariant()}, " +
             $"wall {summary.SetupSeconds + summary.TrainSeconds:F2}s -> {Path.GetFullPath(outPath)}"));
-        return Cli.Ok;
+        return ExitCodes.Ok;
     }
 }

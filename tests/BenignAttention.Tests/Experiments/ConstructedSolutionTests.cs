@@ -191,7 +191,7 @@ public sealed class ConstructedSolutionTests(ITestOutputHelper output)
         try
         {
             string outDir = Path.Combine(root, "fig1");
-            Assert.Equal(Cli.Cli.Ok, CliApp.Run("construct", "--out", outDir, "--c", "0.3,5,0.005",
+            Assert.Equal(Cli.ExitCodes.Ok, CliApp.Run("construct", "--out", outDir, "--c", "0.3,5,0.005",
                 "seed=1", "embed_dim=2000", "train_n=20", "test_n=30"));
             foreach (var name in new[] { "figure1.png", "figure1.svg", "figure1.csv", "config.yaml" })
                 Assert.True(new FileInfo(Path.Combine(outDir, name)).Length > 0, name);
@@ -234,7 +234,7 @@ public sealed class ConstructedSolutionTests(ITestOutputHelper output)
         try
         {
             string outDir = Path.Combine(root, "fig1");
-            Assert.Equal(Cli.Cli.BadInput, CliApp.Run(["construct", "--out", outDir, .. extra]));
+            Assert.Equal(Cli.ExitCodes.BadInput, CliApp.Run(["construct", "--out", outDir, .. extra]));
             Assert.Empty(Directory.EnumerateFileSystemEntries(root));
         }
         finally
