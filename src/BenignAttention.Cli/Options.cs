@@ -78,8 +78,18 @@ public static class Options
             foreach (var row in rows) Console.Out.WriteLine(string.Join('\t', row));
             return;
         }
+        RenderTable(Console.Out, columns, rows);
+    }
+
+    /// <summary>
+    /// Draws a Spectre.Console table of <paramref name="columns"/> and <paramref name="rows"/> into <paramref name="writer"/>.
+    /// The console is created for this call from the writer given (never Spectre's process-wide console, which
+    /// would keep writing to the first stdout it saw after a caller such as a test swaps <see cref="Console.Out"/>).
+    /// </summary>
+    public static void RenderTable(TextWriter writer, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
+    {
         var table = new Table().AddColumns(columns.Select(Markup.Escape).ToArray());
         foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }).Write(table);
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) }).Write(table);
     }
 }
