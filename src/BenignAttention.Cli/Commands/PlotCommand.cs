@@ -28,39 +28,11 @@ public static class PlotCommand
     private static int Run(string dir, string xKey, string yKey, string[] filterArgs)
     {
         if (!File.Exists(Path.Combine(dir, SweepStore.FileName))) throw new UsageException($"{dir}: no {SweepStore.FileName} here (run `sweep --out {dir}` first)");
-        // Store and output are checked before anything is read or written: a refused plot changes nothing.
-        SweepStore.Check(dir);
-        AtomicFolder.RequireWritable(Path.Combine(dir, "figures"), $"plot {dir}");
         foreach (var key in new[] { xKey, yKey })
             if (!RunConfig.Keys.Contains(key)) throw new UsageException($"--x/--y = {key} is not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
         if (xKey == yKey) throw new UsageException($"--x and --y are both {xKey}: choose two different keys");
-        var filters = ConfigLoader.ParseOverrides(filterArgs);
-        foreach (var f in filters)
-            if (!RunConfig.Keys.Contains(f.Key)) throw new UsageException($"filter {f.Key}={f.Value}: not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
-
-        using var store = SweepStore.OpenExisting(dir);
-        var runs = store.ReadRuns()
-            .Where(r => filters.All(f => Canonical(r.Config, f.Key) == Canonical(ConfigLoader.Apply(r.Config, [f]), f.Key)))
-            .ToList();
-        if (runs.Count == 0) throw new UsageException($"{dir}: no finished run matches{(filters.Count > 0 ? " the filters" : "")}");
-        try
-        {
-            foreach (var key in new[] { xKey, yKey }) PhaseDiagram.KeyValue(runs[0].Config, key);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-        var mixed = RunConfig.Keys.Where(k => k != xKey && k != yKey && k != "seed")
-            .Select(k => (Key: k, Values: runs.Select(r => Canonical(r.Config, k)).Distinct().ToList()))
-            .Where(k => k.Values.Count > 1).ToList();
-        if (mixed.Count > 0)
-            throw new UsageException($"{dir}: the runs also differ in {string.Join("; ", mixed.Select(m => $"{m.Key} ({string.Join(", ", m.Values.Take(5))})"))}; " +
-                                     $"cells would mix them — pick one with a filter, e.g. {mixed[0].Key}={mixed[0].Values[0]}");
-        var written = PhaseDiagram.WriteFigures(runs, Path.Combine(dir, "figures"), xKey, yKey);
+        var written = PhaseDiagram.DrawStored(dir, xKey, yKey, filterArgs);
         foreach (var stem in written) Console.WriteLine($"wrote {stem}.png/.svg");
         return ExitCodes.Ok;
     }
-
-    private static string Canonical(RunConfig config, string key) => config.ToKeyValues().First(kv => kv.Key == key).Value;
 }
