@@ -162,9 +162,9 @@ public static class SweepSession
         var finished = store.FinishedHashes();
         int pending = runs.Select(SweepStore.RunHash).Distinct().Count(h => !finished.Contains(h));
         var report = pending == 0
-            ? SweepRunner.Run(runs, store, jobs, cancellation: cancellation)
+            ? SweepRunner.Run(runs, folder, jobs, cancellation: cancellation)
             : progress.Track($"{label} ({pending} of {runs.Count} runs to train, {jobs} jobs)", pending,
-                done => SweepRunner.Run(runs, store, jobs, (count, _) => done(count), cancellation));
+                done => SweepRunner.Run(runs, folder, jobs, (count, _) => done(count), cancellation));
         foreach (var (config, error) in report.Failures)
             progress.Note($"run failed: {string.Join(' ', config.ToKeyValues().Select(kv => $"{kv.Key}={kv.Value}"))}: {error}");
         // Draw this grid's runs only: a sweep folder may also hold runs of earlier grids.
