@@ -35,10 +35,10 @@ public static class CliApp
         public override int Invoke(ParseResult parseResult)
         {
             Console.Out.WriteLine(Version);
-            return Cli.Ok;
+            return ExitCodes.Ok;
         }
     }
 
     /// <summary>Runs the tool with <paramref name="args"/> and returns its exit code.</summary>
-    public static int Run(params string[] args) => Cli.Invoke(BuildRoot(), args);
+    public static int Run(params string[] args) => CommandRunner.Invoke(BuildRoot(), args);
 }

@@ -1,3 +1,3 @@
 using BenignAttention.Cli;
 
-return Cli.Invoke(CliApp.BuildRoot(), args);
+return CommandRunner.Invoke(CliApp.BuildRoot(), args);

@@ -48,3 +48,16 @@ public static class ProgressDisplay
         });
     }
 }
+
+/// <summary>The library's progress callbacks rendered on stderr: phases through <see cref="ProgressDisplay"/>, notes as plain lines.</summary>
+public sealed class ConsoleProgress : BenignAttention.Experiments.IExperimentProgress
+{
+    /// <summary>The shared instance; it holds no state (each phase creates its own console on the current stderr).</summary>
+    public static readonly ConsoleProgress Instance = new();
+
+    /// <inheritdoc/>
+    public T Track<T>(string label, long total, Func<Action<long>, T> work) => ProgressDisplay.Run(label, total, work);
+
+    /// <inheritdoc/>
+    public void Note(string message) => Console.Error.WriteLine(message);
+}

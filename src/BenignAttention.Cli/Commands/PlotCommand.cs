@@ -14,53 +14,25 @@ public static class PlotCommand
     {
         var dir = new Argument<string>("sweep-dir") { Description = "Folder holding results.sqlite." };
         var filters = new Argument<string[]>("filters") { Description = "key=value: draw only the runs with this value (e.g. num_steps=2000).", Arity = ArgumentArity.ZeroOrMore };
-        var x = Cli.TextOption("--x", "Config key on the horizontal axis (default embed_dim).");
-        var y = Cli.TextOption("--y", "Config key on the vertical axis (default signal_norm).");
+        var x = Options.TextOption("--x", "Config key on the horizontal axis (default embed_dim).");
+        var y = Options.TextOption("--y", "Config key on the vertical axis (default signal_norm).");
         var command = new Command("plot", "Draw phase diagrams (heatmaps, regime map, phase_cells.csv) from a sweep folder.");
         command.Arguments.Add(dir);
         command.Arguments.Add(filters);
         command.Options.Add(x);
         command.Options.Add(y);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(dir)!, parse.GetValue(x) ?? "embed_dim", parse.GetValue(y) ?? "signal_norm", parse.GetValue(filters) ?? [])));
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(dir)!, parse.GetValue(x) ?? "embed_dim", parse.GetValue(y) ?? "signal_norm", parse.GetValue(filters) ?? [])));
         return command;
     }
 
     private static int Run(string dir, string xKey, string yKey, string[] filterArgs)
     {
         if (!File.Exists(Path.Combine(dir, SweepStore.FileName))) throw new UsageException($"{dir}: no {SweepStore.FileName} here (run `sweep --out {dir}` first)");
-        // Store and output are checked before anything is read or written: a refused plot changes nothing.
-        SweepStore.Check(dir);
-        AtomicFolder.RequireWritable(Path.Combine(dir, "figures"), $"plot {dir}");
         foreach (var key in new[] { xKey, yKey })
             if (!RunConfig.Keys.Contains(key)) throw new UsageException($"--x/--y = {key} is not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
         if (xKey == yKey) throw new UsageException($"--x and --y are both {xKey}: choose two different keys");
-        var filters = ConfigLoader.ParseOverrides(filterArgs);
-        foreach (var f in filters)
-            if (!RunConfig.Keys.Contains(f.Key)) throw new UsageException($"filter {f.Key}={f.Value}: not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
-
-        using var store = SweepStore.OpenExisting(dir);
-        var runs = store.ReadRuns()
-            .Where(r => filters.All(f => Canonical(r.Config, f.Key) == Canonical(ConfigLoader.Apply(r.Config, [f]), f.Key)))
-            .ToList();
-        if (runs.Count == 0) throw new UsageException($"{dir}: no finished run matches{(filters.Count > 0 ? " the filters" : "")}");
-        try
-        {
-            foreach (var key in new[] { xKey, yKey }) PhaseDiagram.KeyValue(runs[0].Config, key);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-        var mixed = RunConfig.Keys.Where(k => k != xKey && k != yKey && k != "seed")
-            .Select(k => (Key: k, Values: runs.Select(r => Canonical(r.Config, k)).Distinct().ToList()))
-            .Where(k => k.Values.Count > 1).ToList();
-        if (mixed.Count > 0)
-            throw new UsageException($"{dir}: the runs also differ in {string.Join("; ", mixed.Select(m => $"{m.Key} ({string.Join(", ", m.Values.Take(5))})"))}; " +
-                                     $"cells would mix them — pick one with a filter, e.g. {mixed[0].Key}={mixed[0].Values[0]}");
-        var written = PhaseDiagram.WriteFigures(runs, Path.Combine(dir, "figures"), xKey, yKey);
+        var written = PhaseDiagram.DrawStored(dir, xKey, yKey, filterArgs);
         foreach (var stem in written) Console.WriteLine($"wrote {stem}.png/.svg");
-        return Cli.Ok;
+        return ExitCodes.Ok;
     }
-
-    private static string Canonical(RunConfig config, string key) => config.ToKeyValues().First(kv => kv.Key == key).Value;
 }

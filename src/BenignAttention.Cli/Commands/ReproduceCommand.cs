@@ -1,246 +1,38 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using BenignAttention.Analysis;
 using BenignAttention.Experiments;
-using BenignAttention.Storage;
 
 namespace BenignAttention.Cli.Commands;
 
 /// <summary>
 /// <c>benign-attention reproduce [-o|--out DIR] [--seeds K] [--quick] [-j|--jobs N]</c>: regenerates the paper's
 /// Figures 1, 3 (a, b, c), 4, 5 and 6 with its settings (spec §6) and writes <c>index.html</c> comparing each
-/// with the outcome the paper reports.
+/// with the outcome the paper reports (<see cref="Reproduction"/>).
 /// </summary>
 public static class ReproduceCommand
 {
     public static Command Create()
     {
-        var output = Cli.TextOption("--out", "Output folder (default reproduce).", "-o");
-        var seeds = Cli.IntOption("--seeds", 1, () => 1, "Seeds per setting and per phase-diagram cell (default 1).");
-        var quick = Cli.Flag("--quick", "Smoke test: 3×3 phase-diagram grid instead of 20×20.");
-        var jobs = Cli.IntOption("--jobs", 1, () => Environment.ProcessorCount, "Runs in parallel (default: all cores).", "-j");
+        var output = Options.TextOption("--out", "Output folder (default reproduce).", "-o");
+        var seeds = Options.IntOption("--seeds", 1, () => 1, "Seeds per setting and per phase-diagram cell (default 1).");
+        var quick = Options.Flag("--quick", "Smoke test: 3×3 phase-diagram grid instead of 20×20.");
+        var jobs = Options.IntOption("--jobs", 1, () => Environment.ProcessorCount, "Runs in parallel (default: all cores).", "-j");
         var command = new Command("reproduce", "Reproduce the paper's figures and write index.html with reported vs measured outcomes.");
         foreach (var o in new Option[] { output, seeds, quick, jobs }) command.Options.Add(o);
-        command.SetAction(parse => Cli.Guard(() => Run(parse.GetValue(output) ?? "reproduce", parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(jobs))));
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(output) ?? "reproduce", parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(jobs))));
         return command;
     }
 
-    private sealed record Fig3Setting(string Id, string Preset, string Title, string Paper, Regime Expected,
-        double PaperTrain, double PaperTest, string PaperTestText, double? PaperCleanRelevant);
-
-    private static readonly Fig3Setting[] Figure3 =
-    [
-        new("figure3a", "fig3a", "Figure 3a — balanced (d = 2000, ‖μ‖ = 20)", "benign: train 1.00 / test 1.00; clean s_R → ≈0.97, noisy s_W₋ → ≈0.75", Regime.Benign, 1.00, 1.00, "1.00", 0.97),
-        new("figure3b", "fig3b", "Figure 3b — large noise (d = 4500, ‖μ‖ = 5)", "harmful: train 1.00 / test ≈0.91; noisy sample fitted through an irrelevant token", Regime.Harmful, 1.00, 0.91, "≈0.91", null),
-        new("figure3c", "fig3c", "Figure 3c — large signal (d = 1000, ‖μ‖ = 80)", "not overfitting: train 0.90 / test 1.00; some noisy samples not fitted", Regime.NotOverfitting, 0.90, 1.00, "1.00", null),
-    ];
-
-    /// <summary>Least allowed |ours − paper| for an accuracy or attention probability: the paper states them to two
-    /// decimals from one run (Figure 1 tests on 100 sequences, where one sequence is 0.01), or reads them off a plot (≈).</summary>
-    internal const double AccuracyTolerance = 0.05;
-
-    /// <summary>Least allowed |ours − paper| for the ends of the loss ranges of Figure 5, read off the paper's colour bars.</summary>
-    internal const double LossRangeTolerance = 0.05;
-
-    private static string RegimeCount(IEnumerable<Regime> regimes, Regime majority, int seeds)
-        => $"{RegimeClassifier.Name(majority)} ({regimes.Count(r => r == majority)}/{seeds} seeds)";
-
     private static int Run(string outDir, int seeds, bool quick, int jobs)
     {
-        if (seeds < 1) throw new UsageException($"--seeds = {seeds} is out of range: must be ≥ 1");
-        if (jobs < 1) throw new UsageException($"--jobs = {jobs} is out of range: must be ≥ 1");
-        var clock = Stopwatch.StartNew();
-        // An interrupted reproduction has no index.html yet, so accept any folder holding only what reproduce writes.
-        string[] entries = ["index.html", "figure1", "figure3a", "figure3b", "figure3c", "phase"];
-        AtomicFolder.CheckInPlace(outDir, [], entries);
-        AtomicFolder.CheckDestination(Path.Combine(outDir, "figure1"), ConstructCommand.Markers, ConstructCommand.OtherEntries);
-        foreach (var setting in Figure3) AtomicFolder.CheckDestination(Path.Combine(outDir, setting.Id), RunFolder.Markers, RunFolder.OtherEntries);
-        // The phase-diagram sweep folder (lock, store) is checked and held before any figure is written.
-        using var phase = SweepCommand.Acquire(Path.Combine(outDir, "phase"));
-        AtomicFolder.PrepareInPlace(outDir, [], entries);
-        var figures = new List<FigureReport>();
-        figures.AddRange(ReproduceFigure1(outDir, seeds));
-        figures.AddRange(ReproduceFigure3(outDir, seeds, jobs));
-        figures.AddRange(ReproducePhaseDiagrams(phase, seeds, quick, jobs));
-
-        string header = string.Create(CultureInfo.InvariantCulture,
-            $"Generated by benign-attention reproduce{(quick ? " --quick" : "")} --seeds {seeds} in {clock.Elapsed.TotalSeconds:F0} s on {Environment.ProcessorCount} cores.");
-        var html = ReproductionReport.Html(figures, header);
-        AtomicFolder.WriteFile(Path.Combine(outDir, "index.html"), s => { using var w = new StreamWriter(s); w.Write(html); });
-        foreach (var f in figures)
+        var outcome = Reproduction.Run(outDir, seeds, quick, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation);
+        Console.WriteLine(outcome.PhaseSweep.Describe("figures 4-6 sweep"));
+        foreach (var f in outcome.Figures)
             Console.WriteLine($"{f.Id,-10} {(f.Agrees switch { true => "agrees", false => "DIFFERS", null => "by eye" }),-7} " +
                               (f.Checks.Count == 0 ? "(no numeric criterion) " : $"({f.Checks.Count(c => c.Passes)}/{f.Checks.Count} checks) ") +
                               string.Join("; ", f.Checks.Select(c => $"{c.Quantity}: {c.Measured} [paper {c.Paper}]{(c.Passes ? "" : " DIFFERS")}")
                                   .Concat(f.Measured.Select(m => $"{m.Quantity}: {m.Ours}" + (m.Paper.Length > 0 ? $" [paper {m.Paper}]" : "")))));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reproduce: done in {clock.Elapsed.TotalSeconds:F1}s -> {Path.GetFullPath(Path.Combine(outDir, "index.html"))}"));
-        return Cli.Ok;
-    }
-
-    private static IEnumerable<FigureReport> ReproduceFigure1(string outDir, int seeds)
-    {
-        double[] cs = [0.06, 1, 0.001];
-        (Regime Regime, string Train, string Test)[] paper =
-            [(Regime.Benign, "1.00", "1.00"), (Regime.Harmful, "1.00", "0.58"), (Regime.NotOverfitting, "0.80", "1.00")];
-        var perSeed = ProgressDisplay.Run("figure 1 (constructed solutions)", seeds, report =>
-        {
-            var all = new List<List<ConstructedSolution>>();
-            for (int seed = 0; seed < seeds; seed++)
-            {
-                var config = ConstructCommand.BaseConfig with { Seed = seed };
-                all.Add(seed == 0
-                    ? ConstructCommand.Write(Path.Combine(outDir, "figure1"), config, cs).Solutions
-                    : cs.Select(c => ConstructedSolution.Build(Data.GaussianTokenSampler.Sample(config), config, c)).ToList());
-                report(seed + 1);
-            }
-            return all;
-        });
-        var checks = new List<PaperCheck>();
-        for (int k = 0; k < cs.Length; k++)
-        {
-            var runs = perSeed.Select(s => s[k]).ToList();
-            var majority = runs.GroupBy(r => r.Regime).OrderByDescending(g => g.Count()).First().Key;
-            string c = $"c = {cs[k].ToString(CultureInfo.InvariantCulture)}";
-            checks.Add(PaperCheck.Near($"{c}: train accuracy", double.Parse(paper[k].Train, CultureInfo.InvariantCulture),
-                [.. runs.Select(r => r.TrainAccuracy)], AccuracyTolerance, paper[k].Train));
-            checks.Add(PaperCheck.Near($"{c}: test accuracy", double.Parse(paper[k].Test, CultureInfo.InvariantCulture),
-                [.. runs.Select(r => r.TestAccuracy)], AccuracyTolerance, paper[k].Test));
-            checks.Add(PaperCheck.Same($"{c}: regime (majority over seeds)", RegimeClassifier.Name(paper[k].Regime),
-                RegimeCount(runs.Select(r => r.Regime), majority, seeds), majority == paper[k].Regime));
-        }
-        yield return new FigureReport("figure1", "Figure 1 — constructed solutions p = μ₊₁ + μ₋₁ + c·Σᵢ ξᵢ (no training)",
-            "d = 10 000, ‖μ‖ = 20, n = n_test = 100, T = 8, ρ = 0.2, η = 0.2; points = argmax-attention token projected on (μ₋₁, μ₊₁); " +
-            $"figure from seed 0, numbers over {(seeds == 1 ? "seed 0" : $"seeds 0…{seeds - 1}")}",
-            "c = 0.06 benign (train 1.00 / test 1.00); c = 1 harmful (1.00 / 0.58); c = 0.001 not overfitting (0.80 / 1.00)",
-            [], [new("figure1/figure1.png", "Paper Figure 1: constructed solutions for c = 0.06, 1 and 0.001, training (top) and test (bottom) " +
-                                               "samples projected on μ₋₁ and μ₊₁, noisy samples ringed, shaded by predicted class")],
-            checks, $"train and test accuracy of each c within the tolerance ({AccuracyTolerance}) or the run-to-run spread of the paper's value; majority regime of each c equals the paper's");
-    }
-
-    private static IEnumerable<FigureReport> ReproduceFigure3(string outDir, int seeds, int jobs)
-    {
-        var jobsList = Figure3.SelectMany(s => Enumerable.Range(0, seeds).Select(seed => (Setting: s, Seed: seed))).ToList();
-        var summaries = new System.Collections.Concurrent.ConcurrentDictionary<(string, int), RunSummary>();
-        var plottedNoisy = new System.Collections.Concurrent.ConcurrentDictionary<string, (int Index, float[] Final)>();
-        ProgressDisplay.Run("figure 3 runs", jobsList.Count, report =>
-        {
-            int done = 0;
-            Parallel.ForEach(jobsList, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = Cli.Cancellation }, job =>
-            {
-                var config = Presets.Get(job.Setting.Preset) with { Seed = job.Seed, LogInterval = 10 };
-                bool keep = job.Seed == 0;
-                var (result, summary, prepared) = Runner.Execute(config, recordAttention: keep, cancellation: Cli.Cancellation);
-                if (keep)
-                {
-                    RunFolder.Write(Path.Combine(outDir, job.Setting.Id), config, result, summary, prepared.Labels, job.Setting.Id);
-                    // The attention figure shows the first noisy sample: report its final attention (paper Fig. 3 plots one sample).
-                    int i = Array.IndexOf(prepared.Labels.Noisy, true), n = prepared.Labels.Noisy.Length, T = config.SeqLen;
-                    if (i >= 0) plottedNoisy[job.Setting.Id] = (i, result.Attention.AsSpan(((config.NumSteps - 1) * n + i) * T, T).ToArray());
-                }
-                summaries[(job.Setting.Id, job.Seed)] = summary;
-                report(Interlocked.Increment(ref done));
-            });
-            return 0;
-        });
-        foreach (var s in Figure3)
-        {
-            var runs = Enumerable.Range(0, seeds).Select(seed => summaries[(s.Id, seed)]).ToList();
-            var majority = runs.GroupBy(r => r.Regime).OrderByDescending(g => g.Count()).First().Key;
-            var first = runs[0].Final;
-            var checks = new List<PaperCheck>
-            {
-                PaperCheck.Near("train accuracy", s.PaperTrain, [.. runs.Select(r => r.Final.TrainAccuracy)], AccuracyTolerance, ReproductionReport.Num(s.PaperTrain)),
-                PaperCheck.Near("test accuracy", s.PaperTest, [.. runs.Select(r => r.Final.TestAccuracy)], AccuracyTolerance, s.PaperTestText),
-            };
-            if (s.PaperCleanRelevant is { } sR)
-                checks.Add(PaperCheck.Near("mean attention on R, clean samples", sR, [.. runs.Select(r => r.Final.AttentionClean[0])], AccuracyTolerance, $"≈{ReproductionReport.Num(sR)}"));
-            checks.Add(PaperCheck.Same("regime (majority over seeds)", RegimeClassifier.Name(s.Expected),
-                RegimeCount(runs.Select(r => r.Regime), majority, seeds), majority == s.Expected));
-            var measured = new List<(string, string, string)>
-            {
-                ("noisy samples fitted (seed 0)", "", $"{first.NoisyFitted * runs[0].NoisyCount:F0} of {runs[0].NoisyCount}"),
-                ("mean attention on W₋ / R / each I, over noisy samples (seed 0)", "", $"{ReproductionReport.Num(first.AttentionNoisy[2])} / {ReproductionReport.Num(first.AttentionNoisy[0])} / {ReproductionReport.Num(first.AttentionNoisy[3])}"),
-            };
-            if (plottedNoisy.TryGetValue(s.Id, out var plotted))
-                measured.Add(($"plotted noisy sample {plotted.Index}: final attention W₋ / R / largest I (one sample, varies with the sample)", s.Id == "figure3a" ? "W₋ ≈0.75 (one sample)" : "",
-                    $"{ReproductionReport.Num(plotted.Final[2])} / {ReproductionReport.Num(plotted.Final[0])} / {ReproductionReport.Num(plotted.Final.Skip(3).DefaultIfEmpty(float.NaN).Max())}"));
-            string letter = s.Id[^1..];
-            yield return new FigureReport(s.Id, s.Title,
-                $"preset {s.Preset}: n = 20, T = 8, ρ = 0.2, η = 0.2, n_test = 1000, lr = 1e-4, 10 000 steps, W = I, explicit tokens; {(seeds == 1 ? "seed 0" : $"seeds 0…{seeds - 1}")}; figures from seed 0",
-                s.Paper, measured,
-                [new($"{s.Id}/figures/attention.png", $"Paper Figure 3{letter}: attention probability of each token over training, one clean and one noisy training sample (seed 0)"),
-                 new($"{s.Id}/figures/training.png", $"Training curves of the Figure 3{letter} run: accuracies and losses over training (seed 0)")],
-                checks,
-                $"train and test accuracy{(s.PaperCleanRelevant is null ? "" : " and clean attention on R")} within the tolerance ({AccuracyTolerance}) or the run-to-run spread of the paper's value; majority regime equals the paper's");
-        }
-    }
-
-    private static IEnumerable<FigureReport> ReproducePhaseDiagrams(SweepFolder phase, int seeds, bool quick, int jobs)
-    {
-        string[] grid = quick
-            ? ["embed_dim=500,2000,4500", "signal_norm=5,20,80"]
-            : ["embed_dim=250:5000:250", "signal_norm=5:100:5"];
-        var baseConfig = Presets.Get("paper-v1") with { Sampler = SamplerKind.Wishart, Engine = EngineKind.Gram, LogInterval = 1000 };
-        var axes = SweepGrid.Parse([.. grid, $"seed=0:{seeds - 1}:1"]);
-        var runs = axes.Expand(baseConfig, ConfigLoader.Apply);
-        SweepCommand.Execute(runs, phase, jobs, "figures 4-6 sweep");
-
-        var store = phase.Store;
-        var hashes = runs.Select(SweepStore.RunHash).ToHashSet();
-        var stored = store.ReadRuns().Where(r => hashes.Contains(r.RunHash)).ToList();
-        var (xs, ys, cells) = PhaseDiagram.Aggregate(stored, "embed_dim", "signal_norm");
-        var all = cells.Cast<PhaseCell?>().Where(c => c is not null).Select(c => c!).ToList();
-        double Min(string k) => all.Min(c => c.Mean[k]);
-        double Max(string k) => all.Max(c => c.Mean[k]);
-        // per-seed statistics of the whole grid: each seed is one complete phase diagram
-        double Metric(StoredRun r, string name) => StepMetrics.Columns.First(c => c.Name == name).Get(r.Final);
-        var bySeed = stored.GroupBy(r => r.Config.Seed).OrderBy(g => g.Key).Select(g => g.ToList()).ToList();
-        double[] PerSeed(Func<List<StoredRun>, double> statistic) => [.. bySeed.Select(statistic)];
-        double[] PerSeedMin(string name) => PerSeed(g => g.Select(r => Metric(r, name)).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min());
-        double[] PerSeedMax(string name) => PerSeed(g => g.Select(r => Metric(r, name)).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max());
-        double MeanWhere(List<StoredRun> g, Func<StoredRun, bool> where, string name)
-            => g.Where(where).Select(r => Metric(r, name)).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
-        double[] testGap = PerSeed(g => MeanWhere(g, r => r.Config.SignalNorm <= 15, "test_loss") - MeanWhere(g, r => r.Config.SignalNorm > 15, "test_loss"));
-        double[] nearOne = PerSeed(g => g.Count(r => Metric(r, "eq10_ratio_normalized") is >= 0.8 and <= 1.25) / (double)g.Count);
-        string seedsText = seeds == 1 ? "1 seed" : $"{seeds} seeds";
-        string setting = $"grid d ∈ {{{xs.Min()}…{xs.Max()}}} × ‖μ‖ ∈ {{{ys.Min()}…{ys.Max()}}} ({xs.Length}×{ys.Length} cells, {seedsText} each); " +
-                         "n = 20, T = 8, ρ = 0.2, η = 0.2, n_test = 1000, lr = 1e-4, 10 000 steps; Gram engine with Wishart-sampled data" +
-                         (quick ? "; quick 3×3 grid: ranges cover 9 cells only, not the paper's 400" : "");
-        var regimeCounts = string.Join(", ", all.GroupBy(c => c.Majority).OrderBy(g => g.Key).Select(g => $"{RegimeClassifier.Name(g.Key)} {g.Count()}"));
-        bool hasBothSignals = testGap.Any(double.IsFinite);
-
-        yield return new FigureReport("figure4", "Figure 4 — Eq. 9 ratio over d × ‖μ‖", setting,
-            "Eq. 9 ratio heatmap (the paper's exact right-hand side could not be recovered; see docs/MODEL.md §4)",
-            [("Eq. 9 ratio range (cell means)", "", $"{ReproductionReport.Num(Min("eq9_ratio"))} – {ReproductionReport.Num(Max("eq9_ratio"))}"),
-             ("regime map (cells)", "", regimeCounts)],
-            [new("phase/figures/eq9_ratio.png", "Paper Figure 4: Eq. 9 ratio min_k S_k / max Σ s(1−s) over dimension d and signal norm ‖μ‖"),
-             new("phase/figures/regime.png", "Regime map over d × ‖μ‖: benign, harmful or not overfitting per cell (majority over seeds)")],
-            [], "no numeric criterion: the paper's Eq. 9 right-hand side and its values could not be recovered (docs/MODEL.md §4), so the heatmap is shown for comparison by eye");
-        var figure5Checks = new List<PaperCheck>
-        {
-            PaperCheck.Near("lowest final train loss on the grid", 0.41, PerSeedMin("train_loss"), LossRangeTolerance, "≈0.41"),
-            PaperCheck.Near("highest final train loss on the grid", 0.54, PerSeedMax("train_loss"), LossRangeTolerance, "≈0.54"),
-            PaperCheck.Near("lowest final test loss on the grid", 0.40, PerSeedMin("test_loss"), LossRangeTolerance, "≈0.40"),
-            PaperCheck.Near("highest final test loss on the grid", 0.64, PerSeedMax("test_loss"), LossRangeTolerance, "≈0.64"),
-        };
-        if (hasBothSignals)
-            figure5Checks.Add(PaperCheck.Above("mean test loss for ‖μ‖ ≤ 15 minus mean test loss for ‖μ‖ > 15", "higher for ‖μ‖ ≤ 15 (> 0)", testGap, 0));
-        yield return new FigureReport("figure5", "Figure 5 — final training and test loss over d × ‖μ‖", setting,
-            "train loss ≈0.41–0.54 (higher for small d, large ‖μ‖); test loss ≈0.40–0.64 (high for ‖μ‖ ≤ 15)",
-            [("train loss range (cell means)", "≈0.41–0.54", $"{ReproductionReport.Num(Min("train_loss"))} – {ReproductionReport.Num(Max("train_loss"))}"),
-             ("test loss range (cell means)", "≈0.40–0.64", $"{ReproductionReport.Num(Min("test_loss"))} – {ReproductionReport.Num(Max("test_loss"))}")],
-            [new("phase/figures/train_loss.png", "Paper Figure 5 (left): final training loss over dimension d and signal norm ‖μ‖"),
-             new("phase/figures/test_loss.png", "Paper Figure 5 (right): final test loss over dimension d and signal norm ‖μ‖")],
-            figure5Checks,
-            $"each end of the train and test loss ranges (per seed, over the grid) within {LossRangeTolerance} of the value read off the paper's colour bars, or within the run-to-run spread" +
-            (hasBothSignals ? "; mean test loss higher for ‖μ‖ ≤ 15 than for ‖μ‖ > 15 by more than 2 standard errors" : ""));
-        yield return new FigureReport("figure6", "Figure 6 — Eq. 10 class balance over d × ‖μ‖", setting,
-            "Eq. 10 ratio heatmap, mostly near 1",
-            [("Eq. 10 ratio (normalised) range (cell means)", "mostly ≈1", $"{ReproductionReport.Num(Min("eq10_ratio_normalized"))} – {ReproductionReport.Num(Max("eq10_ratio_normalized"))}")],
-            [new("phase/figures/eq10_ratio.png", "Paper Figure 6: Eq. 10 class balance divided by its value at step 0, over dimension d and signal norm ‖μ‖"),
-             new("phase/figures/test_accuracy.png", "Final test accuracy over d × ‖μ‖ (companion of Figures 4–6)"),
-             new("phase/figures/noisy_fitted.png", "Fraction of noisy training samples fitted over d × ‖μ‖ (companion of Figures 4–6)")],
-            [PaperCheck.Above("share of cells with normalised Eq. 10 ratio in [0.8, 1.25]", "most cells (> 0.5)", nearOne, 0.5)],
-            "the share of grid cells whose normalised Eq. 10 ratio lies in [0.8, 1.25] exceeds one half by more than 2 standard errors over seeds");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reproduce: done in {outcome.Seconds:F1}s -> {Path.GetFullPath(outcome.IndexPath)}"));
+        return ExitCodes.Ok;
     }
 }

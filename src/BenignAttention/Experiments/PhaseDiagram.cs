@@ -158,4 +158,50 @@ public static class PhaseDiagram
         written.Add(regimeStem);
         return written;
     }
+
+    /// <summary>
+    /// Draws the phase diagrams of the runs stored in <paramref name="folder"/>'s <c>results.sqlite</c> that match
+    /// <paramref name="filters"/> (key=value) into its <c>figures/</c>, over <paramref name="xKey"/> × <paramref name="yKey"/>.
+    /// Cells average over seeds only, so runs differing in any other key are refused. Store, figures folder, keys and
+    /// filters are checked before anything is read or written: a refused drawing changes nothing.
+    /// </summary>
+    /// <returns>The file stems written (each as .png and .svg).</returns>
+    /// <exception cref="UsageException">No store, an unknown or non-numeric key, equal axes, no matching run, or runs that differ in another key.</exception>
+    /// <exception cref="ResultStoreException">The store is damaged or has another schema version.</exception>
+    /// <exception cref="OutputFolderException">figures/ cannot be written.</exception>
+    public static IReadOnlyList<string> DrawStored(string folder, string xKey, string yKey, IEnumerable<string> filters)
+    {
+        if (!File.Exists(Path.Combine(folder, SweepStore.FileName))) throw new UsageException($"{folder}: no {SweepStore.FileName} here (run a sweep into this folder first)");
+        SweepStore.Check(folder);
+        AtomicFolder.RequireWritable(Path.Combine(folder, "figures"), $"figures of {folder}");
+        foreach (var key in new[] { xKey, yKey })
+            if (!RunConfig.Keys.Contains(key)) throw new UsageException($"axis {key} is not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
+        if (xKey == yKey) throw new UsageException($"both axes are {xKey}: choose two different keys");
+        var parsed = ConfigLoader.ParseOverrides(filters);
+        foreach (var f in parsed)
+            if (!RunConfig.Keys.Contains(f.Key)) throw new UsageException($"filter {f.Key}={f.Value}: not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
+
+        using var store = SweepStore.OpenExisting(folder);
+        var runs = store.ReadRuns()
+            .Where(r => parsed.All(f => Canonical(r.Config, f.Key) == Canonical(ConfigLoader.Apply(r.Config, [f]), f.Key)))
+            .ToList();
+        if (runs.Count == 0) throw new UsageException($"{folder}: no finished run matches{(parsed.Count > 0 ? " the filters" : "")}");
+        try
+        {
+            foreach (var key in new[] { xKey, yKey }) KeyValue(runs[0].Config, key);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        var mixed = RunConfig.Keys.Where(k => k != xKey && k != yKey && k != "seed")
+            .Select(k => (Key: k, Values: runs.Select(r => Canonical(r.Config, k)).Distinct().ToList()))
+            .Where(k => k.Values.Count > 1).ToList();
+        if (mixed.Count > 0)
+            throw new UsageException($"{folder}: the runs also differ in {string.Join("; ", mixed.Select(m => $"{m.Key} ({string.Join(", ", m.Values.Take(5))})"))}; " +
+                                     $"cells would mix them — pick one with a filter, e.g. {mixed[0].Key}={mixed[0].Values[0]}");
+        return WriteFigures(runs, Path.Combine(folder, "figures"), xKey, yKey);
+    }
+
+    private static string Canonical(RunConfig config, string key) => config.ToKeyValues().First(kv => kv.Key == key).Value;
 }

@@ -27,6 +27,21 @@ public static class Presets
         BalancedLabels = false,
     };
 
+    /// <summary>
+    /// The paper's Figure 1 setting (spec §6), for the constructed solutions: d = 10 000, ‖μ‖ = 20, n = n_test = 100,
+    /// T = 8, ρ = η = 0.2, seed 0; the other keys keep <see cref="RunConfig"/>'s defaults (the construction does not train).
+    /// </summary>
+    public static RunConfig Figure1 => new()
+    {
+        EmbedDim = 10_000, SignalNorm = 20, TrainN = 100, TestN = 100, SeqLen = 8, Rho = 0.2, NoiseRatio = 0.2, Seed = 0,
+    };
+
+    /// <summary>
+    /// Base of the paper's phase diagrams (Figures 4–6, spec §6): <see cref="PaperV1"/> on Wishart-sampled Gram matrices
+    /// with the Gram engine, curves logged every 1000 steps; the sweep varies embed_dim, signal_norm and seed.
+    /// </summary>
+    public static RunConfig PhaseDiagram => PaperV1 with { Sampler = SamplerKind.Wishart, Engine = EngineKind.Gram, LogInterval = 1000 };
+
     private static readonly (string Name, RunConfig Config)[] Table =
     [
         ("paper-v1", PaperV1),

@@ -8,7 +8,8 @@ namespace BenignAttention.Experiments;
 public sealed record SweepReport(int Total, int Skipped, int Trained, IReadOnlyList<(RunConfig Config, string Error)> Failures);
 
 /// <summary>
-/// Runs a list of configurations into a <see cref="SweepStore"/>, in parallel, each run single-threaded.
+/// Runs a list of configurations into the store of a held sweep folder (<see cref="SweepFolder"/>, taken with
+/// <see cref="SweepSession.Acquire"/>, so no other sweep writes the same store), in parallel, each run single-threaded.
 /// Runs already in the store (same resolved config, hence same hash) are skipped, so re-running a sweep
 /// resumes it; each finished run is committed in its own transaction, so killing the process loses only
 /// the runs in flight. A run that diverges is reported and not stored (a resumed sweep retries it).
@@ -18,12 +19,13 @@ public static class SweepRunner
 {
     /// <param name="runs">Configurations, e.g. from <see cref="SweepGrid.Expand"/>.</param>
     /// <param name="jobs">Runs in parallel (≥ 1).</param>
-    /// <param name="store">Result store; finished runs are read from it and new ones written to it.</param>
+    /// <param name="folder">The held sweep folder; finished runs are read from its store and new ones written to it.</param>
     /// <param name="progress">Called after every finished or failed run with (done, total to train); thread-safe calls.</param>
-    public static SweepReport Run(IReadOnlyList<RunConfig> runs, SweepStore store, int jobs,
+    public static SweepReport Run(IReadOnlyList<RunConfig> runs, SweepFolder folder, int jobs,
         Action<int, int>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1);
+        var store = folder.Store;
         var finished = store.FinishedHashes();
         var todo = runs.Where(c => !finished.Contains(SweepStore.RunHash(c)))
             .DistinctBy(SweepStore.RunHash).ToList();

@@ -52,7 +52,7 @@ public sealed class AtomicFolder : IDisposable
     public static string CheckDestination(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
     {
         var full = CheckFolder(destination, markerFiles, otherEntries);
-        RequireWritable(System.IO.Path.GetDirectoryName(full)!, $"--out {destination}");
+        RequireWritable(System.IO.Path.GetDirectoryName(full)!, $"output folder {destination}");
         return full;
     }
 
@@ -66,7 +66,7 @@ public sealed class AtomicFolder : IDisposable
     public static string CheckInPlace(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
     {
         var full = CheckFolder(destination, markerFiles, otherEntries);
-        RequireWritable(full, $"--out {destination}");
+        RequireWritable(full, $"output folder {destination}");
         return full;
     }
 
@@ -82,7 +82,7 @@ public sealed class AtomicFolder : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new OutputFolderException($"--out {destination}: cannot create it: {e.Message}");
+            throw new OutputFolderException($"output folder {destination}: cannot create it: {e.Message}");
         }
         return full;
     }
@@ -94,7 +94,7 @@ public sealed class AtomicFolder : IDisposable
     /// which also sees read-only mounts); on Windows it creates a temporary folder there and removes it at once.
     /// </summary>
     /// <param name="folder">The folder that will be written (absolute or relative).</param>
-    /// <param name="label">What the user gave, to start the message with (e.g. <c>--out runs/x</c>).</param>
+    /// <param name="label">What the user gave, to start the message with (e.g. <c>output folder runs/x</c>).</param>
     /// <exception cref="OutputFolderException">An ancestor is a file, or the folder does not take new entries.</exception>
     public static void RequireWritable(string folder, string label)
     {
@@ -125,7 +125,7 @@ public sealed class AtomicFolder : IDisposable
 
     private static string CheckFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries)
     {
-        if (string.IsNullOrWhiteSpace(destination)) throw new OutputFolderException("--out is empty: give a folder name");
+        if (string.IsNullOrWhiteSpace(destination)) throw new OutputFolderException("the output folder name is empty: give a folder name");
         string full;
         try
         {
@@ -133,14 +133,14 @@ public sealed class AtomicFolder : IDisposable
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new OutputFolderException($"--out {destination}: not a usable path: {e.Message}");
+            throw new OutputFolderException($"output folder {destination}: not a usable path: {e.Message}");
         }
         var parent = System.IO.Path.GetDirectoryName(full);
-        if (parent is null) throw new OutputFolderException($"--out {destination}: cannot write the file-system root");
+        if (parent is null) throw new OutputFolderException($"output folder {destination}: cannot write the file-system root");
         var cwd = System.IO.Path.TrimEndingDirectorySeparator(Environment.CurrentDirectory);
         if (cwd == full || cwd.StartsWith(full + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new OutputFolderException($"--out {destination}: is the current folder or contains it; choose a new folder");
-        if (File.Exists(full)) throw new OutputFolderException($"--out {destination}: is an existing file; choose a folder name");
+            throw new OutputFolderException($"output folder {destination}: is the current folder or contains it; choose a new folder");
+        if (File.Exists(full)) throw new OutputFolderException($"output folder {destination}: is an existing file; choose a folder name");
         if (Directory.Exists(full))
         {
             var entries = Directory.EnumerateFileSystemEntries(full).Select(System.IO.Path.GetFileName).OfType<string>()
@@ -149,7 +149,7 @@ public sealed class AtomicFolder : IDisposable
             var foreign = entries.Where(e => !known.Contains(e)).ToList();
             if (entries.Count > 0 && (!markerFiles.All(m => entries.Contains(m)) || foreign.Count > 0))
                 throw new OutputFolderException(
-                    $"--out {destination}: exists and is not an earlier output of this command " +
+                    $"output folder {destination}: exists and is not an earlier output of this kind " +
                     (foreign.Count > 0 ? $"(it holds {string.Join(", ", foreign.Take(3))}{(foreign.Count > 3 ? ", …" : "")})" : $"(no {string.Join(", ", markerFiles)})") +
                     "; choose another folder or move those files away yourself");
         }

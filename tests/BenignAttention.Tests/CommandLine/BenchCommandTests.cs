@@ -13,7 +13,7 @@ public class BenchCommandTests
         var path = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.md");
         try
         {
-            Assert.Equal(BenignAttention.Cli.Cli.Ok, CliApp.Run("bench", "--steps", "20", "--repeat", "1", "--dims", "300,200", "--out", path));
+            Assert.Equal(BenignAttention.Cli.ExitCodes.Ok, CliApp.Run("bench", "--steps", "20", "--repeat", "1", "--dims", "300,200", "--out", path));
             var text = File.ReadAllText(path);
             Assert.Contains("machine:", text);
             foreach (var name in new[] { "direct + explicit", "gram + explicit", "gram + wishart" })
@@ -31,5 +31,5 @@ public class BenchCommandTests
     [InlineData("--dims", "1")]
     [InlineData("--repeat", "0")]
     public void BadArgumentsExitWithBadInput(string option, string value) =>
-        Assert.Equal(BenignAttention.Cli.Cli.BadInput, CliApp.Run("bench", option, value));
+        Assert.Equal(BenignAttention.Cli.ExitCodes.BadInput, CliApp.Run("bench", option, value));
 }

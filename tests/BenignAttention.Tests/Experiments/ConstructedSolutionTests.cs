@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using BenignAttention.Analysis;
 using BenignAttention.Cli;
-using BenignAttention.Cli.Commands;
 using BenignAttention.Data;
 using BenignAttention.Experiments;
 using Xunit;
@@ -133,7 +132,7 @@ public sealed class ConstructedSolutionTests(ITestOutputHelper output)
         var result = new (RunConfig, TokenDataset)[Seeds.Length];
         Parallel.For(0, Seeds.Length, k =>
         {
-            var config = ConstructCommand.BaseConfig with { Seed = Seeds[k] };
+            var config = ConstructionRun.BaseConfig with { Seed = Seeds[k] };
             result[k] = (config, GaussianTokenSampler.Sample(config));
         });
         return result;
@@ -191,19 +190,19 @@ public sealed class ConstructedSolutionTests(ITestOutputHelper output)
         try
         {
             string outDir = Path.Combine(root, "fig1");
-            Assert.Equal(Cli.Cli.Ok, CliApp.Run("construct", "--out", outDir, "--c", "0.3,5,0.005",
+            Assert.Equal(Cli.ExitCodes.Ok, CliApp.Run("construct", "--out", outDir, "--c", "0.3,5,0.005",
                 "seed=1", "embed_dim=2000", "train_n=20", "test_n=30"));
             foreach (var name in new[] { "figure1.png", "figure1.svg", "figure1.csv", "config.yaml" })
                 Assert.True(new FileInfo(Path.Combine(outDir, name)).Length > 0, name);
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(outDir, "figure1.png"))[..4]);
             var lines = File.ReadAllLines(Path.Combine(outDir, "figure1.csv"));
-            Assert.Equal(string.Join(',', ConstructCommand.CsvColumns), lines[0]);
+            Assert.Equal(string.Join(',', ConstructionRun.CsvColumns), lines[0]);
             Assert.Equal(4, lines.Length);
             string[] cs = ["0.3", "5", "0.005"];
             for (int k = 0; k < 3; k++)
             {
                 var cells = lines[k + 1].Split(',');
-                Assert.Equal(ConstructCommand.CsvColumns.Count, cells.Length);
+                Assert.Equal(ConstructionRun.CsvColumns.Count, cells.Length);
                 Assert.Equal(cs[k], cells[0]);
                 Assert.Contains(cells[5], new[] { "benign", "harmful", "not_overfitting", "other" });
                 // argmax counts add up to n (train) and n_test (test)
@@ -234,7 +233,7 @@ public sealed class ConstructedSolutionTests(ITestOutputHelper output)
         try
         {
             string outDir = Path.Combine(root, "fig1");
-            Assert.Equal(Cli.Cli.BadInput, CliApp.Run(["construct", "--out", outDir, .. extra]));
+            Assert.Equal(Cli.ExitCodes.BadInput, CliApp.Run(["construct", "--out", outDir, .. extra]));
             Assert.Empty(Directory.EnumerateFileSystemEntries(root));
         }
         finally
@@ -246,8 +245,8 @@ public sealed class ConstructedSolutionTests(ITestOutputHelper output)
     [Fact]
     public void CValuesParseInvariantly()
     {
-        Assert.Equal([0.06, 1, 0.001], ConstructCommand.ParseCValues("0.06, 1 ,1e-3"));
-        Assert.Throws<UsageException>(() => ConstructCommand.ParseCValues(" "));
-        Assert.Throws<UsageException>(() => ConstructCommand.ParseCValues("0.06;1"));
+        Assert.Equal([0.06, 1, 0.001], ConstructionRun.ParseCValues("0.06, 1 ,1e-3"));
+        Assert.Throws<UsageException>(() => ConstructionRun.ParseCValues(" "));
+        Assert.Throws<UsageException>(() => ConstructionRun.ParseCValues("0.06;1"));
     }
 }

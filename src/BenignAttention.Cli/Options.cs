@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Spectre.Console;
+using BenignAttention.Experiments;
+
+namespace BenignAttention.Cli;
+
+/// <summary>Option helpers (values checked with messages naming option, value and range) and result tables, shared by every command.</summary>
+public static class Options
+{
+    /// <summary>
+    /// An integer option whose parse error names the option, the value and the allowed range (never a .NET type),
+    /// and which refuses being given twice.
+    /// </summary>
+    /// <param name="name">The option, e.g. <c>--jobs</c>.</param>
+    /// <param name="min">Smallest allowed value.</param>
+    /// <param name="defaultValue">Value when the option is absent.</param>
+    /// <param name="description">Help text.</param>
+    /// <param name="aliases">Short forms, e.g. <c>-j</c>.</param>
+    public static Option<int> IntOption(string name, int min, Func<int> defaultValue, string description, params string[] aliases) => new(name, aliases)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue(),
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0) return defaultValue();
+            if (Twice(name, result)) return defaultValue();
+            string text = result.Tokens[0].Value;
+            if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value) && value >= min)
+                return value;
+            result.AddError($"{name} {text}: must be an integer ≥ {min}");
+            return defaultValue();
+        },
+    };
+
+    /// <summary>A text option (a path, a name, a list) that refuses being given twice.</summary>
+    /// <param name="name">The option, e.g. <c>--out</c>.</param>
+    /// <param name="description">Help text.</param>
+    /// <param name="aliases">Short forms, e.g. <c>-o</c>.</param>
+    public static Option<string?> TextOption(string name, string description, params string[] aliases) => new(name, aliases)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0) return null;
+            if (Twice(name, result)) return null;
+            return result.Tokens[0].Value;
+        },
+    };
+
+    /// <summary>A flag (takes no value), e.g. <c>--dry-run</c>.</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
+
+    private static bool Twice(string name, ArgumentResult result)
+    {
+        if (result.Tokens.Count < 2) return false;
+        result.AddError($"{name} is given {result.Tokens.Count} times ({string.Join(", ", result.Tokens.Select(t => t.Value))}): give it once");
+        return true;
+    }
+
+    /// <summary>Checks that <paramref name="path"/>, given to <paramref name="option"/>, is an existing file (not a folder).</summary>
+    /// <exception cref="UsageException">It is a folder, or does not exist.</exception>
+    public static void RequireFile(string option, string path)
+    {
+        if (Directory.Exists(path)) throw new UsageException($"{option} {path}: is a folder; give a YAML file (e.g. {Path.Combine(path, "config.yaml")})");
+        if (!File.Exists(path)) throw new UsageException($"{option} {path}: file not found");
+    }
+
+    /// <summary>
+    /// Writes a results table to stdout: a Spectre.Console table on a terminal; tab-separated lines (a header
+    /// line, then one line per row, never wrapped) when stdout is redirected to a file or a pipe.
+    /// </summary>
+    public static void WriteTable(IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            Console.Out.WriteLine(string.Join('\t', columns));
+            foreach (var row in rows) Console.Out.WriteLine(string.Join('\t', row));
+            return;
+        }
+        RenderTable(Console.Out, columns, rows);
+    }
+
+    /// <summary>
+    /// Draws a Spectre.Console table of <paramref name="columns"/> and <paramref name="rows"/> into <paramref name="writer"/>.
+    /// The console is created for this call from the writer given (never Spectre's process-wide console, which
+    /// would keep writing to the first stdout it saw after a caller such as a test swaps <see cref="Console.Out"/>).
+    /// </summary>
+    public static void RenderTable(TextWriter writer, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var table = new Table().AddColumns(columns.Select(Markup.Escape).ToArray());
+        foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) }).Write(table);
+    }
+}

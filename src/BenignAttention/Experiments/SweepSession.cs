@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using BenignAttention.Storage;
+
+namespace BenignAttention.Experiments;
+
+/// <summary>A planned sweep: the base configuration, the grid and its runs (validated), in grid order.</summary>
+/// <param name="Base">The base configuration the grid's values override.</param>
+/// <param name="Grid">The parsed grid.</param>
+/// <param name="Runs">One configuration per grid point; duplicates (same run hash) possible.</param>
+/// <param name="GridText">The grid as the caller gave it, e.g. ["embed_dim=500,2000", "seed=0:2:1"].</param>
+public sealed record SweepPlan(RunConfig Base, SweepGrid Grid, IReadOnlyList<RunConfig> Runs, IReadOnlyList<string> GridText);
+
+/// <summary>One line of a dry run: the run's varying keys, its run hash, and whether the folder's store holds it already.</summary>
+public sealed record PlannedRun(string Label, string Hash, bool Done);
+
+/// <summary>A dry run: the distinct runs of a plan and how many are still to train.</summary>
+/// <param name="Runs">Distinct runs in grid order.</param>
+/// <param name="StorePath">The results store consulted (it may not exist).</param>
+public sealed record SweepDryRun(IReadOnlyList<PlannedRun> Runs, string StorePath)
+{
+    /// <summary>Runs not yet stored.</summary>
+    public int ToTrain => Runs.Count(r => !r.Done);
+    /// <summary>Runs already stored.</summary>
+    public int Stored => Runs.Count(r => r.Done);
+}
+
+/// <summary>What a sweep did: its runner report, wall seconds, and the folder holding the results store.</summary>
+/// <param name="Report">Runs trained, skipped (already stored) and failed.</param>
+/// <param name="Seconds">Wall seconds of training and drawing.</param>
+/// <param name="Folder">The sweep folder.</param>
+/// <param name="FiguresDrawn">Whether phase diagrams were drawn into <c>figures/</c>.</param>
+public sealed record SweepOutcome(SweepReport Report, double Seconds, string Folder, bool FiguresDrawn)
+{
+    /// <summary>One line: "<paramref name="label"/>: N trained, N already stored, N failed, S.Ss -> full folder path".</summary>
+    public string Describe(string label) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{label}: {Report.Trained} trained, {Report.Skipped} already stored, {Report.Failures.Count} failed, {Seconds:F1}s -> {Path.GetFullPath(Folder)}");
+}
+
+/// <summary>
+/// A sweep of a grid of configurations into a sweep folder: planning (grid → runs, validation, memory check),
+/// the folder's lock, resumable execution into <c>results.sqlite</c> and the phase diagrams in <c>figures/</c>.
+/// Every caller of <see cref="Run(SweepPlan, string, int, IExperimentProgress?, CancellationToken)"/> or
+/// <see cref="Execute"/> holds the folder's lock (<see cref="Acquire"/>), so two sweeps never write one store.
+/// </summary>
+public static class SweepSession
+{
+    /// <summary>log_interval used by sweeps unless the config file or the grid sets it: curves every 100 steps.</summary>
+    public const int DefaultLogInterval = 100;
+
+    /// <summary>Sweep folder used when the caller names none, relative to the working folder.</summary>
+    public static readonly string DefaultFolder = Path.Combine("runs", "sweep");
+
+    /// <summary>
+    /// What a sweep folder may hold: its database and what sweep, plot and export write beside it. A folder
+    /// with anything else is refused, so a sweep never writes over a researcher's own files.
+    /// </summary>
+    public static readonly string[] Entries =
+        [SweepStore.FileName, SweepStore.FileName + "-wal", SweepStore.FileName + "-shm", "sweep.yaml", "figures", "runs.csv", "runs.parquet", "curves.csv", "curves.parquet"];
+
+    /// <summary>
+    /// Resolves the base config (<paramref name="configPath"/>, <paramref name="preset"/>) and the grid's runs, validates
+    /// every run and checks that the longest run's per-step metrics fit in memory once per parallel job; runs nothing.
+    /// log_interval defaults to <see cref="DefaultLogInterval"/> unless the config file or the grid sets it.
+    /// </summary>
+    /// <param name="configPath">A YAML file of config keys, or null.</param>
+    /// <param name="preset">A preset name (<see cref="Presets.Names"/>), or null.</param>
+    /// <param name="grid">Grid axes: key=value, key=v1,v2,… or key=start:stop:step.</param>
+    /// <exception cref="SweepGridException">An axis does not parse.</exception>
+    /// <exception cref="ConfigException">A key or value of the base or of a run is invalid.</exception>
+    /// <exception cref="UsageException">The runs would not fit in memory.</exception>
+    public static SweepPlan Plan(string? configPath, string? preset, IReadOnlyList<string> grid)
+    {
+        var parsed = SweepGrid.Parse(grid);
+        var baseConfig = ConfigLoader.Resolve(configPath, preset, []);
+        bool logIntervalGiven = parsed.Axes.Any(a => a.Key == "log_interval")
+            || (configPath is not null && ConfigLoader.ReadYamlMapping(File.ReadAllText(configPath)).Any(kv => kv.Key == "log_interval"));
+        if (!logIntervalGiven) baseConfig = baseConfig with { LogInterval = DefaultLogInterval };
+        var runs = parsed.Expand(baseConfig, ConfigLoader.Apply);
+        foreach (var run in runs) ConfigLoader.Validate(run);
+        if (runs.Count > 0)
+            MemoryBudget.Require(runs.Max(r => Runner.TrajectoryBytes(r, recordAttention: false)) * Math.Min(Environment.ProcessorCount, runs.Count),
+                "the longest run's per-step metrics, once per parallel job,");
+        return new SweepPlan(baseConfig, parsed, runs, [.. grid]);
+    }
+
+    /// <summary>
+    /// Plans the sweep and lists its distinct runs, marking those already in <paramref name="folder"/>'s results
+    /// store; writes nothing and creates nothing (no folder, database, journal or lock).
+    /// </summary>
+    /// <exception cref="ResultStoreException">The folder's store is damaged or has another schema version.</exception>
+    /// <exception cref="UsageException">The store cannot be read, or the runs would not fit in memory.</exception>
+    public static SweepDryRun DryRun(string? configPath, string? preset, IReadOnlyList<string> grid, string folder)
+    {
+        var plan = Plan(configPath, preset, grid);
+        // Only the axes with several values identify a run; fixed keys are the same on every line.
+        var varying = plan.Grid.Axes.Where(a => a.Values.Length > 1).ToList();
+        if (varying.Count == 0) varying = plan.Grid.Axes.ToList();
+        var stored = StoredHashesReadOnly(folder);
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        var lines = new List<PlannedRun>();
+        foreach (var run in plan.Runs)
+        {
+            string hash = SweepStore.RunHash(run);
+            if (!listed.Add(hash)) continue;
+            string label = varying.Count == 0 ? "(the base configuration)"
+                : string.Join(' ', varying.Select(a => $"{a.Key}={run.ToKeyValues().First(kv => kv.Key == a.Key).Value}"));
+            lines.Add(new PlannedRun(label, hash, stored.Contains(hash)));
+        }
+        return new SweepDryRun(lines, Path.Combine(folder, SweepStore.FileName));
+    }
+
+    /// <summary>
+    /// Plans the sweep, takes <paramref name="folder"/> (lock, store and folder checked before anything is
+    /// written), writes <c>sweep.yaml</c>, trains the runs not yet stored and draws the phase diagrams.
+    /// </summary>
+    /// <param name="jobs">Runs in parallel (≥ 1); each run is single-threaded.</param>
+    /// <exception cref="OutputFolderException">The folder cannot be used, or another sweep holds it.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; finished runs stay stored.</exception>
+    public static SweepOutcome Run(string? configPath, string? preset, IReadOnlyList<string> grid, string folder, int jobs,
+        IExperimentProgress? progress = null, CancellationToken cancellation = default)
+        => Run(Plan(configPath, preset, grid), folder, jobs, progress, cancellation);
+
+    /// <summary>Runs a planned sweep: see <see cref="Run(string?, string?, IReadOnlyList{string}, string, int, IExperimentProgress?, CancellationToken)"/>.</summary>
+    public static SweepOutcome Run(SweepPlan plan, string folder, int jobs, IExperimentProgress? progress = null, CancellationToken cancellation = default)
+    {
+        using var held = Acquire(folder);
+        AtomicFolder.WriteFile(Path.Combine(held.Path, "sweep.yaml"), s =>
+        {
+            using var w = new StreamWriter(s);
+            w.WriteLine("# Base configuration of the latest sweep into this folder; the grid axes below override it per run.");
+            w.WriteLine("# grid: " + string.Join(' ', plan.GridText));
+            w.Write(ConfigLoader.ToYaml(plan.Base));
+        });
+        return Execute(plan.Runs, held, jobs, "sweep", progress, cancellation);
+    }
+
+    /// <summary>
+    /// Checks that the folder's <c>figures/</c> is not a file and takes new entries, then takes the folder
+    /// (<see cref="SweepFolder.Acquire"/>); nothing is created or changed unless every check passes.
+    /// </summary>
+    /// <exception cref="OutputFolderException">The folder or its figures/ cannot be used, or another sweep holds it.</exception>
+    /// <exception cref="ResultStoreException">Its results store is damaged or has another schema version.</exception>
+    public static SweepFolder Acquire(string folder)
+    {
+        AtomicFolder.CheckInPlace(folder, [], Entries);
+        AtomicFolder.RequireWritable(Path.Combine(folder, "figures"), $"output folder {folder}");
+        return SweepFolder.Acquire(folder, Entries);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="runs"/> into the held folder's <c>results.sqlite</c> (runs already stored are skipped),
+    /// reporting progress as <paramref name="label"/>, then draws the phase diagrams of these runs into its
+    /// <c>figures/</c> over <paramref name="xKey"/> × <paramref name="yKey"/>, or over the grid's two varying keys
+    /// when those are others. Failed runs and an undrawn diagram are reported through <see cref="IExperimentProgress.Note"/>.
+    /// </summary>
+    public static SweepOutcome Execute(IReadOnlyList<RunConfig> runs, SweepFolder folder, int jobs, string label,
+        IExperimentProgress? progress = null, CancellationToken cancellation = default, string xKey = "embed_dim", string yKey = "signal_norm")
+    {
+        progress ??= SilentProgress.Instance;
+        var store = folder.Store;
+        var clock = Stopwatch.StartNew();
+        var finished = store.FinishedHashes();
+        int pending = runs.Select(SweepStore.RunHash).Distinct().Count(h => !finished.Contains(h));
+        var report = pending == 0
+            ? SweepRunner.Run(runs, folder, jobs, cancellation: cancellation)
+            : progress.Track($"{label} ({pending} of {runs.Count} runs to train, {jobs} jobs)", pending,
+                done => SweepRunner.Run(runs, folder, jobs, (count, _) => done(count), cancellation));
+        foreach (var (config, error) in report.Failures)
+            progress.Note($"run failed: {string.Join(' ', config.ToKeyValues().Select(kv => $"{kv.Key}={kv.Value}"))}: {error}");
+        // Draw this grid's runs only: a sweep folder may also hold runs of earlier grids.
+        var hashes = runs.Select(SweepStore.RunHash).ToHashSet();
+        var stored = store.ReadRuns().Where(r => hashes.Contains(r.RunHash)).ToList();
+        var varying = RunConfig.Keys.Where(k => k != "seed" && runs.Select(r => r.ToKeyValues().First(kv => kv.Key == k).Value).Distinct().Count() > 1).ToList();
+        if (!(varying.Contains(xKey) && varying.Contains(yKey)) && varying.Count == 2) (xKey, yKey) = (varying[0], varying[1]);
+        bool drawn = false;
+        if (stored.Count > 0 && varying.Count == 2 && varying.Contains(xKey) && varying.Contains(yKey))
+        {
+            PhaseDiagram.WriteFigures(stored, Path.Combine(folder.Path, "figures"), xKey, yKey);
+            drawn = true;
+        }
+        else if (stored.Count > 0)
+            progress.Note($"{label}: no phase diagram drawn: the grid varies {(varying.Count == 0 ? "no key" : string.Join(", ", varying))} " +
+                          "besides seed; draw one with `plot DIR --x KEY --y KEY [key=value …]`");
+        return new SweepOutcome(report, clock.Elapsed.TotalSeconds, folder.Path, drawn);
+    }
+
+    /// <summary>
+    /// Hashes of the runs already stored in <c>folder/results.sqlite</c>, read through a read-only connection
+    /// that creates nothing (no folder, database, journal or lock); empty when there is no store yet.
+    /// </summary>
+    /// <exception cref="UsageException">The file exists but is not a results store this build can read.</exception>
+    private static IReadOnlySet<string> StoredHashesReadOnly(string folder)
+    {
+        string path = Path.Combine(folder, SweepStore.FileName);
+        var hashes = new HashSet<string>(StringComparer.Ordinal);
+        if (!SweepStore.Check(folder)) return hashes;   // also refuses a damaged store or another schema version, writing nothing
+        // A read-only connection to a WAL database still creates -wal and -shm files beside it. When no writer
+        // has the store open (no -wal file) its content is all in the main file, which immutable=1 reads
+        // without creating or locking anything; while a sweep writes (-wal present) those files already exist.
+        string full = Path.GetFullPath(path);
+        bool writerActive = File.Exists(full + "-wal");
+        var connectionString = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
+        {
+            DataSource = writerActive ? full : new Uri(full).AbsoluteUri + "?immutable=1",
+            Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly, Pooling = false,
+        }.ToString();
+        try
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT run_hash FROM runs;";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) hashes.Add(reader.GetString(0));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new UsageException($"output folder {folder}: {SweepStore.FileName} there is not a readable results store ({e.Message}); choose another folder");
+        }
+        return hashes;
+    }
+}

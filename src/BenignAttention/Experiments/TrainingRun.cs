@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using BenignAttention.Storage;
+using BenignAttention.Training;
+
+namespace BenignAttention.Experiments;
+
+/// <summary>What a training run is asked for: where its configuration and data come from.</summary>
+/// <param name="ConfigPath">A YAML file of config keys, or null.</param>
+/// <param name="Preset">A preset name (<see cref="Presets.Names"/>), or null.</param>
+/// <param name="DataPath">A folder of .npy files or an .npz archive of supplied data, or null for synthetic data.</param>
+/// <param name="RolesUnknown">Supplied data have no token roles (no role metrics); only with <paramref name="DataPath"/>.</param>
+/// <param name="Overrides">key=value overrides, applied last.</param>
+public sealed record TrainingRequest(string? ConfigPath, string? Preset, string? DataPath, bool RolesUnknown, IReadOnlyList<string> Overrides);
+
+/// <summary>A resolved training run: its configuration, the supplied data (null for synthetic data) and its name.</summary>
+/// <param name="Config">The validated configuration.</param>
+/// <param name="Supplied">The supplied data and their settings, or null.</param>
+/// <param name="Name">The run's name: the preset, else the data's file name, else "train".</param>
+public sealed record ResolvedTraining(RunConfig Config, SuppliedData? Supplied, string Name);
+
+/// <summary>What a training run produced: its summary and the run folder written.</summary>
+public sealed record TrainingOutcome(ResolvedTraining Run, RunSummary Summary, string Folder);
+
+/// <summary>
+/// One training run from a request to its run folder (<see cref="RunFolder"/>): configuration and supplied-data
+/// resolution, the default folder name, the output and memory checks (before training), training and writing.
+/// </summary>
+public static class TrainingRun
+{
+    /// <summary>
+    /// Resolves the configuration: for synthetic data from defaults, preset, config file and overrides
+    /// (<see cref="ConfigLoader.Resolve"/>); for supplied data with the data's own settings first (<see cref="SuppliedData.Resolve"/>).
+    /// </summary>
+    /// <exception cref="ConfigException">A key is given twice, unknown, out of range, or contradicts the data.</exception>
+    /// <exception cref="UsageException">RolesUnknown without supplied data.</exception>
+    /// <exception cref="DataFormatException">The data cannot be read.</exception>
+    public static ResolvedTraining Resolve(TrainingRequest request)
+    {
+        ConfigLoader.ParseOverrides(request.Overrides);   // a key given twice is refused before anything is read
+        if (request.RolesUnknown && request.DataPath is null)
+            throw new UsageException("unknown token roles apply only to supplied data (synthetic data always have the fixed layout)");
+        string name = request.Preset ?? (request.DataPath is null ? "train" : Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(request.DataPath)));
+        if (request.DataPath is null)
+            return new ResolvedTraining(ConfigLoader.Resolve(request.ConfigPath, request.Preset, request.Overrides), null, name);
+        var supplied = SuppliedData.Resolve(request.DataPath, request.ConfigPath, request.Preset, request.Overrides, rolesUnknown: request.RolesUnknown);
+        return new ResolvedTraining(supplied.Config, supplied, name);
+    }
+
+    /// <summary>
+    /// The run folder used when the caller names none: <c>runs/&lt;name&gt;-d&lt;d&gt;-mu&lt;‖μ‖&gt;-seed&lt;seed&gt;-&lt;hash&gt;</c>, the first
+    /// 6 hex digits of the run hash; for supplied data <c>runs/&lt;name&gt;-d&lt;d&gt;-&lt;hash&gt;</c>, the hash of its config.yaml
+    /// (which names the data by their sha256 and leaves out what does not apply).
+    /// </summary>
+    public static string DefaultFolder(ResolvedTraining run) =>
+        // The readable part names the usual axes; the hash tells apart runs that differ in anything else.
+        Path.Combine("runs", run.Supplied is null
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{run.Name}-d{run.Config.EmbedDim}-mu{run.Config.SignalNorm}-seed{run.Config.Seed}-{SweepStore.RunHash(run.Config)[..6]}")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{run.Name}-d{run.Config.EmbedDim}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(run.Supplied.ToYaml())))[..6]}"));
+
+    /// <summary>
+    /// Checks the run folder (<paramref name="folder"/>, default <see cref="DefaultFolder"/>) and that the trajectory fits in
+    /// memory, then trains (progress in steps) and writes the run folder atomically.
+    /// </summary>
+    /// <exception cref="OutputFolderException">The folder holds something other than an earlier run, or cannot be written.</exception>
+    /// <exception cref="UsageException">The per-step metrics and attention would not fit in memory.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or ‖p‖ became non-finite.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
+    public static TrainingOutcome Run(ResolvedTraining run, string? folder, IExperimentProgress? progress = null, CancellationToken cancellation = default)
+    {
+        progress ??= SilentProgress.Instance;
+        var config = run.Config;
+        folder ??= DefaultFolder(run);
+        AtomicFolder.CheckDestination(folder, RunFolder.Markers, RunFolder.OtherEntries);
+        MemoryBudget.Require(Runner.TrajectoryBytes(config, recordAttention: true),
+            $"num_steps = {config.NumSteps} with n·T = {config.TrainN}·{config.SeqLen} (per-step metrics, attention.npy, selection.npy)");   // fail before training, not after
+        var (result, summary, prepared) = progress.Track($"train {run.Name}", config.NumSteps,
+            report => Runner.Execute(config, run.Supplied?.Data, step => report(step), cancellation: cancellation));
+        RunFolder.Write(folder, config, result, summary, prepared.Labels, run.Name, run.Supplied);
+        return new TrainingOutcome(run, summary, folder);
+    }
+}
