@@ -71,6 +71,11 @@ public static class CommandRunner
     {
         var command = parse.CommandResult.Command;
         string commands = string.Join(", ", root.Subcommands.Select(c => c.Name));
+        // --version belongs to the tool, not to a command, and takes nothing else (`benign-attention --version`).
+        if (args.Contains("--version") && args.Length > 1)
+            return "--version takes no other arguments: run `benign-attention --version` alone";
+        // --help (-h, -?) prints the help of the command named, whether or not its required arguments are given.
+        if (parse.Action is System.CommandLine.Help.HelpAction) return null;
         if (command == root)
         {
             if (parse.Errors.Count == 0) return null;   // --help, --version
@@ -91,7 +96,14 @@ public static class CommandRunner
             return $"{command.Name}: unexpected argument '{parse.UnmatchedTokens[0]}'";
         foreach (var option in parse.CommandResult.Children.OfType<OptionResult>())
         {
-            if (option.Implicit || option.Option.Arity.MaximumNumberOfValues == 0) continue;
+            if (option.Implicit) continue;
+            if (option.Option.Arity.MaximumNumberOfValues == 0)
+            {
+                // A flag given twice is refused like an option given twice (the README's rule for every option).
+                if (option.IdentifierTokenCount > 1)
+                    return $"{command.Name}: {option.Option.Name} is given {option.IdentifierTokenCount} times: give it once";
+                continue;
+            }
             if (option.Tokens.Count == 0)
                 return $"{command.Name}: {option.Option.Name} needs a value";
             if (option.Tokens.Count > 1)
@@ -109,7 +121,10 @@ public static class CommandRunner
     }
 
     /// <summary>Runs a command body, turning known failures into one-line messages and exit codes.</summary>
-    public static int Guard(Func<int> body)
+    /// <param name="body">The command's work.</param>
+    /// <param name="keptOnStop">What a stopped command keeps (e.g. "finished sweep runs are kept"), said after
+    /// "nothing partial was written"; null for commands that write their outputs only at the end.</param>
+    public static int Guard(Func<int> body, string? keptOnStop = null)
     {
         try
         {
@@ -126,14 +141,15 @@ public static class CommandRunner
         catch (TrainingDivergedException e) { return Fail(e.AtInitialisation ? ExitCodes.BadInput : ExitCodes.Diverged, e.Message); }
         catch (OperationCanceledException)
         {
-            return Fail(s_stopCode, $"{(s_stopCode == ExitCodes.Terminated ? "terminated" : "interrupted")}: nothing partial was written (finished sweep runs are kept)");
+            return Fail(s_stopCode, $"{(s_stopCode == ExitCodes.Terminated ? "terminated" : "interrupted")}: nothing partial was written" +
+                                    (keptOnStop is null ? "" : $" ({keptOnStop})"));
         }
         catch (AggregateException e) when (e.Flatten().InnerExceptions.Count > 0)
         {
             // Parallel loops wrap what a run threw; report the first cause like any other failure.
             var inner = e.Flatten().InnerExceptions;
-            if (inner.All(x => x is OperationCanceledException)) return Guard(() => throw new OperationCanceledException());
-            return Guard(() => { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner[0]); return ExitCodes.Ok; });
+            if (inner.All(x => x is OperationCanceledException)) return Guard(() => throw new OperationCanceledException(), keptOnStop);
+            return Guard(() => { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner[0]); return ExitCodes.Ok; }, keptOnStop);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(ExitCodes.RunFailed, $"cannot write output: {e.Message}"); }
     }
