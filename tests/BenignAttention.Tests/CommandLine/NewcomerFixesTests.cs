@@ -285,6 +285,14 @@ public class NewcomerFixesTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(_root));
     }
 
+    /// <summary>Every command either checks the stop request in its long loops or is one of the short ones told apart in the stop message.</summary>
+    [Fact]
+    public void EveryCommandIsStoppableOrFinishesItsFiles()
+    {
+        var names = BenignAttention.Cli.CliApp.BuildRoot().Subcommands.Select(c => c.Name).Order().ToArray();
+        Assert.Equal(names, BenignAttention.Cli.CommandRunner.StoppableCommands.Concat(["plot", "export"]).Order().ToArray());
+    }
+
     /// <summary>Starts the tool, sends SIGTERM once <paramref name="marker"/> appears, and returns its exit code and stderr.</summary>
     private static (int Exit, string Stderr) Terminate(string[] args, string marker, bool fromStdout)
     {
