@@ -107,6 +107,19 @@ public class NewcomerFixesTests : IDisposable
         Assert.DoesNotContain("NaN", stdout);
     }
 
+    [Fact]
+    public void ProgressLinesNeverPrintNaN()
+    {
+        var stderr = Console.Error;
+        using var e = new StringWriter();
+        Console.SetError(e);
+        try { BenignAttention.Cli.ProgressDisplay.Run("empty", 0, report => { report(0); return 0; }); }
+        finally { Console.SetError(stderr); }
+        Assert.Contains("empty: 0/0 (100%) elapsed", e.ToString());
+        Assert.Contains("eta unknown", e.ToString());
+        Assert.DoesNotContain("NaN", e.ToString());
+    }
+
     // ---------- D15: ranges are for sweep ----------
 
     [Theory]
