@@ -215,7 +215,7 @@ public static class SweepSession
     /// Hashes of the runs already stored in <c>folder/results.sqlite</c>, read through a read-only connection
     /// that creates nothing (no folder, database, journal or lock); empty when there is no store yet.
     /// </summary>
-    /// <exception cref="UsageException">The file exists but is not a results store this build can read.</exception>
+    /// <exception cref="ResultStoreException">The file exists but is not a results store this build can read.</exception>
     private static IReadOnlySet<string> StoredHashesReadOnly(string folder)
     {
         string path = Path.Combine(folder, SweepStore.FileName);
@@ -244,7 +244,9 @@ public static class SweepSession
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
-            throw new UsageException($"output folder {folder}: {SweepStore.FileName} there is not a readable results store ({e.Message}); choose another folder");
+            // Worded like the refusal of SweepStore.Open, which a real sweep into this folder would give.
+            throw new ResultStoreException($"{full}: SQLite cannot open it as a results store ({e.Message.TrimEnd('.')}); " +
+                                           "if the file is damaged, move it away or choose another folder");
         }
         return hashes;
     }

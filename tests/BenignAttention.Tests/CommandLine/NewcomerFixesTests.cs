@@ -222,6 +222,25 @@ public class NewcomerFixesTests : IDisposable
     }
 
     [Fact]
+    public void DryRunOnADamagedStoreIsRefusedAsDamagedWritingNothing()
+    {
+        string dir = Path.Combine(_root, "damaged");
+        Assert.Equal(0, Run(["sweep", "-o", dir, "-j", "1", .. Small, "seed=0"]).Code);
+        SqliteConnection.ClearAllPools();
+        using (var f = new FileStream(Path.Combine(dir, SweepStore.FileName), FileMode.Open))
+        {
+            f.Position = 100;   // keep the 100-byte header (version 1), wreck the schema page
+            f.Write(Enumerable.Repeat((byte)0xff, 3000).ToArray());
+        }
+        var before = Snapshot(dir);
+        var (code, stdout, stderr) = Run(["sweep", "-o", dir, "--dry-run", .. Small, "seed=0,1"]);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith($"error: {Path.Combine(dir, SweepStore.FileName)}: SQLite cannot open it as a results store (SQLite Error 11: 'database disk image is malformed')", stderr);
+        Assert.Equal(before, Snapshot(dir));
+    }
+
+    [Fact]
     public void DryRunIsRefusedWhileAnotherSweepHoldsTheFolder()
     {
         string dir = Path.Combine(_root, "busy");
