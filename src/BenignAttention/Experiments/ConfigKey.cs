@@ -164,9 +164,10 @@ public sealed record SuppliedUse(Func<bool, bool, SuppliedSettingRule> Rule, Fun
 /// </summary>
 public abstract class ConfigKey
 {
-    private protected ConfigKey(string name, string meaning, Constraint constraint, SuppliedUse supplied, string? reasonBelow, string? reasonAbove)
+    private protected ConfigKey(string name, string meaning, Constraint constraint, SuppliedUse supplied, string? reasonBelow, string? reasonAbove, string? axisLabel)
     {
         Name = name;
+        AxisLabel = axisLabel ?? name;
         Meaning = meaning;
         Constraint = constraint;
         Supplied = supplied;
@@ -176,6 +177,8 @@ public abstract class ConfigKey
 
     /// <summary>The key (case-sensitive), also the results store's column name.</summary>
     public string Name { get; }
+    /// <summary>The label of a figure axis along this key, with its symbol (e.g. <c>signal norm ‖μ‖</c>); the key itself when none is given.</summary>
+    public string AxisLabel { get; }
     /// <summary>One line of meaning (README key table, <c>--print-config</c>).</summary>
     public string Meaning { get; }
     /// <summary>The allowed values.</summary>
@@ -244,10 +247,11 @@ public sealed class ConfigKey<T> : ConfigKey where T : notnull
     /// <param name="supplied">The rule with supplied data.</param>
     /// <param name="reasonBelow">Added to the message for values below the range.</param>
     /// <param name="reasonAbove">Added to the message for values above the range.</param>
+    /// <param name="axisLabel">Figure axis label; null for the key itself.</param>
     /// <exception cref="ArgumentException"><typeparamref name="T"/> is not int, long, double, bool or an enum.</exception>
     public ConfigKey(string name, string meaning, Constraint constraint, Func<RunConfig, T> get, Func<RunConfig, T, RunConfig> set,
-        SuppliedUse supplied, string? reasonBelow = null, string? reasonAbove = null)
-        : base(name, meaning, constraint, supplied, reasonBelow, reasonAbove)
+        SuppliedUse supplied, string? reasonBelow = null, string? reasonAbove = null, string? axisLabel = null)
+        : base(name, meaning, constraint, supplied, reasonBelow, reasonAbove, axisLabel)
     {
         _get = get;
         _set = set;

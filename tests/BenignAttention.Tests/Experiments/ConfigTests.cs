@@ -730,5 +730,9 @@ public class ConstraintTests
         Assert.Equal(RunConfig.Keys, ConfigKeys.All.Select(k => k.Name));
         Assert.All(ConfigKeys.All, k => Assert.Equal(k.Constraint.Description, ConfigLoader.AllowedRange(k.Name)));
         Assert.Equal(ConfigKeys.All.Select(k => (k.Name, k.Meaning, k.Range, k.DefaultText)), ConfigLoader.KeyTable);
+        Assert.Equal("signal norm ‖μ‖", PhaseDiagram.AxisLabel("signal_norm"));   // figure axes read the table too
+        Assert.Equal("dimension d", ConfigKeys.Find("embed_dim")!.AxisLabel);
+        Assert.Equal("seed", PhaseDiagram.AxisLabel("seed"));
+        Assert.Null(ConfigKeys.Find("Rho"));
     }
 }
