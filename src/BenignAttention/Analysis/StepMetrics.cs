@@ -79,22 +79,15 @@ public sealed record StepMetrics
     ];
 
     /// <summary>
-    /// Builds a record from named values: starts from NaN everywhere (attention arrays of 4 NaNs) and sets each
-    /// column of <see cref="Columns"/> to <paramref name="valueOf"/>(its name).
+    /// Builds a record from named values: sets each column of <see cref="Columns"/> to <paramref name="valueOf"/>(its
+    /// name); the attention arrays always get 4 entries.
     /// </summary>
     /// <param name="valueOf">The value of a column, by name (NaN allowed).</param>
     /// <exception cref="OverflowException">The step is outside the int range.</exception>
     public static StepMetrics FromNamedValues(Func<string, double> valueOf)
     {
         ArgumentNullException.ThrowIfNull(valueOf);
-        var m = new StepMetrics
-        {
-            LossBefore = double.NaN, TrainLoss = double.NaN, TrainAccuracy = double.NaN, NoisyFitted = double.NaN,
-            CleanFitted = double.NaN, QueryNorm = double.NaN, QueryAlignmentPos = double.NaN, QueryAlignmentNeg = double.NaN,
-            AttentionClean = [double.NaN, double.NaN, double.NaN, double.NaN], AttentionNoisy = [double.NaN, double.NaN, double.NaN, double.NaN],
-            SelectionSumPos = double.NaN, SelectionSumNeg = double.NaN, Eq9Ratio = double.NaN, Eq10Ratio = double.NaN,
-            Eq10RatioNormalized = double.NaN,
-        };
+        var m = new StepMetrics();   // every field is set below: Columns covers them all
         foreach (var column in Columns)
             m = column.With(m, valueOf(column.Name));
         return m;
