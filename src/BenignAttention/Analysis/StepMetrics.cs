@@ -108,7 +108,8 @@ public sealed record StepMetrics
 /// <param name="Get">The value of a step (NaN when not measured).</param>
 /// <param name="With">A copy of a step with the value set.</param>
 /// <param name="IsInteger">The column holds an integer (the step).</param>
-public sealed record MetricColumn(string Name, Func<StepMetrics, double> Get, Func<StepMetrics, double, StepMetrics> With, bool IsInteger = false)
+/// <param name="SinceSchema">The results-store schema version that introduced the column (1 for the original metrics).</param>
+public sealed record MetricColumn(string Name, Func<StepMetrics, double> Get, Func<StepMetrics, double, StepMetrics> With, bool IsInteger = false, int SinceSchema = 1)
 {
     /// <summary>Deconstructs into name and getter.</summary>
     public void Deconstruct(out string name, out Func<StepMetrics, double> get)

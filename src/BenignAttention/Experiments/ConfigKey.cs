@@ -164,9 +164,12 @@ public sealed record SuppliedUse(Func<bool, bool, SuppliedSettingRule> Rule, Fun
 /// </summary>
 public abstract class ConfigKey
 {
-    private protected ConfigKey(string name, string meaning, Constraint constraint, SuppliedUse supplied, string? reasonBelow, string? reasonAbove, string? axisLabel)
+    private protected ConfigKey(string name, string meaning, Constraint constraint, SuppliedUse supplied, string? reasonBelow, string? reasonAbove,
+        string? axisLabel, int sinceSchema)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sinceSchema, 1);
         Name = name;
+        SinceSchema = sinceSchema;
         AxisLabel = axisLabel ?? name;
         Meaning = meaning;
         Constraint = constraint;
@@ -192,6 +195,17 @@ public abstract class ConfigKey
 
     /// <summary>How the value is typed in files and stores.</summary>
     public abstract ConfigValueKind Kind { get; }
+
+    /// <summary>
+    /// The results-store schema version that introduced the key (1 for the original keys). A key added later raises
+    /// the store's schema version and is left out of the canonical text while it has its default value, so every run
+    /// hash of an earlier release stays the same.
+    /// </summary>
+    public int SinceSchema { get; }
+
+    /// <summary>Whether the key is part of <paramref name="config"/>'s canonical text (run hash): always for original keys,
+    /// for a later key (<see cref="SinceSchema"/> &gt; 1) only when its value differs from the default.</summary>
+    public bool InCanonicalText(RunConfig config) => SinceSchema == 1 || Text(config) != DefaultText;
 
     /// <summary>The allowed range as it appears in messages (<see cref="Constraint.Description"/>).</summary>
     public string Range => Constraint.Description;
@@ -248,10 +262,12 @@ public sealed class ConfigKey<T> : ConfigKey where T : notnull
     /// <param name="reasonBelow">Added to the message for values below the range.</param>
     /// <param name="reasonAbove">Added to the message for values above the range.</param>
     /// <param name="axisLabel">Figure axis label; null for the key itself.</param>
+    /// <param name="sinceSchema">The results-store schema version that introduced the key; 1 for the original keys.</param>
     /// <exception cref="ArgumentException"><typeparamref name="T"/> is not int, long, double, bool or an enum.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sinceSchema"/> &lt; 1.</exception>
     public ConfigKey(string name, string meaning, Constraint constraint, Func<RunConfig, T> get, Func<RunConfig, T, RunConfig> set,
-        SuppliedUse supplied, string? reasonBelow = null, string? reasonAbove = null, string? axisLabel = null)
-        : base(name, meaning, constraint, supplied, reasonBelow, reasonAbove, axisLabel)
+        SuppliedUse supplied, string? reasonBelow = null, string? reasonAbove = null, string? axisLabel = null, int sinceSchema = 1)
+        : base(name, meaning, constraint, supplied, reasonBelow, reasonAbove, axisLabel, sinceSchema)
     {
         _get = get;
         _set = set;

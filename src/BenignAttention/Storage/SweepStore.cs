@@ -44,7 +44,8 @@ public sealed class ResultStoreException : Exception
 /// the config key (which may be <c>auto</c>). <c>regime</c> holds <see cref="RegimeClassifier.Name"/> (benign, harmful,
 /// not_overfitting, other). Metric columns are <see cref="StepMetrics.Columns"/>, in that order. Rows are read by
 /// column name, so a store whose columns lie in another order (version 1 as first written) reads the same.
-/// A new key or metric is a new column, hence a new schema: <see cref="SchemaVersion"/> goes up with it.
+/// A new key or metric is a new column, hence a new schema: it is declared with the next <c>sinceSchema</c>, which
+/// raises <see cref="SchemaVersion"/>; stores of the earlier version are then refused naming both versions.
 /// </remarks>
 public sealed class SweepStore : IDisposable
 {
@@ -55,10 +56,12 @@ public sealed class SweepStore : IDisposable
     /// Schema version of the tables this code writes and reads, recorded in the file as <c>PRAGMA user_version</c>
     /// when the store is created. A file recording this version is used as is; one recording another version
     /// (older or newer) is refused with a <see cref="ResultStoreException"/> naming both versions, before anything
-    /// is written. Version 1 is the schema every release so far has written. When the tables change, this number
-    /// goes up, and an additive change gets a migration from the previous version.
+    /// is written. Version 1 is the schema every release so far has written. The version is the highest
+    /// <see cref="ConfigKey.SinceSchema"/> and <see cref="MetricColumn.SinceSchema"/>: a key or metric added with
+    /// <c>sinceSchema: 2</c> makes it 2. Columns are matched by name, so their order in the file does not matter.
     /// </summary>
-    public const int SchemaVersion = 1;
+    public static int SchemaVersion { get; } =
+        Math.Max(ConfigKeys.All.Max(k => k.SinceSchema), StepMetrics.Columns.Max(c => c.SinceSchema));
 
     private readonly object _gate = new();
     private readonly SqliteConnection _connection;
@@ -190,7 +193,8 @@ public sealed class SweepStore : IDisposable
 
     /// <summary>
     /// The run's key: SHA-256 of the canonical config text (<c>key=value\n</c> per entry of
-    /// <see cref="RunConfig.ToKeyValues"/>, UTF-8), first 16 bytes as 32 lower-case hex digits.
+    /// <see cref="RunConfig.ToKeyValues"/>, UTF-8, keys added after schema 1 only when not at their default; see
+    /// <see cref="ConfigKey.InCanonicalText"/>), first 16 bytes as 32 lower-case hex digits.
     /// </summary>
     /// <param name="config">The resolved configuration.</param>
     /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
@@ -208,8 +212,8 @@ public sealed class SweepStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(config);
         var sb = new StringBuilder();
-        foreach (var (k, v) in config.ToKeyValues())
-            sb.Append(k).Append('=').Append(v).Append('\n');
+        foreach (var key in ConfigKeys.All.Where(k => k.InCanonicalText(config)))
+            sb.Append(key.Name).Append('=').Append(key.Text(config)).Append('\n');
         return sb.ToString();
     }
 

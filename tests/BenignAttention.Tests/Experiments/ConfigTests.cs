@@ -735,4 +735,20 @@ public class ConstraintTests
         Assert.Equal("seed", PhaseDiagram.AxisLabel("seed"));
         Assert.Null(ConfigKeys.Find("Rho"));
     }
+
+    [Fact]
+    public void AKeyAddedInALaterSchemaStaysOutOfTheRunHashAtItsDefault()
+    {
+        // A stand-in for a key added with schema 2 (it reads and writes rho): at its default it is not in the
+        // canonical text, so the run hashes of earlier stores stay valid; any other value is hashed.
+        var later = new ConfigKey<double>("later_knob", "stand-in", Interval.Real(0, 1), c => c.Rho, (c, v) => c with { Rho = v },
+            SuppliedUse.Applied, sinceSchema: 2);
+        Assert.Equal(2, later.SinceSchema);
+        Assert.False(later.InCanonicalText(new RunConfig()));
+        Assert.True(later.InCanonicalText(new RunConfig { Rho = 0.3 }));
+        Assert.All(ConfigKeys.All, k => Assert.Equal(1, k.SinceSchema));
+        Assert.All(ConfigKeys.All, k => Assert.True(k.InCanonicalText(new RunConfig())));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConfigKey<double>("x", "", Interval.Real(0, 1), c => c.Rho,
+            (c, v) => c with { Rho = v }, SuppliedUse.Applied, sinceSchema: 0));
+    }
 }
