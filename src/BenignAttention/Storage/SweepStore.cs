@@ -45,7 +45,8 @@ public sealed class ResultStoreException : Exception
 /// not_overfitting, other). Metric columns are <see cref="StepMetrics.Columns"/>, in that order. Rows are read by
 /// column name, so a store whose columns lie in another order (version 1 as first written) reads the same.
 /// A new key or metric is a new column, hence a new schema: it is declared with the next <c>sinceSchema</c>, which
-/// raises <see cref="SchemaVersion"/>; stores of the earlier version are then refused naming both versions.
+/// raises <see cref="SchemaVersion"/>; stores of the earlier version are then migrated on opening (the new column
+/// added, config keys at their default, metrics NULL).
 /// </remarks>
 public sealed class SweepStore : IDisposable
 {
@@ -54,8 +55,9 @@ public sealed class SweepStore : IDisposable
 
     /// <summary>
     /// Schema version of the tables this code writes and reads, recorded in the file as <c>PRAGMA user_version</c>
-    /// when the store is created. A file recording this version is used as is; one recording another version
-    /// (older or newer) is refused with a <see cref="ResultStoreException"/> naming both versions, before anything
+    /// when the store is created. A file recording this version is used as is; one recording an earlier version
+    /// (≥ 1) is migrated by adding the columns introduced since (an additive change); one recording a newer version,
+    /// or none below 1, is refused with a <see cref="ResultStoreException"/> naming both versions, before anything
     /// is written. Version 1 is the schema every release so far has written. The version is the highest
     /// <see cref="ConfigKey.SinceSchema"/> and <see cref="MetricColumn.SinceSchema"/>: a key or metric added with
     /// <c>sinceSchema: 2</c> makes it 2. Columns are matched by name, so their order in the file does not matter.
@@ -78,7 +80,7 @@ public sealed class SweepStore : IDisposable
 
     /// <summary>
     /// Opens <c>&lt;sweepDir&gt;/results.sqlite</c>, creating the directory, file and schema if needed, and
-    /// migrating nothing: see <see cref="SchemaVersion"/> for which files are accepted. Every check runs before
+    /// migrating a store of an earlier version: see <see cref="SchemaVersion"/> for which files are accepted. Every check runs before
     /// anything is written, so a refused file is left exactly as it was.
     /// </summary>
     /// <param name="sweepDir">Sweep output directory.</param>
@@ -110,7 +112,7 @@ public sealed class SweepStore : IDisposable
             connection.Open();
             Execute(connection, "PRAGMA busy_timeout=10000;");
             // Version and tables are checked before anything is written (the journal-mode switch below writes).
-            bool isNew = CheckSchema(connection, path);
+            long recorded = CheckSchema(connection, path);
             // WAL: readers (exports, progress monitors in another process) never block the writer, and a
             // commit is a single append to the log. synchronous=FULL fsyncs the log at every commit, so a
             // run reported as stored survives even power loss; with one commit per run (seconds to hours of
@@ -120,7 +122,8 @@ public sealed class SweepStore : IDisposable
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
                 throw new ResultStoreException($"{path}: could not enable WAL journal mode (got '{mode}')");
             Execute(connection, "PRAGMA synchronous=FULL;");
-            if (isNew) CreateSchema(connection);
+            if (recorded == 0) CreateSchema(connection);
+            else if (recorded < SchemaVersion) Migrate(connection, recorded);
             return new SweepStore(path, connection);
         }
         catch (SqliteException e)
@@ -179,12 +182,13 @@ public sealed class SweepStore : IDisposable
     }
 
     /// <summary>
-    /// Refuses any recorded version but <see cref="SchemaVersion"/>. No migration exists yet: version 1 is the
-    /// only schema ever written (every store has recorded it since the first release).
+    /// Refuses a recorded version below 1 or above <see cref="SchemaVersion"/>. Versions from 1 up to
+    /// <see cref="SchemaVersion"/> are accepted; <see cref="Open(string)"/> migrates an older one by adding its
+    /// missing columns (see <see cref="Migrate"/>).
     /// </summary>
     private static void RequireVersion(long version, string path)
     {
-        if (version == SchemaVersion) return;
+        if (version >= 1 && version <= SchemaVersion) return;
         string what = version > SchemaVersion
             ? "it was written by a newer benign-attention; read it with that version, or sweep into another folder"
             : "no migration from that version exists; move the file away or sweep into another folder";
@@ -376,7 +380,9 @@ public sealed class SweepStore : IDisposable
 
     internal enum ColumnType { Integer, Real, Text }
 
-    internal sealed record Column(string Name, ColumnType Type, bool NotNull = false);
+    /// <summary>A table column; <paramref name="Since"/> is the schema version that added it, <paramref name="Default"/>
+    /// the value older rows get when a migration adds it (null: NULL).</summary>
+    internal sealed record Column(string Name, ColumnType Type, bool NotNull = false, int Since = 1, object? Default = null);
 
     private static ColumnType StoreType(ConfigKey key) => key.Kind switch
     {
@@ -392,13 +398,13 @@ public sealed class SweepStore : IDisposable
     internal static readonly Column[] RunColumns =
     [
         new("run_hash", ColumnType.Text, true),
-        .. ConfigKeys.All.Select(k => new Column(k.Name, StoreType(k), true)),
+        .. ConfigKeys.All.Select(k => new Column(k.Name, StoreType(k), true, k.SinceSchema, k.StoreValue(new RunConfig()))),
         new("config_text", ColumnType.Text, true),
         new("engine_used", ColumnType.Text, true),
         new("regime", ColumnType.Text, true),
         new("noisy_count", ColumnType.Integer, true),
         new("final_step", ColumnType.Integer, true),
-        .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real)),
+        .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real, Since: m.SinceSchema)),
         new("setup_seconds", ColumnType.Real),
         new("train_seconds", ColumnType.Real),
         new("finished_utc", ColumnType.Text, true),
@@ -409,7 +415,7 @@ public sealed class SweepStore : IDisposable
     [
         new("run_hash", ColumnType.Text, true),
         new("step", ColumnType.Integer, true),
-        .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real)),
+        .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real, Since: m.SinceSchema)),
     ];
 
     /// <summary>
@@ -417,7 +423,7 @@ public sealed class SweepStore : IDisposable
     /// empty database; 0 with tables is a SQLite file this tool did not write; <see cref="SchemaVersion"/> must
     /// have every column this code reads). Returns whether the schema still has to be created.
     /// </summary>
-    private static bool CheckSchema(SqliteConnection connection, string path)
+    private static long CheckSchema(SqliteConnection connection, string path)
     {
         long version = Scalar<long>(connection, "PRAGMA user_version;");
         var tables = new List<string>();
@@ -429,7 +435,7 @@ public sealed class SweepStore : IDisposable
         }
         if (version == 0)
         {
-            if (tables.Count == 0) return true;
+            if (tables.Count == 0) return 0;
             throw new ResultStoreException(
                 $"results store schema version 0 (none recorded), this tool reads version {SchemaVersion}: {path} holds tables " +
                 $"{string.Join(", ", tables.Take(5))} but no schema version, so it was not written by benign-attention; move it away or sweep into another folder");
@@ -442,23 +448,53 @@ public sealed class SweepStore : IDisposable
             cmd.CommandText = $"SELECT name FROM pragma_table_info('{table}');";
             using (var reader = cmd.ExecuteReader())
                 while (reader.Read()) present.Add(reader.GetString(0));
-            var missing = columns.Select(c => c.Name).Where(c => !present.Contains(c)).ToList();
+            var missing = columns.Where(c => c.Since <= version).Select(c => c.Name).Where(c => !present.Contains(c)).ToList();
             if (missing.Count > 0)
                 throw new ResultStoreException(
                     $"{path}: records schema version {version}, but table {table} " +
                     (present.Count == 0 ? "is missing" : $"lacks column(s) {string.Join(", ", missing.Take(5))}") +
                     "; the file was altered outside benign-attention; move it away or sweep into another folder");
         }
-        return false;
+        return version;
     }
+
+    /// <summary>
+    /// Migrates a store of an earlier schema version (≥ 1) in one transaction: adds every column introduced after
+    /// <paramref name="from"/> (config keys with their default value, metrics as NULL) and records <see cref="SchemaVersion"/>.
+    /// Existing rows keep their run hashes: keys added later are left out of the canonical text at their default.
+    /// </summary>
+    private static void Migrate(SqliteConnection connection, long from)
+    {
+        using var tx = connection.BeginTransaction(deferred: false);
+        var sql = new StringBuilder();
+        foreach (var (table, columns) in new[] { ("runs", RunColumns), ("curves", CurveColumns) })
+        {
+            foreach (var c in columns.Where(c => c.Since > from))
+            {
+                sql.Append($"ALTER TABLE {table} ADD COLUMN {Definition(c)}");
+                if (c.Default is { } value)
+                    sql.Append(" DEFAULT ").Append(value switch
+                    {
+                        string text => "'" + text.Replace("'", "''") + "'",
+                        double d => d.ToString("R", CultureInfo.InvariantCulture),
+                        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+                    });
+                sql.Append(';');
+            }
+        }
+        sql.Append($"PRAGMA user_version = {SchemaVersion};");
+        Execute(connection, sql.ToString(), tx);
+        tx.Commit();
+    }
+
+    private static string Definition(Column c) => $"{Quote(c.Name)} {c.Type.ToString().ToUpperInvariant()}{(c.NotNull ? " NOT NULL" : "")}";
 
     private static void CreateSchema(SqliteConnection connection)
     {
         using var tx = connection.BeginTransaction(deferred: false);
-        string Def(Column c) => $"{Quote(c.Name)} {c.Type.ToString().ToUpperInvariant()}{(c.NotNull ? " NOT NULL" : "")}";
         Execute(connection,
-            $"CREATE TABLE runs ({string.Join(", ", RunColumns.Select(Def))}, PRIMARY KEY (run_hash));" +
-            $"CREATE TABLE curves ({string.Join(", ", CurveColumns.Select(Def))}, PRIMARY KEY (run_hash, step)) WITHOUT ROWID;" +
+            $"CREATE TABLE runs ({string.Join(", ", RunColumns.Select(Definition))}, PRIMARY KEY (run_hash));" +
+            $"CREATE TABLE curves ({string.Join(", ", CurveColumns.Select(Definition))}, PRIMARY KEY (run_hash, step)) WITHOUT ROWID;" +
             $"PRAGMA user_version = {SchemaVersion};", tx);
         tx.Commit();
     }
