@@ -163,8 +163,9 @@ public sealed record SuppliedData
                 $"{where}{key} = {value} contradicts --data {path}: {shape}, so {key} = {actual}; drop the setting");
         }
         if (key != "noise_ratio") return;
-        double eta = ConfigLoader.Apply(new RunConfig(), [new(key, value)]).NoiseRatio;
-        if (!(eta >= 0 && eta < 1)) throw new ConfigException(key, value, SpecRange(key));
+        var ratioKey = (ConfigKey<double>)ConfigKeys.Find(key)!;
+        double eta = ratioKey.Get(ratioKey.Parse(new RunConfig(), value));
+        if (!ratioKey.Constraint.Allows(eta)) throw new ConfigException(key, value, ratioKey.Range);
         int flips = LabelNoise.FlipCount(data.TrainN, eta);
         int noisy = data.Noisy.Count(v => v);
         if (flips == noisy) return;
