@@ -93,18 +93,7 @@ public static class PhaseDiagram
     }
 
     /// <summary>Axis label with units for a config key.</summary>
-    public static string AxisLabel(string key) => key switch
-    {
-        "embed_dim" => "dimension d",
-        "signal_norm" => "signal norm ‖μ‖",
-        "noise_ratio" => "label-noise ratio η",
-        "seq_len" => "sequence length T",
-        "train_n" => "training samples n",
-        "rho" => "weak-token strength ρ",
-        "noise_std" => "token-noise std σ",
-        "learning_rate" => "learning rate",
-        _ => key,
-    };
+    public static string AxisLabel(string key) => ConfigKeys.Find(key)?.AxisLabel ?? key;
 
     /// <summary>
     /// Writes every heatmap and the regime map into <paramref name="figuresDir"/> (PNG + SVG each), and

@@ -169,7 +169,7 @@ public static class Trainer
             {
                 Step = step, LossBefore = lossBefore, TrainLoss = trainLoss, TrainAccuracy = accuracy,
                 TestLoss = testLoss, TestAccuracy = testAccuracy, NoisyFitted = noisyFitted, CleanFitted = cleanFitted,
-                PNorm = norm, AlignMuPos = alignPos, AlignMuNeg = alignNeg,
+                QueryNorm = norm, QueryAlignmentPos = alignPos, QueryAlignmentNeg = alignNeg,
                 AttentionClean = attentionClean, AttentionNoisy = attentionNoisy,
                 SelectionSumPos = sumPos, SelectionSumNeg = sumNeg,
                 Eq9Ratio = eq9, Eq10Ratio = eq10, Eq10RatioNormalized = eq10Normalized,
