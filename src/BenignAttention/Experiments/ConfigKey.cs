@@ -239,6 +239,8 @@ public abstract class ConfigKey
 
     private protected void Refuse(string text, bool above)
     {
+        // Messages show numbers as a user writes them (1e+300), not .NET's round-trip form (1E+300).
+        text = text.Replace("E+", "e+", StringComparison.Ordinal).Replace("E-", "e-", StringComparison.Ordinal);
         string? reason = above ? ReasonAbove : ReasonBelow;
         if (reason is null)
             throw new ConfigException(Name, text, Range);
@@ -310,12 +312,12 @@ public sealed class ConfigKey<T> : ConfigKey where T : notnull
         string what;
         if (typeof(T) == typeof(int))
         {
-            what = "a 32-bit integer";
+            what = "an integer";
             if (int.TryParse(text, IntegerStyle, CultureInfo.InvariantCulture, out int i)) value = i;
         }
         else if (typeof(T) == typeof(long))
         {
-            what = "a 64-bit integer";
+            what = "an integer";
             if (long.TryParse(text, IntegerStyle, CultureInfo.InvariantCulture, out long l)) value = l;
         }
         else if (typeof(T) == typeof(double))
@@ -338,6 +340,11 @@ public sealed class ConfigKey<T> : ConfigKey where T : notnull
                     value = Enum.Parse(typeof(T), member);
             }
         }
+        if (value is null && what == "an integer"
+            && System.Numerics.BigInteger.TryParse(text, IntegerStyle, CultureInfo.InvariantCulture, out var big))
+            throw new ConfigException(Name, text, Range,
+                $"{Name} = {text} is too {(big.Sign < 0 ? "small" : "large")}: must be {Range}, at most " +
+                (typeof(T) == typeof(int) ? int.MaxValue : long.MaxValue).ToString(CultureInfo.InvariantCulture) + " in size");
         if (value is null)
             throw new ConfigException(Name, text, Range, $"{Name} = {text} is not {what}: must be {Range}");
         return _set(config, (T)value);

@@ -483,7 +483,12 @@ public static class ConfigLoader
         string message = ex.Message;
         const string separator = "): ";
         int cut = message.StartsWith("(Line:", StringComparison.Ordinal) ? message.IndexOf(separator, StringComparison.Ordinal) : -1;
-        return cut < 0 ? message : message[(cut + separator.Length)..];
+        string reason = cut < 0 ? message : message[(cut + separator.Length)..];
+        // YamlDotNet says "Duplicate key X"; say it in the terms of a config file.
+        const string duplicate = "Duplicate key ";
+        return reason.StartsWith(duplicate, StringComparison.Ordinal)
+            ? $"key '{reason[duplicate.Length..].Trim()}' is given twice (give each key once)"
+            : reason;
     }
 
     private static ConfigKey KeyFor(string key, string value)

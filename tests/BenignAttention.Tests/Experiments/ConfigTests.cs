@@ -87,7 +87,33 @@ public sealed class ConfigTests : IDisposable
     public void FractionalEmbedDim_GetsAClearMessage()
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["embed_dim=2.5"]));
-        Assert.Equal("embed_dim = 2.5 is not a 32-bit integer: must be an integer ≥ 2", ex.Message);
+        Assert.Equal("embed_dim = 2.5 is not an integer: must be an integer ≥ 2", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("embed_dim=99999999999", "embed_dim = 99999999999 is too large: must be an integer ≥ 2, at most 2147483647 in size")]
+    [InlineData("seed=99999999999999999999", "seed = 99999999999999999999 is too large: must be an integer ≥ 0, at most 9223372036854775807 in size")]
+    [InlineData("signal_norm=1e300", "signal_norm = 1e+300 is out of range")]
+    public void MessagesSpeakOfNumbersAsAUserWritesThem(string overrideText, string expected)
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, [overrideText]));
+        Assert.StartsWith(expected, ex.Message);
+        Assert.DoesNotContain("-bit", ex.Message);
+        Assert.DoesNotContain("E+", ex.Message);
+    }
+
+    [Fact]
+    public void AKeyTwiceInAYamlFile_IsSaidInConfigTerms()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"dup-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "embed_dim: 100\nembed_dim: 200\n");
+        try
+        {
+            var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(path, null, []));
+            Assert.Contains("key 'embed_dim' is given twice", ex.Message);
+            Assert.DoesNotContain("Duplicate key", ex.Message);
+        }
+        finally { File.Delete(path); }
     }
 
     [Fact]
@@ -230,9 +256,9 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("signal_norm", "1e200", "1E+200", "in [1e-6, 1e6]")]
-    [InlineData("noise_std", "1e200", "1E+200", "in [0, 1e6]")]
-    [InlineData("rho", "1e300", "1E+300", "in [0, 1e6]")]
+    [InlineData("signal_norm", "1e200", "1e+200", "in [1e-6, 1e6]")]
+    [InlineData("noise_std", "1e200", "1e+200", "in [0, 1e6]")]
+    [InlineData("rho", "1e300", "1e+300", "in [0, 1e6]")]
     [InlineData("signal_norm", "1000000.5", "1000000.5", "in [1e-6, 1e6]")]
     public void HugeFiniteValues_AreRejectedToKeepInnerProductsFinite(string key, string text, string value, string range)
     {
@@ -266,7 +292,7 @@ public sealed class ConfigTests : IDisposable
     public void TinySignalNormAndNegativeRho_AreRefusedWithTheRealCause()
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["signal_norm=1e-320"]));
-        Assert.Equal("signal_norm = 1E-320 is out of range: must be in [1e-6, 1e6] " +
+        Assert.Equal("signal_norm = 1e-320 is out of range: must be in [1e-6, 1e6] " +
                      "(the head ν is scaled by 1/‖μ‖, so the scores ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms)", ex.Message);
         Assert.DoesNotContain("learning_rate", ex.Message);
         ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["rho=-0.1"]));
