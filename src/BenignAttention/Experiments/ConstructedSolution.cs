@@ -235,7 +235,7 @@ public sealed record ConstructedSolution
             ArgmaxProbability = [.. top],
             ProjectionOnMuNeg = [.. onNeg],
             ProjectionOnMuPos = [.. onPos],
-            Accuracy = count == 0 ? double.NaN : Trainer.Accuracy(outputs, labels),
+            Accuracy = count == 0 ? double.NaN : Fitting.Accuracy(outputs, labels),
         };
     }
 
