@@ -36,9 +36,7 @@ public static class WishartSampler
 
         var labelRng = new Rng(config.Seed, Rng.Streams.Labels);
         var yTrue = GaussianTokenSampler.DrawLabels(labelRng, n, config.BalancedLabels);
-        var noisy = new bool[n];
-        foreach (int i in labelRng.Subset(n, config.NoisyCount)) noisy[i] = true;
-        var y = yTrue.Select((v, i) => noisy[i] ? -v : v).ToArray();
+        var (y, noisy) = LabelNoise.Flip(labelRng, yTrue, config.NoisyCount);
         var yTest = GaussianTokenSampler.DrawLabels(new Rng(config.Seed, Rng.Streams.TestLabels), nt, config.BalancedLabels);
 
         var trainRng = new Rng(config.Seed, Rng.Streams.TrainTokens);
@@ -89,13 +87,7 @@ public static class WishartSampler
     {
         var a = new double[trueLabels.Length * seqLen * 2];
         rng.FillNormal(a, sigma);
-        for (int i = 0; i < trueLabels.Length; i++)
-        {
-            int own = trueLabels[i] > 0 ? 0 : 1, other = 1 - own, b = i * seqLen * 2;
-            a[b + own] += signalNorm;
-            a[b + 2 + own] += rho * signalNorm;
-            a[b + 4 + other] += rho * signalNorm;
-        }
+        TokenLayout.AddSignals(a, trueLabels, seqLen, 2, signalNorm, rho);
         return a;
     }
 }

@@ -169,18 +169,9 @@ public sealed record ConstructedSolution
         var train = EvaluateSplit(data, data.XTrain, data.YTrain, data.TrainN, query);
         var test = EvaluateSplit(data, data.XTest, data.YTest, data.TestN, query);
 
-        int noisyCount = 0, noisyFit = 0, cleanFit = 0;
-        for (int i = 0; i < data.TrainN; i++)
-        {
-            bool fitted = data.YTrain[i] * train.Outputs[i] > 0;
-            if (data.Noisy[i]) { noisyCount++; if (fitted) noisyFit++; }
-            else if (fitted) cleanFit++;
-        }
-        int cleanCount = data.TrainN - noisyCount;
-        double noisyFitted = noisyCount == 0 ? double.NaN : (double)noisyFit / noisyCount;
-        double cleanFitted = cleanCount == 0 ? double.NaN : (double)cleanFit / cleanCount;
-        // no clean samples: treat "all clean fitted" as vacuously true
-        double cleanForRegime = cleanCount == 0 ? 1 : cleanFitted;
+        var (_, noisyFitted, cleanFitted) = Fitting.Fractions(train.Outputs.AsSpan(), data.YTrain, data.Noisy);
+        // no clean samples (NaN): treat "all clean fitted" as vacuously true
+        double cleanForRegime = double.IsNaN(cleanFitted) ? 1 : cleanFitted;
         return new ConstructedSolution
         {
             C = c,
