@@ -1,6 +1,10 @@
 namespace BenignAttention.Data;
 
-/// <summary>Token roles in the fixed layout of spec §1 (and of the reference fixtures): R, W_{Y*}, W_{−Y*}, then I.</summary>
+/// <summary>
+/// The roles a token plays in a sequence (spec §1): R, W_{Y*}, W_{−Y*}, I, in the order of the fixed layout (and of
+/// the reference fixtures). The project's one token-role vocabulary: data, role metrics and figures all use it.
+/// Values 0–3 are the codes of <c>token_roles.npy</c>; <see cref="Unknown"/> is never such a code.
+/// </summary>
 public enum TokenRole
 {
     /// <summary>Relevant token μ_{Y*} + ε (index 0).</summary>
@@ -11,6 +15,8 @@ public enum TokenRole
     WeakOther = 2,
     /// <summary>Irrelevant token ε (indices 3…T−1).</summary>
     Irrelevant = 3,
+    /// <summary>Role not known (e.g. real text); not a valid code in <c>token_roles.npy</c>.</summary>
+    Unknown = 4,
 }
 
 /// <summary>Helpers for the token layout.</summary>
