@@ -189,17 +189,17 @@ public sealed record ConstructedSolution
     {
         int T = data.SeqLen, d = data.EmbedDim;
         var logits = new double[count * T];
-        var scores = new double[count * T];
+        var values = new double[count * T];
         for (int k = 0; k < count * T; k++)
         {
             var token = x.AsSpan(k * d, d);
             logits[k] = TensorPrimitives.Dot(token, p);
-            scores[k] = TensorPrimitives.Dot(token, data.Nu);
+            values[k] = TensorPrimitives.Dot(token, data.Nu);
         }
         var probs = new double[count * T];
         var outputs = new double[count];
         AttentionModel.Softmax(logits, T, probs);
-        AttentionModel.Outputs(probs, scores, T, outputs);
+        AttentionModel.Outputs(probs, values, T, outputs);
 
         var argmax = new int[count];
         var roles = new TokenRole[count];
