@@ -164,16 +164,3 @@ public static class TokenTypeAttention
         return (clean, noisyMeans);
     }
 }
-
-/// <summary>Regimes of paper Figure 1 (spec §5).</summary>
-public enum Regime
-{
-    /// <summary>Every training label fitted (noisy ones too) and test accuracy ≥ threshold.</summary>
-    Benign,
-    /// <summary>Every training label fitted and test accuracy &lt; threshold (not-benign overfitting).</summary>
-    Harmful,
-    /// <summary>All clean samples fitted, some noisy ones not, test accuracy ≥ threshold.</summary>
-    NotOverfitting,
-    /// <summary>Anything else: underfitting or undecided.</summary>
-    Other,
-}

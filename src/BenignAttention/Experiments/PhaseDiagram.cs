@@ -63,9 +63,9 @@ public static class PhaseDiagram
                 mean[name] = m;
                 sd[name] = values.Length < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - m) * (v - m)) / (values.Length - 1));
             }
-            var votes = members.GroupBy(r => r.Regime).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First();
+            var (majority, votes) = RegimeClassifier.Majority(members.Select(r => r.Regime));
             int ix = Array.IndexOf(xs, group.Key.Item1), iy = Array.IndexOf(ys, group.Key.Item2);
-            cells[iy, ix] = new PhaseCell(group.Key.Item1, group.Key.Item2, members.Count, mean, sd, votes.Key, (double)votes.Count() / members.Count);
+            cells[iy, ix] = new PhaseCell(group.Key.Item1, group.Key.Item2, members.Count, mean, sd, majority, (double)votes / members.Count);
         }
         return (xs, ys, cells);
     }
@@ -138,7 +138,7 @@ public static class PhaseDiagram
         for (int iy = 0; iy < ys.Length; iy++)
             for (int ix = 0; ix < xs.Length; ix++)
             {
-                regimes[iy, ix] = cells[iy, ix] is { } c ? (int)c.Majority : -1;
+                regimes[iy, ix] = cells[iy, ix] is { } c ? RegimeClassifier.Code(c.Majority) : -1;
                 agreement[iy, ix] = cells[iy, ix]?.Agreement ?? double.NaN;
             }
         var regimeStem = Path.Combine(figuresDir, "regime");

@@ -130,7 +130,7 @@ public static class RunFolder
                 for (int k = 0; k < shown.Length; k++)
                     for (int t = 0; t < T; t++) a[k, t] = result.Attention[((long)shown[k] * n + index) * T + t];
                 panels.Add(new AttentionPanel($"{kind} sample {index} (observed label {labels.YTrain[index]:+0;-0})", a, TokenLabels(labels.Roles, index, T),
-                    labels.Roles.IsKnown ? null : [.. Enumerable.Repeat(TokenKind.Unknown, T)], Steps: shown));
+                    [.. Enumerable.Range(0, T).Select(t => labels.Roles.IsKnown ? labels.Roles.RoleOf(index, t) : TokenRole.Unknown)], Steps: shown));
             }
             AttentionFigure.Write(Path.Combine(figuresDir, "attention"), panels, $"{title}: attention probabilities");
         }

@@ -80,7 +80,7 @@ public class EngineAgreementTests
         var system = GramSystem.FromDataset(data, trainKeyQuery: trainW);
         var engine = new GramEngine(system, trainKeyQuery: trainW);
         var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen);
-        int steps = Trainer.TestBatchSize * 2 + 7;
+        int steps = TestEvaluator.BatchSize * 2 + 7;
         var batched = Trainer.Train(engine, labels, new TrainingOptions(0.05, steps, 1, 0.95, RecordAttention: false));
         Assert.All(batched.Steps, s => Assert.False(double.IsNaN(s.TestLoss)));
 
@@ -95,8 +95,8 @@ public class EngineAgreementTests
 
     private sealed class Unbatched(IDynamicsEngine inner) : IDynamicsEngine
     {
-        public ReadOnlySpan<double> TrainScores => inner.TrainScores;
-        public ReadOnlySpan<double> TestScores => inner.TestScores;
+        public ReadOnlySpan<double> TrainValueProjections => inner.TrainValueProjections;
+        public ReadOnlySpan<double> TestValueProjections => inner.TestValueProjections;
         public void TrainLogits(Span<double> logits) => inner.TrainLogits(logits);
         public void TestLogits(Span<double> logits) => inner.TestLogits(logits);
         public void Step(ReadOnlySpan<double> coefficients, double learningRate) => inner.Step(coefficients, learningRate);
