@@ -40,7 +40,7 @@ public static class ConfigLoader
 
     /// <summary>
     /// Smallest allowed <c>signal_norm</c>. The head ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ (spec §2) scales the
-    /// scores ⟨ν, x⟩ by 1/‖μ‖: at ‖μ‖ = 1e-6 a unit-noise token already scores about 1e6, mirroring the
+    /// value projections ⟨ν, x⟩ by 1/‖μ‖: at ‖μ‖ = 1e-6 a unit-noise token already scores about 1e6, mirroring the
     /// 1e6 upper bound, and far smaller norms make 1/‖μ‖ (and the initial loss) overflow (1e-320 gives ∞).
     /// </summary>
     public const double MinSignalNorm = 1e-6;

@@ -89,7 +89,7 @@ public static class Reproduction
         for (int k = 0; k < cs.Length; k++)
         {
             var runs = perSeed.Select(s => s[k]).ToList();
-            var majority = runs.GroupBy(r => r.Regime).OrderByDescending(g => g.Count()).First().Key;
+            var majority = RegimeClassifier.Majority(runs.Select(r => r.Regime)).Regime;
             string c = $"c = {cs[k].ToString(CultureInfo.InvariantCulture)}";
             checks.Add(PaperCheck.Near($"{c}: train accuracy", double.Parse(paper[k].Train, CultureInfo.InvariantCulture),
                 [.. runs.Select(r => r.TrainAccuracy)], PaperOutcomes.AccuracyTolerance, paper[k].Train));
@@ -135,7 +135,7 @@ public static class Reproduction
         foreach (var s in PaperOutcomes.Figure3)
         {
             var runs = Enumerable.Range(0, seeds).Select(seed => summaries[(s.Id, seed)]).ToList();
-            var majority = runs.GroupBy(r => r.Regime).OrderByDescending(g => g.Count()).First().Key;
+            var majority = RegimeClassifier.Majority(runs.Select(r => r.Regime)).Regime;
             var first = runs[0].Final;
             var checks = new List<PaperCheck>
             {

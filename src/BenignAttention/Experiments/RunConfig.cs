@@ -97,7 +97,7 @@ public sealed record RunConfig
 public static class ConfigKeys
 {
     private const string FiniteReason = "the bound is there to keep inner products finite in double precision";
-    private const string SmallSignalReason = "the head ν is scaled by 1/‖μ‖, so the scores ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms";
+    private const string SmallSignalReason = "the head ν is scaled by 1/‖μ‖, so the value projections ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms";
     private const string NegativeRhoReason = "ρ is the strength of the weakly relevant tokens W₊ = ρμ_y and W₋ = ρμ_−y; a negative ρ would turn W₊ against its own class";
     private const string SyntheticTokens = "the tokens are supplied (it only shapes synthetic tokens)";
 

@@ -293,7 +293,7 @@ public sealed class ConfigTests : IDisposable
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["signal_norm=1e-320"]));
         Assert.Equal("signal_norm = 1e-320 is out of range: must be in [1e-6, 1e6] " +
-                     "(the head ν is scaled by 1/‖μ‖, so the scores ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms)", ex.Message);
+                     "(the head ν is scaled by 1/‖μ‖, so the value projections ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms)", ex.Message);
         Assert.DoesNotContain("learning_rate", ex.Message);
         ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["rho=-0.1"]));
         Assert.Equal("rho", ex.Key);
