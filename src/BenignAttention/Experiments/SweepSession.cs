@@ -115,7 +115,7 @@ public static class SweepSession
     /// </summary>
     /// <param name="jobs">Runs in parallel (≥ 1); each run is single-threaded.</param>
     /// <exception cref="OutputFolderException">The folder cannot be used, or another sweep holds it.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; finished runs stay stored.</exception>
+    /// <exception cref="StoppedEarlyException"><paramref name="cancellation"/> fired; finished runs stay stored (a rerun skips them).</exception>
     public static SweepOutcome Run(string? configPath, string? preset, IReadOnlyList<string> grid, string folder, int jobs,
         IExperimentProgress? progress = null, CancellationToken cancellation = default)
         => Run(Plan(configPath, preset, grid), folder, jobs, progress, cancellation);
@@ -131,11 +131,20 @@ public static class SweepSession
             w.WriteLine("# grid: " + string.Join(' ', plan.GridText));
             w.Write(ConfigLoader.ToYaml(plan.Base));
         });
-        return Execute(plan.Runs, held, jobs, "sweep", progress, cancellation);
+        try
+        {
+            return Execute(plan.Runs, held, jobs, "sweep", progress, cancellation);
+        }
+        catch (Exception e) when (StoppedEarlyException.IsCancellation(e) && e is not StoppedEarlyException)
+        {
+            throw new StoppedEarlyException($"finished runs are kept in {Path.Combine(folder, SweepStore.FileName)}; rerun the same command to resume (stored runs are skipped)", e);
+        }
     }
 
     /// <summary>
-    /// Checks that the folder's <c>figures/</c> is not a file and takes new entries, then takes the folder
+    /// Checks that the folder holds nothing but what a sweep folder consists of (<see cref="Entries"/>, dot-files aside),
+    /// that the folder's <c>figures/</c> can take the phase diagrams without overwriting a file benign-attention did not
+    /// write (<see cref="PhaseDiagram.CheckFigures"/>), then takes the folder
     /// (<see cref="SweepFolder.Acquire"/>); nothing is created or changed unless every check passes.
     /// </summary>
     /// <exception cref="OutputFolderException">The folder or its figures/ cannot be used, or another sweep holds it.</exception>
@@ -143,7 +152,7 @@ public static class SweepSession
     public static SweepFolder Acquire(string folder)
     {
         AtomicFolder.CheckInPlace(folder, [], Entries);
-        AtomicFolder.RequireWritable(Path.Combine(folder, "figures"), $"output folder {folder}");
+        PhaseDiagram.CheckFigures(Path.Combine(folder, "figures"), $"output folder {folder}");
         return SweepFolder.Acquire(folder, Entries);
     }
 
