@@ -213,11 +213,24 @@ public sealed class AtomicFolder : IDisposable
     /// again (a file added there while this folder was written stops the replacement), then moves the folder into place,
     /// replacing an existing destination only after the move is ready.
     /// </summary>
-    /// <exception cref="OutputFolderException">The destination now holds a file benign-attention did not write; nothing was replaced.</exception>
+    /// <exception cref="OutputFolderException">The destination now holds a file benign-attention did not write: nothing was
+    /// replaced, and the new folder is kept beside it under a free name (<c>DEST-new</c>, <c>DEST-new2</c>, …), which the message gives.</exception>
     public void Commit()
     {
         OutputManifest.WriteAll(Path);
-        CheckDestination(Destination, _markerFiles, _otherEntries);
+        try
+        {
+            CheckDestination(Destination, _markerFiles, _otherEntries);
+        }
+        catch (OutputFolderException e)
+        {
+            // A file appeared in the destination while this folder was written: keep both, replace nothing.
+            string kept = Destination + "-new";
+            for (int k = 2; Directory.Exists(kept) || File.Exists(kept); k++) kept = Destination + "-new" + k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Directory.Move(Path, kept);
+            _committed = true;
+            throw new OutputFolderException($"{e.Message}; the new output is kept in {kept} instead");
+        }
         string? old = null;
         if (Directory.Exists(Destination))
         {

@@ -106,6 +106,24 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.True(File.Exists(Path.Combine(dir, OutputManifest.FileName)));
     }
 
+    [Fact]
+    public void AFileAddedWhileAFolderIsWrittenStopsTheReplacementAndKeepsBoth()
+    {
+        var dir = Path.Combine(_root, "late");
+        Directory.CreateDirectory(dir);
+        using (var folder = new AtomicFolder(dir, RunFolder.Markers, RunFolder.OtherEntries))
+        {
+            File.WriteAllText(Path.Combine(folder.Path, "config.yaml"), "new");
+            Mine(Path.Combine(dir, "figures", "late.png"));   // the user adds a file during the run
+            var e = Assert.Throws<OutputFolderException>(folder.Commit);
+            Assert.Contains("figures/late.png was not written by benign-attention", e.Message);
+            Assert.Contains($"the new output is kept in {dir}-new instead", e.Message);
+        }
+        Assert.Equal("mine!", File.ReadAllText(Path.Combine(dir, "figures", "late.png")));
+        Assert.Equal("new", File.ReadAllText(Path.Combine(dir + "-new", "config.yaml")));
+        Assert.Contains("config.yaml", OutputManifest.Read(dir + "-new")!.Keys);
+    }
+
     // ---- D3: a file of a known name that the user wrote or changed is not ours -----------------------
 
     [Fact]
