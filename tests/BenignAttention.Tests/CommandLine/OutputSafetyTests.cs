@@ -189,6 +189,16 @@ public sealed class OutputSafetyTests : IDisposable
         AssertRefused(["sweep", "-o", dir, "-j", "1", .. SmallSweep, "embed_dim=20,30", "signal_norm=1,2"], "train_loss.png");
     }
 
+    [Fact]
+    public void SweepRefusesASweepYamlOfMineAndRewritesItsOwn()
+    {
+        var dir = Sweep("yaml");
+        Sweep("yaml", into: dir);   // its own sweep.yaml: rewritten
+        Assert.Contains("sweep.yaml", OutputManifest.Read(dir)!.Keys);
+        Mine(Path.Combine(dir, "sweep.yaml"), "embed_dim: 20\n");
+        AssertRefused(["sweep", "-o", dir, "-j", "1", .. SmallSweep, "embed_dim=20,30", "signal_norm=1,2"], "sweep.yaml");
+    }
+
     // ---- D4: plot and export leave other files alone ----------------------------------------------------
 
     [Fact]
