@@ -124,9 +124,10 @@ public static class CommandRunner
         catch (ResultStoreException e) { return Fail(ExitCodes.BadInput, e.Message); }
         catch (Microsoft.Data.Sqlite.SqliteException e) { return Fail(ExitCodes.BadInput, $"the results database cannot be read: {e.Message}"); }
         catch (TrainingDivergedException e) { return Fail(e.AtInitialisation ? ExitCodes.BadInput : ExitCodes.Diverged, e.Message); }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            return Fail(s_stopCode, $"{(s_stopCode == ExitCodes.Terminated ? "terminated" : "interrupted")}: nothing partial was written (finished sweep runs are kept)");
+            // Each command says truthfully what it left: reproduce and sweep keep finished parts (StoppedEarlyException), the others write nothing.
+            return Fail(s_stopCode, $"{(s_stopCode == ExitCodes.Terminated ? "terminated" : "interrupted")}: {(e as StoppedEarlyException)?.Kept ?? "nothing was written"}");
         }
         catch (AggregateException e) when (e.Flatten().InnerExceptions.Count > 0)
         {

@@ -19,7 +19,8 @@ public sealed record ConstructionOutcome(IReadOnlyList<ConstructedSolution> Solu
 /// <summary>
 /// Paper Figure 1 (Sakamoto &amp; Sato 2024, arXiv:2409.17625v1): the constructed query p = μ₊₁ + μ₋₁ + c Σ ξᵢ for
 /// several c, evaluated without training (<see cref="ConstructedSolution"/>), and its output folder:
-/// <c>figure1.png/.svg</c>, <c>figure1.csv</c> and <c>config.yaml</c>, written atomically.
+/// <c>figure1.png/.svg</c>, <c>figure1.csv</c> and <c>config.yaml</c> (and the manifest <see cref="OutputManifest.FileName"/>),
+/// written atomically; an existing folder is replaced only if benign-attention wrote every file in it, unchanged.
 /// </summary>
 public static class ConstructionRun
 {
@@ -70,7 +71,7 @@ public static class ConstructionRun
     /// </summary>
     /// <exception cref="ConfigException">An override names an unknown key or a value out of range.</exception>
     /// <exception cref="UsageException">train_W = true or a sampler other than explicit (the construction needs W = I and explicit tokens).</exception>
-    /// <exception cref="OutputFolderException">The folder exists and is not an earlier Figure-1 output, or cannot be written.</exception>
+    /// <exception cref="OutputFolderException">The folder exists and holds a file that is not an unchanged earlier Figure-1 output, or cannot be written.</exception>
     public static ConstructionOutcome Run(string? folder, IReadOnlyList<double> cs, IEnumerable<string> overrides)
     {
         var config = ConfigLoader.Apply(BaseConfig, ConfigLoader.ParseOverrides(overrides));

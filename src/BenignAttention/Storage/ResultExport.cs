@@ -84,7 +84,9 @@ public static class ResultExport
     private sealed record Table(string Name, Column[] Columns, string OrderBy);
 
     // config_text repeats the typed config columns as one multi-line cell; exports leave it out.
-    private static readonly Table RunsTable = new("runs", RunColumns.Where(c => c.Name != "config_text").ToArray(), "rowid");
+    // Rows in config-key order, then run hash: independent of the order runs finished in (--jobs).
+    private static readonly Table RunsTable = new("runs", RunColumns.Where(c => c.Name != "config_text").ToArray(),
+        string.Join(", ", BenignAttention.Experiments.RunConfig.Keys.Select(Quote)) + ", run_hash");
     private static readonly Table CurvesTable = new("curves", CurveColumns, "run_hash, step");
 
     /// <summary>The table query; dispose the command after the reader (disposing it closes the reader).</summary>
