@@ -133,10 +133,7 @@ public static class CommandRunner
     }
 
     /// <summary>Runs a command body, turning known failures into one-line messages and exit codes.</summary>
-    /// <param name="body">The command's work.</param>
-    /// <param name="keptOnStop">What a stopped command keeps (e.g. "finished sweep runs are kept"), said after
-    /// "nothing partial was written"; null for commands that write their outputs only at the end.</param>
-    public static int Guard(Func<int> body, string? keptOnStop = null)
+    public static int Guard(Func<int> body)
     {
         try
         {
@@ -151,17 +148,17 @@ public static class CommandRunner
         catch (ResultStoreException e) { return Fail(ExitCodes.BadInput, e.Message); }
         catch (Microsoft.Data.Sqlite.SqliteException e) { return Fail(ExitCodes.BadInput, $"the results database cannot be read: {e.Message}"); }
         catch (TrainingDivergedException e) { return Fail(e.AtInitialisation ? ExitCodes.BadInput : ExitCodes.Diverged, e.Message); }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            return Fail(s_stopCode, $"{(s_stopCode == ExitCodes.Terminated ? "terminated" : "interrupted")}: nothing partial was written" +
-                                    (keptOnStop is null ? "" : $" ({keptOnStop})"));
+            // Each command says truthfully what it left: reproduce and sweep keep finished parts (StoppedEarlyException), the others write nothing.
+            return Fail(s_stopCode, $"{(s_stopCode == ExitCodes.Terminated ? "terminated" : "interrupted")}: {(e as StoppedEarlyException)?.Kept ?? "nothing was written"}");
         }
         catch (AggregateException e) when (e.Flatten().InnerExceptions.Count > 0)
         {
             // Parallel loops wrap what a run threw; report the first cause like any other failure.
             var inner = e.Flatten().InnerExceptions;
-            if (inner.All(x => x is OperationCanceledException)) return Guard(() => throw new OperationCanceledException(), keptOnStop);
-            return Guard(() => { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner[0]); return ExitCodes.Ok; }, keptOnStop);
+            if (inner.All(x => x is OperationCanceledException)) return Guard(() => throw new OperationCanceledException());
+            return Guard(() => { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner[0]); return ExitCodes.Ok; });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail(ExitCodes.RunFailed, $"cannot write output: {e.Message}"); }
     }

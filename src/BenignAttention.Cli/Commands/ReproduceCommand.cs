@@ -19,7 +19,7 @@ public static class ReproduceCommand
         var jobs = Options.IntOption("--jobs", 1, () => Environment.ProcessorCount, "Runs in parallel (default: all cores).", "-j");
         var command = new Command("reproduce", "Reproduce the paper's figures and write index.html with reported vs measured outcomes.");
         foreach (var o in new Option[] { output, seeds, quick, jobs }) command.Options.Add(o);
-        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(output) ?? "reproduce", parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(jobs)), "finished sweep runs are kept"));
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(output) ?? "reproduce", parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(jobs))));
         return command;
     }
 

@@ -21,7 +21,7 @@ public static class SweepCommand
         foreach (var o in new Option[] { config, preset, output, jobs, dryRun }) command.Options.Add(o);
         command.Arguments.Add(axes);
         command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(output) ?? SweepSession.DefaultFolder,
-            parse.GetValue(jobs), parse.GetValue(dryRun), parse.GetValue(axes) ?? []), "finished sweep runs are kept"));
+            parse.GetValue(jobs), parse.GetValue(dryRun), parse.GetValue(axes) ?? [])));
         return command;
     }
 

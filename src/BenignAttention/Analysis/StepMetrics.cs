@@ -22,9 +22,12 @@ public sealed record StepMetrics
     public double TestAccuracy { get; init; } = double.NaN;
     public double NoisyFitted { get; init; }
     public double CleanFitted { get; init; }
-    public double PNorm { get; init; }
-    public double AlignMuPos { get; init; }
-    public double AlignMuNeg { get; init; }
+    /// <summary>‖p‖, the norm of the query vector p (column <c>p_norm</c>).</summary>
+    public double QueryNorm { get; init; }
+    /// <summary>⟨p, μ₊₁⟩ / (‖p‖ ‖μ‖), the query vector's alignment with the +1 signal (column <c>align_mu_pos</c>).</summary>
+    public double QueryAlignmentPos { get; init; }
+    /// <summary>⟨p, μ₋₁⟩ / (‖p‖ ‖μ‖), the query vector's alignment with the −1 signal (column <c>align_mu_neg</c>).</summary>
+    public double QueryAlignmentNeg { get; init; }
     /// <summary>Mean attention probability by token type [R, W₊, W₋, I] over clean samples (W₊ = W_{Y*}, W₋ = W_{−Y*}).</summary>
     public double[] AttentionClean { get; init; } = [];
     /// <summary>Mean attention probability by token type [R, W₊, W₋, I] over noisy samples.</summary>
@@ -40,47 +43,80 @@ public sealed record StepMetrics
     /// <summary>Eq. 10 class balance divided by its value at τ = 0.</summary>
     public double Eq10RatioNormalized { get; init; }
 
+    // Declared before Columns, which uses it (static initialisers run in text order).
+    /// <summary>Token-role names of the attention columns, in <see cref="TokenRole"/> order [R, W₊, W₋, I].</summary>
+    private static readonly string[] RoleNames = ["R", "Wpos", "Wneg", "I"];
+
     /// <summary>
     /// Every field as a named column, in file order: the reference metrics.csv columns first (same names,
     /// same meaning), then the token-type attention means, the class sums and the Eq. 9/10 ratios. The one
-    /// list that metrics.csv, the sweep store and exports are written from.
+    /// list of metric columns: metrics.csv, the results store's curve and final-metric columns, and the CSV and
+    /// Parquet exports are written (and the store read) from it, in this order. A new metric is a property plus one
+    /// row here.
     /// </summary>
-    public static readonly IReadOnlyList<(string Name, Func<StepMetrics, double> Get)> Columns =
+    public static IReadOnlyList<MetricColumn> Columns { get; } =
     [
-        ("step", m => m.Step),
-        ("loss_before", m => m.LossBefore),
-        ("train_loss", m => m.TrainLoss),
-        ("train_accuracy", m => m.TrainAccuracy),
-        ("test_loss", m => m.TestLoss),
-        ("test_accuracy", m => m.TestAccuracy),
-        ("noisy_fitted", m => m.NoisyFitted),
-        ("clean_fitted", m => m.CleanFitted),
-        ("p_norm", m => m.PNorm),
-        ("align_mu_pos", m => m.AlignMuPos),
-        ("align_mu_neg", m => m.AlignMuNeg),
-        ("attn_R_clean", m => m.AttentionClean[0]),
-        ("attn_Wpos_clean", m => m.AttentionClean[1]),
-        ("attn_Wneg_clean", m => m.AttentionClean[2]),
-        ("attn_I_clean", m => m.AttentionClean[3]),
-        ("attn_R_noisy", m => m.AttentionNoisy[0]),
-        ("attn_Wpos_noisy", m => m.AttentionNoisy[1]),
-        ("attn_Wneg_noisy", m => m.AttentionNoisy[2]),
-        ("attn_I_noisy", m => m.AttentionNoisy[3]),
-        ("selection_sum_pos", m => m.SelectionSumPos),
-        ("selection_sum_neg", m => m.SelectionSumNeg),
-        ("eq9_ratio", m => m.Eq9Ratio),
-        ("eq10_ratio", m => m.Eq10Ratio),
-        ("eq10_ratio_normalized", m => m.Eq10RatioNormalized),
+        new("step", m => m.Step, (m, v) => m with { Step = checked((int)v) }, IsInteger: true),
+        new("loss_before", m => m.LossBefore, (m, v) => m with { LossBefore = v }),
+        new("train_loss", m => m.TrainLoss, (m, v) => m with { TrainLoss = v }),
+        new("train_accuracy", m => m.TrainAccuracy, (m, v) => m with { TrainAccuracy = v }),
+        new("test_loss", m => m.TestLoss, (m, v) => m with { TestLoss = v }),
+        new("test_accuracy", m => m.TestAccuracy, (m, v) => m with { TestAccuracy = v }),
+        new("noisy_fitted", m => m.NoisyFitted, (m, v) => m with { NoisyFitted = v }),
+        new("clean_fitted", m => m.CleanFitted, (m, v) => m with { CleanFitted = v }),
+        new("p_norm", m => m.QueryNorm, (m, v) => m with { QueryNorm = v }),
+        new("align_mu_pos", m => m.QueryAlignmentPos, (m, v) => m with { QueryAlignmentPos = v }),
+        new("align_mu_neg", m => m.QueryAlignmentNeg, (m, v) => m with { QueryAlignmentNeg = v }),
+        .. RoleNames.Select((role, k) => new MetricColumn($"attn_{role}_clean", m => At(m.AttentionClean, k),
+            (m, v) => m with { AttentionClean = With(m.AttentionClean, k, v) })),
+        .. RoleNames.Select((role, k) => new MetricColumn($"attn_{role}_noisy", m => At(m.AttentionNoisy, k),
+            (m, v) => m with { AttentionNoisy = With(m.AttentionNoisy, k, v) })),
+        new("selection_sum_pos", m => m.SelectionSumPos, (m, v) => m with { SelectionSumPos = v }),
+        new("selection_sum_neg", m => m.SelectionSumNeg, (m, v) => m with { SelectionSumNeg = v }),
+        new("eq9_ratio", m => m.Eq9Ratio, (m, v) => m with { Eq9Ratio = v }),
+        new("eq10_ratio", m => m.Eq10Ratio, (m, v) => m with { Eq10Ratio = v }),
+        new("eq10_ratio_normalized", m => m.Eq10RatioNormalized, (m, v) => m with { Eq10RatioNormalized = v }),
     ];
 
-    /// <summary>Inverse of <see cref="Columns"/>: builds a record from values in column order (NaN allowed).</summary>
-    public static StepMetrics FromColumns(IReadOnlyList<double> v) => new()
+    /// <summary>
+    /// Builds a record from named values: sets each column of <see cref="Columns"/> to <paramref name="valueOf"/>(its
+    /// name); the attention arrays always get 4 entries.
+    /// </summary>
+    /// <param name="valueOf">The value of a column, by name (NaN allowed).</param>
+    /// <exception cref="OverflowException">The step is outside the int range.</exception>
+    public static StepMetrics FromNamedValues(Func<string, double> valueOf)
     {
-        Step = (int)v[0], LossBefore = v[1], TrainLoss = v[2], TrainAccuracy = v[3], TestLoss = v[4], TestAccuracy = v[5],
-        NoisyFitted = v[6], CleanFitted = v[7], PNorm = v[8], AlignMuPos = v[9], AlignMuNeg = v[10],
-        AttentionClean = [v[11], v[12], v[13], v[14]], AttentionNoisy = [v[15], v[16], v[17], v[18]],
-        SelectionSumPos = v[19], SelectionSumNeg = v[20], Eq9Ratio = v[21], Eq10Ratio = v[22], Eq10RatioNormalized = v[23],
-    };
+        ArgumentNullException.ThrowIfNull(valueOf);
+        var m = new StepMetrics();   // every field is set below: Columns covers them all
+        foreach (var column in Columns)
+            m = column.With(m, valueOf(column.Name));
+        return m;
+    }
+
+    private static double At(double[] values, int k) => values.Length == 0 ? double.NaN : values[k];
+
+    private static double[] With(double[] values, int k, double v)
+    {
+        double[] copy = values.Length == 4 ? (double[])values.Clone() : [double.NaN, double.NaN, double.NaN, double.NaN];
+        copy[k] = v;
+        return copy;
+    }
+}
+
+/// <summary>One metric column: its name in files and stores, how to read it from a <see cref="StepMetrics"/> and how to set it.</summary>
+/// <param name="Name">Column name (metrics.csv header, SQLite column, export header).</param>
+/// <param name="Get">The value of a step (NaN when not measured).</param>
+/// <param name="With">A copy of a step with the value set.</param>
+/// <param name="IsInteger">The column holds an integer (the step).</param>
+/// <param name="SinceSchema">The results-store schema version that introduced the column (1 for the original metrics).</param>
+public sealed record MetricColumn(string Name, Func<StepMetrics, double> Get, Func<StepMetrics, double, StepMetrics> With, bool IsInteger = false, int SinceSchema = 1)
+{
+    /// <summary>Deconstructs into name and getter.</summary>
+    public void Deconstruct(out string name, out Func<StepMetrics, double> get)
+    {
+        name = Name;
+        get = Get;
+    }
 }
 
 /// <summary>Mean attention per token role (spec §4; paper Figure 3), the attn_* columns of metrics.csv.</summary>
@@ -127,17 +163,4 @@ public static class TokenTypeAttention
         }
         return (clean, noisyMeans);
     }
-}
-
-/// <summary>Regimes of paper Figure 1 (spec §5).</summary>
-public enum Regime
-{
-    /// <summary>Every training label fitted (noisy ones too) and test accuracy ≥ threshold.</summary>
-    Benign,
-    /// <summary>Every training label fitted and test accuracy &lt; threshold (not-benign overfitting).</summary>
-    Harmful,
-    /// <summary>All clean samples fitted, some noisy ones not, test accuracy ≥ threshold.</summary>
-    NotOverfitting,
-    /// <summary>Anything else: underfitting or undecided.</summary>
-    Other,
 }

@@ -16,9 +16,7 @@ public static class GaussianTokenSampler
         int n = config.TrainN, T = config.SeqLen, d = config.EmbedDim, nt = config.TestN;
         var labelRng = new Rng(config.Seed, Rng.Streams.Labels);
         var yTrue = DrawLabels(labelRng, n, config.BalancedLabels);
-        var noisy = new bool[n];
-        foreach (int i in labelRng.Subset(n, config.NoisyCount)) noisy[i] = true;
-        var y = yTrue.Select((v, i) => noisy[i] ? -v : v).ToArray();
+        var (y, noisy) = LabelNoise.Flip(labelRng, yTrue, config.NoisyCount);
 
         var xTrain = DrawTokens(new Rng(config.Seed, Rng.Streams.TrainTokens), yTrue, T, d, config.SignalNorm, config.Rho, config.NoiseStd);
         var yTest = DrawLabels(new Rng(config.Seed, Rng.Streams.TestLabels), nt, config.BalancedLabels);
@@ -52,14 +50,7 @@ public static class GaussianTokenSampler
     {
         var x = new double[(long)trueLabels.Length * seqLen * embedDim];
         rng.FillNormal(x, noiseStd);
-        for (int i = 0; i < trueLabels.Length; i++)
-        {
-            int own = trueLabels[i] > 0 ? 0 : 1, other = 1 - own;
-            long baseIndex = (long)i * seqLen * embedDim;
-            x[baseIndex + own] += signalNorm;                         // R
-            x[baseIndex + embedDim + own] += rho * signalNorm;        // W₊
-            x[baseIndex + 2L * embedDim + other] += rho * signalNorm; // W₋
-        }
+        TokenLayout.AddSignals(x, trueLabels, seqLen, embedDim, signalNorm, rho);
         return x;
     }
 

@@ -15,4 +15,20 @@ public static class LabelNoise
             throw new ArgumentOutOfRangeException(nameof(noiseRatio), noiseRatio, "noise_ratio must lie in [0, 1]");
         return (int)Math.Ceiling(Math.Round(noiseRatio * n, 9, MidpointRounding.AwayFromZero));
     }
+
+    /// <summary>
+    /// Flips <paramref name="count"/> training labels chosen uniformly without replacement (<see cref="Rng.Subset"/>),
+    /// the label noise of spec §1. Both synthetic samplers flip through here, from the <c>Labels</c> stream right
+    /// after the true labels, so they flip the same samples for a seed.
+    /// </summary>
+    /// <param name="rng">The generator the true labels were drawn from.</param>
+    /// <param name="trueLabels">True labels Y* <c>[n]</c> (±1).</param>
+    /// <param name="count">k, the number of flips, in [0, n] (see <see cref="FlipCount"/>).</param>
+    /// <returns>Observed labels y <c>[n]</c> (−Y* where flipped) and the flipped mask <c>[n]</c>.</returns>
+    public static (double[] Observed, bool[] Noisy) Flip(Rng rng, double[] trueLabels, int count)
+    {
+        var noisy = new bool[trueLabels.Length];
+        foreach (int i in rng.Subset(trueLabels.Length, count)) noisy[i] = true;
+        return (trueLabels.Select((v, i) => noisy[i] ? -v : v).ToArray(), noisy);
+    }
 }

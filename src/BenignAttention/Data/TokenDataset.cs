@@ -1,6 +1,10 @@
 namespace BenignAttention.Data;
 
-/// <summary>Token roles in the fixed layout of spec §1 (and of the reference fixtures): R, W_{Y*}, W_{−Y*}, then I.</summary>
+/// <summary>
+/// The roles a token plays in a sequence (spec §1): R, W_{Y*}, W_{−Y*}, I, in the order of the fixed layout (and of
+/// the reference fixtures). The project's one token-role vocabulary: data, role metrics and figures all use it.
+/// Values 0–3 are the codes of <c>token_roles.npy</c>; <see cref="Unknown"/> is never such a code.
+/// </summary>
 public enum TokenRole
 {
     /// <summary>Relevant token μ_{Y*} + ε (index 0).</summary>
@@ -11,6 +15,8 @@ public enum TokenRole
     WeakOther = 2,
     /// <summary>Irrelevant token ε (indices 3…T−1).</summary>
     Irrelevant = 3,
+    /// <summary>Role not known (e.g. real text); not a valid code in <c>token_roles.npy</c>.</summary>
+    Unknown = 4,
 }
 
 /// <summary>Helpers for the token layout.</summary>
@@ -18,6 +24,29 @@ public static class TokenLayout
 {
     /// <summary>Role of token index <paramref name="t"/> (0-based) in the fixed layout: 0 → R, 1 → W₊, 2 → W₋, the rest I.</summary>
     public static TokenRole RoleOf(int t) => t switch { 0 => TokenRole.Relevant, 1 => TokenRole.WeakTrue, 2 => TokenRole.WeakOther, _ => TokenRole.Irrelevant };
+
+    /// <summary>
+    /// Adds the signals of spec §1 in the fixed layout to noise already in <paramref name="tokens"/>: R += μ_{Y*},
+    /// W₊ += ρμ_{Y*}, W₋ += ρμ_{−Y*}, I unchanged, with μ₊₁ = ‖μ‖e₀ and μ₋₁ = ‖μ‖e₁. Shared by both samplers:
+    /// the explicit one stores all d coordinates per token, the Wishart one only the coordinates on (e₀, e₁).
+    /// </summary>
+    /// <param name="tokens">Tokens <c>[count, T, coordinates]</c>, row-major; changed in place.</param>
+    /// <param name="trueLabels">True labels Y* <c>[count]</c> (±1).</param>
+    /// <param name="seqLen">T ≥ 3.</param>
+    /// <param name="coordinates">Stored coordinates per token (d, or 2 for the span of e₀, e₁).</param>
+    /// <param name="signalNorm">‖μ‖.</param>
+    /// <param name="rho">ρ, the weak tokens' signal fraction.</param>
+    public static void AddSignals(Span<double> tokens, ReadOnlySpan<double> trueLabels, int seqLen, int coordinates, double signalNorm, double rho)
+    {
+        for (int i = 0; i < trueLabels.Length; i++)
+        {
+            int own = trueLabels[i] > 0 ? 0 : 1, other = 1 - own;
+            var sequence = tokens.Slice(i * seqLen * coordinates, seqLen * coordinates);
+            sequence[own] += signalNorm;                           // R
+            sequence[coordinates + own] += rho * signalNorm;       // W₊
+            sequence[2 * coordinates + other] += rho * signalNorm; // W₋
+        }
+    }
 }
 
 /// <summary>How the role of each token of each training sequence is known (spec §1, §4).</summary>

@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using BenignAttention.Experiments;
-using BenignAttention.Training;
 
 namespace BenignAttention.Data;
 
@@ -37,9 +36,7 @@ public static class WishartSampler
 
         var labelRng = new Rng(config.Seed, Rng.Streams.Labels);
         var yTrue = GaussianTokenSampler.DrawLabels(labelRng, n, config.BalancedLabels);
-        var noisy = new bool[n];
-        foreach (int i in labelRng.Subset(n, config.NoisyCount)) noisy[i] = true;
-        var y = yTrue.Select((v, i) => noisy[i] ? -v : v).ToArray();
+        var (y, noisy) = LabelNoise.Flip(labelRng, yTrue, config.NoisyCount);
         var yTest = GaussianTokenSampler.DrawLabels(new Rng(config.Seed, Rng.Streams.TestLabels), nt, config.BalancedLabels);
 
         var trainRng = new Rng(config.Seed, Rng.Streams.TrainTokens);
@@ -50,23 +47,23 @@ public static class WishartSampler
             lower[(long)j * m + j] = Math.Sqrt(trainRng.NextChiSquared(dofPerp - j));
             for (int k = 0; k < j; k++) lower[(long)j * m + k] = trainRng.NextNormal();
         }
-        var kernel = new double[(long)m * m];
+        var gram = new double[(long)m * m];
         for (int i = 0; i < m; i++)
             for (int j = 0; j <= i; j++)
             {
                 // (L Lᵀ)_ij = Σ_{k ≤ j} L_ik L_jk for j ≤ i.
                 double perp = sigma2 * TensorPrimitives.Dot(lower.AsSpan(i * m, j + 1), lower.AsSpan(j * m, j + 1));
-                kernel[(long)i * m + j] = kernel[(long)j * m + i] = perp + a[2 * i] * a[2 * j] + a[2 * i + 1] * a[2 * j + 1];
+                gram[(long)i * m + j] = gram[(long)j * m + i] = perp + a[2 * i] * a[2 * j] + a[2 * i + 1] * a[2 * j + 1];
             }
 
         var testRng = new Rng(config.Seed, Rng.Streams.TestTokens);
         var aTest = SpanCoordinates(testRng, yTest, T, config.SignalNorm, config.Rho, sigma);
-        var testKernel = new double[(long)mt * m];
+        var testGram = new double[(long)mt * m];
         var g = new double[m];
         for (int r = 0; r < mt; r++)
         {
             testRng.FillNormal(g, 1);
-            var row = testKernel.AsSpan(r * m, m);
+            var row = testGram.AsSpan(r * m, m);
             for (int i = 0; i < m; i++)
                 row[i] = sigma2 * TensorPrimitives.Dot(lower.AsSpan(i * m, i + 1), g.AsSpan(0, i + 1))
                          + aTest[2 * r] * a[2 * i] + aTest[2 * r + 1] * a[2 * i + 1];
@@ -76,9 +73,9 @@ public static class WishartSampler
         var system = new GramSystem
         {
             TrainTokens = m, TestTokens = mt, EmbedDim = config.EmbedDim,
-            KernelW = kernel, TestKernelW = testKernel,
-            TrainScores = Enumerable.Range(0, m).Select(k => nuScale * (a[2 * k] - a[2 * k + 1])).ToArray(),
-            TestScores = Enumerable.Range(0, mt).Select(k => nuScale * (aTest[2 * k] - aTest[2 * k + 1])).ToArray(),
+            GramW = gram, TestGramW = testGram,
+            TrainValueProjections = Enumerable.Range(0, m).Select(k => nuScale * (a[2 * k] - a[2 * k + 1])).ToArray(),
+            TestValueProjections = Enumerable.Range(0, mt).Select(k => nuScale * (aTest[2 * k] - aTest[2 * k + 1])).ToArray(),
             MuPosCoordinates = Enumerable.Range(0, m).Select(k => a[2 * k]).ToArray(),
             MuNegCoordinates = Enumerable.Range(0, m).Select(k => a[2 * k + 1]).ToArray(),
         };
@@ -90,13 +87,7 @@ public static class WishartSampler
     {
         var a = new double[trueLabels.Length * seqLen * 2];
         rng.FillNormal(a, sigma);
-        for (int i = 0; i < trueLabels.Length; i++)
-        {
-            int own = trueLabels[i] > 0 ? 0 : 1, other = 1 - own, b = i * seqLen * 2;
-            a[b + own] += signalNorm;
-            a[b + 2 + own] += rho * signalNorm;
-            a[b + 4 + other] += rho * signalNorm;
-        }
+        TokenLayout.AddSignals(a, trueLabels, seqLen, 2, signalNorm, rho);
         return a;
     }
 }

@@ -40,44 +40,10 @@ public static class ConfigLoader
 
     /// <summary>
     /// Smallest allowed <c>signal_norm</c>. The head ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ (spec §2) scales the
-    /// scores ⟨ν, x⟩ by 1/‖μ‖: at ‖μ‖ = 1e-6 a unit-noise token already scores about 1e6, mirroring the
+    /// value projections ⟨ν, x⟩ by 1/‖μ‖: at ‖μ‖ = 1e-6 a unit-noise token already scores about 1e6, mirroring the
     /// 1e6 upper bound, and far smaller norms make 1/‖μ‖ (and the initial loss) overflow (1e-320 gives ∞).
     /// </summary>
     public const double MinSignalNorm = 1e-6;
-
-    private const string BoolRange = "true or false";
-    private const string NumStepsRange = "an integer in [1, 10000000]";
-    private const string SignalNormRange = "in [1e-6, 1e6]";
-    private const string NoiseStdRange = "in [0, 1e6]";
-    private const string RhoRange = "in [0, 1e6]";
-    private const string FiniteReason = "the bound is there to keep inner products finite in double precision";
-    private const string SmallSignalReason = "the head ν is scaled by 1/‖μ‖, so the scores ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms";
-    private const string NegativeRhoReason = "ρ is the strength of the weakly relevant tokens W₊ = ρμ_y and W₋ = ρμ_−y; a negative ρ would turn W₊ against its own class";
-
-    private delegate RunConfig Setter(RunConfig config, string key, string value);
-
-    private sealed record KeySpec(string Meaning, string Range, Setter Set);
-
-    private static readonly Dictionary<string, KeySpec> Specs = new(StringComparer.Ordinal)
-    {
-        ["embed_dim"] = new("d, token (embedding) dimension", "an integer ≥ 2", (c, k, v) => c with { EmbedDim = ParseInt(k, v, "an integer ≥ 2") }),
-        ["seq_len"] = new("T, tokens per sequence (R, W₊, W₋ and T − 3 irrelevant)", "an integer ≥ 3", (c, k, v) => c with { SeqLen = ParseInt(k, v, "an integer ≥ 3") }),
-        ["train_n"] = new("n, training sequences", "an integer ≥ 1", (c, k, v) => c with { TrainN = ParseInt(k, v, "an integer ≥ 1") }),
-        ["test_n"] = new("n_test, clean test sequences; 0: no test set (no test metrics, regime other)", "an integer ≥ 0", (c, k, v) => c with { TestN = ParseInt(k, v, "an integer ≥ 0") }),
-        ["signal_norm"] = new("‖μ‖, signal norm (the head ν scales as 1/‖μ‖)", SignalNormRange, (c, k, v) => c with { SignalNorm = ParseDouble(k, v, SignalNormRange) }),
-        ["noise_std"] = new("σ, token-noise standard deviation", NoiseStdRange, (c, k, v) => c with { NoiseStd = ParseDouble(k, v, NoiseStdRange) }),
-        ["rho"] = new("ρ, strength of the weakly relevant tokens", RhoRange, (c, k, v) => c with { Rho = ParseDouble(k, v, RhoRange) }),
-        ["noise_ratio"] = new("η, label-noise ratio (⌈ηn⌉ labels flipped)", "in [0, 1)", (c, k, v) => c with { NoiseRatio = ParseDouble(k, v, "in [0, 1)") }),
-        ["seed"] = new("seed of every random stream (data, W₀)", "an integer ≥ 0", (c, k, v) => c with { Seed = ParseLong(k, v, "an integer ≥ 0") }),
-        ["balanced_labels"] = new("true labels in exact halves (paper v3) instead of uniform ±1", BoolRange, (c, k, v) => c with { BalancedLabels = ParseBool(k, v) }),
-        ["learning_rate"] = new("gradient-descent step size", "finite and > 0", (c, k, v) => c with { LearningRate = ParseDouble(k, v, "finite and > 0") }),
-        ["num_steps"] = new("full-batch gradient steps", NumStepsRange, (c, k, v) => c with { NumSteps = ParseInt(k, v, NumStepsRange) }),
-        ["log_interval"] = new("test metrics every this many steps (and at the last)", "an integer ≥ 1", (c, k, v) => c with { LogInterval = ParseInt(k, v, "an integer ≥ 1") }),
-        ["train_W"] = new("train the key–query matrix W too (paper v3)", BoolRange, (c, k, v) => c with { TrainW = ParseBool(k, v) }),
-        ["engine"] = new("dynamics engine (auto: gram when n·T < d)", "one of auto, direct, gram", (c, k, v) => c with { Engine = ParseEnum<EngineKind>(k, v) }),
-        ["sampler"] = new("data sampler (wishart: Gram matrices only)", "one of explicit, wishart", (c, k, v) => c with { Sampler = ParseEnum<SamplerKind>(k, v) }),
-        ["regime_test_accuracy"] = new("test accuracy counted as small test error in the regime label", "in (0, 1]", (c, k, v) => c with { RegimeTestAccuracy = ParseDouble(k, v, "in (0, 1]") }),
-    };
 
     /// <summary>
     /// The key table, one row per key in <see cref="RunConfig.Keys"/> order: meaning, allowed range (as in error
@@ -85,7 +51,7 @@ public static class ConfigLoader
     /// <see cref="ToAnnotatedYaml"/> are derived from it.
     /// </summary>
     public static IReadOnlyList<(string Key, string Meaning, string Range, string Default)> KeyTable { get; } =
-        new RunConfig().ToKeyValues().Select(kv => (kv.Key, Specs[kv.Key].Meaning, Specs[kv.Key].Range, kv.Value)).ToArray();
+        ConfigKeys.All.Select(k => (k.Name, k.Meaning, k.Range, k.DefaultText)).ToArray();
 
     /// <summary>The README's key table (Markdown, header and one line per key of <see cref="KeyTable"/>, lines ending in <c>\n</c>).</summary>
     public static string KeyTableMarkdown()
@@ -102,7 +68,7 @@ public static class ConfigLoader
     /// for <c>noise_ratio</c>). Cross-key rules (Wishart sampler, size guards) are not included.
     /// </summary>
     /// <exception cref="ConfigException"><paramref name="key"/> is not one of <see cref="RunConfig.Keys"/>.</exception>
-    public static string AllowedRange(string key) => SpecFor(key, "").Range;
+    public static string AllowedRange(string key) => KeyFor(key, "").Range;
 
     /// <summary>
     /// Resolves a run configuration. Precedence, lowest first: <see cref="RunConfig"/>'s defaults, the
@@ -149,7 +115,7 @@ public static class ConfigLoader
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(values);
         foreach (var (key, value) in values)
-            config = SpecFor(key, value).Set(config, key, value);
+            config = KeyFor(key, value).Parse(config, value);
         return config;
     }
 
@@ -361,14 +327,9 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// Checks every range and cross-key rule, in <see cref="RunConfig.Keys"/> order, then the label-noise
-    /// rule, then the Wishart sampler's requirements, then the size guards:
-    /// embed_dim ≥ 2; seq_len ≥ 3; train_n ≥ 1; test_n ≥ 0 (0: no test set); signal_norm ∈ [1e-6, 1e6]
-    /// (<see cref="MinSignalNorm"/>: ν scales as 1/‖μ‖); noise_std ∈ [0, 1e6]; rho ∈ [0, 1e6] (ρ is a strength;
-    /// the 1e6 bounds, <see cref="MaxMagnitude"/>, keep inner products finite);
-    /// noise_ratio ∈ [0, 1); seed ≥ 0; learning_rate finite &gt; 0;
-    /// num_steps ∈ [1, <see cref="MaxNumSteps"/>]; log_interval ≥ 1; regime_test_accuracy ∈ (0, 1];
-    /// <see cref="RunConfig.NoisyCount"/> = ⌈noise_ratio·train_n⌉ &lt; train_n (at least one clean label);
+    /// Checks every key's <see cref="ConfigKey.Constraint"/>, in <see cref="ConfigKeys.All"/> order (e.g. embed_dim ≥ 2,
+    /// noise_ratio ∈ [0, 1), signal_norm ∈ [<see cref="MinSignalNorm"/>, <see cref="MaxMagnitude"/>]), then the cross-key
+    /// rules: <see cref="RunConfig.NoisyCount"/> = ⌈noise_ratio·train_n⌉ &lt; train_n (at least one clean label);
     /// sampler = wishart requires train_W = false and an engine that resolves to gram;
     /// train_W = true requires embed_dim ≤ <see cref="MaxTrainableWDim"/>;
     /// train_n·seq_len ≤ <see cref="MaxTrainTokens"/>; with sampler = explicit,
@@ -379,22 +340,16 @@ public static class ConfigLoader
     public static void Validate(RunConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var c = config;
-        Check(c.EmbedDim >= 2, "embed_dim", I(c.EmbedDim));
-        Check(c.SeqLen >= 3, "seq_len", I(c.SeqLen));
-        Check(c.TrainN >= 1, "train_n", I(c.TrainN));
-        Check(c.TestN >= 0, "test_n", I(c.TestN));
-        Check(c.SignalNorm >= MinSignalNorm && c.SignalNorm <= MaxMagnitude, "signal_norm", D(c.SignalNorm), c.SignalNorm > MaxMagnitude ? FiniteReason : SmallSignalReason);
-        Check(c.NoiseStd >= 0 && c.NoiseStd <= MaxMagnitude, "noise_std", D(c.NoiseStd), c.NoiseStd > MaxMagnitude ? FiniteReason : null);
-        Check(c.Rho >= 0 && c.Rho <= MaxMagnitude, "rho", D(c.Rho), c.Rho > MaxMagnitude ? FiniteReason : NegativeRhoReason);
-        Check(c.NoiseRatio >= 0 && c.NoiseRatio < 1, "noise_ratio", D(c.NoiseRatio));
-        Check(c.Seed >= 0, "seed", I(c.Seed));
-        Check(double.IsFinite(c.LearningRate) && c.LearningRate > 0, "learning_rate", D(c.LearningRate));
-        Check(c.NumSteps >= 1 && c.NumSteps <= MaxNumSteps, "num_steps", I(c.NumSteps),
-            c.NumSteps > MaxNumSteps ? "the per-step metrics and attention are kept in memory" : null);
-        Check(c.LogInterval >= 1, "log_interval", I(c.LogInterval));
-        Check(c.RegimeTestAccuracy > 0 && c.RegimeTestAccuracy <= 1, "regime_test_accuracy", D(c.RegimeTestAccuracy));
+        foreach (var key in ConfigKeys.All)
+            key.Check(config);
+        CheckLabelNoise(config);
+        CheckWishartSampler(config);
+        CheckSizeGuards(config);
+    }
 
+    /// <summary>Cross-key rule: ⌈noise_ratio·train_n⌉ &lt; train_n, at least one clean label (spec §1).</summary>
+    private static void CheckLabelNoise(RunConfig c)
+    {
         int flipped = c.NoisyCount;
         if (flipped >= c.TrainN)
         {
@@ -403,7 +358,11 @@ public static class ConfigLoader
                 $"noise_ratio = {D(c.NoiseRatio)} with train_n = {I(c.TrainN)} flips ⌈{D(c.NoiseRatio)}·{I(c.TrainN)}⌉ = {I(flipped)} " +
                 $"of {I(c.TrainN)} training labels, i.e. all of them: must be {range}; lower noise_ratio or raise train_n");
         }
+    }
 
+    /// <summary>Cross-key rule: sampler = wishart needs an engine that resolves to gram and train_W = false (spec §8).</summary>
+    private static void CheckWishartSampler(RunConfig c)
+    {
         if (c.Sampler == SamplerKind.Wishart)
         {
             const string why = "the Wishart sampler never builds d-dimensional tokens, so only the gram engine can use it";
@@ -425,7 +384,11 @@ public static class ConfigLoader
                     "(a trainable W needs W₀ applied to the d-dimensional tokens, which the Wishart sampler never builds)");
             }
         }
+    }
 
+    /// <summary>Cross-key rules on memory: trainable W's size, the Gram matrices' size, the explicit sampler's tokens.</summary>
+    private static void CheckSizeGuards(RunConfig c)
+    {
         if (c.TrainW && c.EmbedDim > MaxTrainableWDim)
         {
             string range = $"≤ {I(MaxTrainableWDim)} when train_W = true";
@@ -520,67 +483,24 @@ public static class ConfigLoader
         string message = ex.Message;
         const string separator = "): ";
         int cut = message.StartsWith("(Line:", StringComparison.Ordinal) ? message.IndexOf(separator, StringComparison.Ordinal) : -1;
-        return cut < 0 ? message : message[(cut + separator.Length)..];
+        string reason = cut < 0 ? message : message[(cut + separator.Length)..];
+        // YamlDotNet says "Duplicate key X"; say it in the terms of a config file.
+        const string duplicate = "Duplicate key ";
+        return reason.StartsWith(duplicate, StringComparison.Ordinal)
+            ? $"key '{reason[duplicate.Length..].Trim()}' is given twice (give each key once)"
+            : reason;
     }
 
-    private static KeySpec SpecFor(string key, string value)
+    private static ConfigKey KeyFor(string key, string value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (Specs.TryGetValue(key, out var spec))
-            return spec;
+        if (ConfigKeys.Find(key) is { } found)
+            return found;
         string valid = string.Join(", ", RunConfig.Keys);
         throw new ConfigException(key, value, "one of " + valid, $"unknown config key '{key}'; valid keys: {valid}");
-    }
-
-    private static void Check(bool ok, string key, string value, string? reason = null)
-    {
-        if (ok)
-            return;
-        string range = Specs[key].Range;
-        if (reason is null)
-            throw new ConfigException(key, value, range);
-        throw new ConfigException(key, value, range, $"{key} = {value} is out of range: must be {range} ({reason})");
     }
 
     private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
 
     private static string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-
-    private static ConfigException Unparsable(string key, string value, string what, string range) =>
-        new(key, value, range, $"{key} = {value} is not {what}: must be {range}");
-
-    private const NumberStyles IntegerStyle = NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite;
-
-    private static int ParseInt(string key, string value, string range) =>
-        int.TryParse(value, IntegerStyle, CultureInfo.InvariantCulture, out int result)
-            ? result
-            : throw Unparsable(key, value, "a 32-bit integer", range);
-
-    private static long ParseLong(string key, string value, string range) =>
-        long.TryParse(value, IntegerStyle, CultureInfo.InvariantCulture, out long result)
-            ? result
-            : throw Unparsable(key, value, "a 64-bit integer", range);
-
-    private static double ParseDouble(string key, string value, string range) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double result) && double.IsFinite(result)
-            ? result
-            : throw Unparsable(key, value, "a finite number", range);
-
-    private static bool ParseBool(string key, string value) => value.Trim().ToLowerInvariant() switch
-    {
-        "true" => true,
-        "false" => false,
-        _ => throw Unparsable(key, value, "a boolean", BoolRange),
-    };
-
-    private static TEnum ParseEnum<TEnum>(string key, string value) where TEnum : struct, Enum
-    {
-        string trimmed = value.Trim();
-        foreach (TEnum candidate in Enum.GetValues<TEnum>())
-        {
-            if (string.Equals(candidate.ToString(), trimmed, StringComparison.OrdinalIgnoreCase))
-                return candidate;
-        }
-        throw Unparsable(key, value, "a valid " + key, Specs[key].Range);
-    }
 }

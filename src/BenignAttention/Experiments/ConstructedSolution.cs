@@ -169,18 +169,9 @@ public sealed record ConstructedSolution
         var train = EvaluateSplit(data, data.XTrain, data.YTrain, data.TrainN, query);
         var test = EvaluateSplit(data, data.XTest, data.YTest, data.TestN, query);
 
-        int noisyCount = 0, noisyFit = 0, cleanFit = 0;
-        for (int i = 0; i < data.TrainN; i++)
-        {
-            bool fitted = data.YTrain[i] * train.Outputs[i] > 0;
-            if (data.Noisy[i]) { noisyCount++; if (fitted) noisyFit++; }
-            else if (fitted) cleanFit++;
-        }
-        int cleanCount = data.TrainN - noisyCount;
-        double noisyFitted = noisyCount == 0 ? double.NaN : (double)noisyFit / noisyCount;
-        double cleanFitted = cleanCount == 0 ? double.NaN : (double)cleanFit / cleanCount;
-        // no clean samples: treat "all clean fitted" as vacuously true
-        double cleanForRegime = cleanCount == 0 ? 1 : cleanFitted;
+        var (_, noisyFitted, cleanFitted) = Fitting.Fractions(train.Outputs.AsSpan(), data.YTrain, data.Noisy);
+        // no clean samples (NaN): treat "all clean fitted" as vacuously true
+        double cleanForRegime = double.IsNaN(cleanFitted) ? 1 : cleanFitted;
         return new ConstructedSolution
         {
             C = c,
@@ -198,17 +189,17 @@ public sealed record ConstructedSolution
     {
         int T = data.SeqLen, d = data.EmbedDim;
         var logits = new double[count * T];
-        var scores = new double[count * T];
+        var values = new double[count * T];
         for (int k = 0; k < count * T; k++)
         {
             var token = x.AsSpan(k * d, d);
             logits[k] = TensorPrimitives.Dot(token, p);
-            scores[k] = TensorPrimitives.Dot(token, data.Nu);
+            values[k] = TensorPrimitives.Dot(token, data.Nu);
         }
         var probs = new double[count * T];
         var outputs = new double[count];
         AttentionModel.Softmax(logits, T, probs);
-        AttentionModel.Outputs(probs, scores, T, outputs);
+        AttentionModel.Outputs(probs, values, T, outputs);
 
         var argmax = new int[count];
         var roles = new TokenRole[count];
@@ -235,7 +226,7 @@ public sealed record ConstructedSolution
             ArgmaxProbability = [.. top],
             ProjectionOnMuNeg = [.. onNeg],
             ProjectionOnMuPos = [.. onPos],
-            Accuracy = count == 0 ? double.NaN : Trainer.Accuracy(outputs, labels),
+            Accuracy = count == 0 ? double.NaN : Fitting.Accuracy(outputs, labels),
         };
     }
 

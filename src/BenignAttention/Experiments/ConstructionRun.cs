@@ -19,7 +19,8 @@ public sealed record ConstructionOutcome(IReadOnlyList<ConstructedSolution> Solu
 /// <summary>
 /// Paper Figure 1 (Sakamoto &amp; Sato 2024, arXiv:2409.17625v1): the constructed query p = μ₊₁ + μ₋₁ + c Σ ξᵢ for
 /// several c, evaluated without training (<see cref="ConstructedSolution"/>), and its output folder:
-/// <c>figure1.png/.svg</c>, <c>figure1.csv</c> and <c>config.yaml</c>, written atomically.
+/// <c>figure1.png/.svg</c>, <c>figure1.csv</c> and <c>config.yaml</c> (and the manifest <see cref="OutputManifest.FileName"/>),
+/// written atomically; an existing folder is replaced only if benign-attention wrote every file in it, unchanged.
 /// </summary>
 public static class ConstructionRun
 {
@@ -80,7 +81,7 @@ public static class ConstructionRun
     /// <exception cref="ConfigException">An override names an unknown key or a value out of range.</exception>
     /// <exception cref="UsageException">A training-only key (<see cref="TrainingOnlyKeys"/>), train_W = true or a sampler other
     /// than explicit (the construction trains nothing and needs W = I and explicit tokens); c values repeated.</exception>
-    /// <exception cref="OutputFolderException">The folder exists and is not an earlier Figure-1 output, or cannot be written.</exception>
+    /// <exception cref="OutputFolderException">The folder exists and holds a file that is not an unchanged earlier Figure-1 output, or cannot be written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
     public static ConstructionOutcome Run(string? folder, IReadOnlyList<double> cs, IEnumerable<string> overrides,
         IExperimentProgress? progress = null, CancellationToken cancellation = default)

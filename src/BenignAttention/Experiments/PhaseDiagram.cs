@@ -34,6 +34,27 @@ public static class PhaseDiagram
         ("noisy_fitted", "noisy_fitted", "Fraction of noisy training samples fitted", "noisy fitted", true),
     ];
 
+    /// <summary>
+    /// Every file a drawing may write into a figures folder (<see cref="WriteFigures"/>): each panel's and the regime map's
+    /// .png and .svg, and <c>phase_cells.csv</c>. Nothing else there is touched.
+    /// </summary>
+    public static readonly IReadOnlyList<string> FigureFiles =
+        [.. Panels.Select(p => p.File).Append("regime").SelectMany(f => new[] { f + ".png", f + ".svg" }), "phase_cells.csv"];
+
+    /// <summary>
+    /// Checks, writing nothing, that <paramref name="figuresDir"/> can take the drawing: it is not a file, it (or its nearest
+    /// existing ancestor) takes new entries, and every existing file of a <see cref="FigureFiles"/> name is listed unchanged
+    /// in its manifest (<see cref="OutputManifest"/>), so a figure a user put or edited there is never overwritten.
+    /// </summary>
+    /// <param name="label">Start of the message, e.g. <c>figures of runs/sweep</c>.</param>
+    /// <exception cref="OutputFolderException">The folder cannot be written, or a file of a figure's name was not written by benign-attention (or changed since).</exception>
+    public static void CheckFigures(string figuresDir, string label)
+    {
+        if (File.Exists(figuresDir)) throw new OutputFolderException($"{label}: {figuresDir} is a file, not a folder; move it away");
+        AtomicFolder.RequireWritable(figuresDir, label);
+        OutputManifest.RequireOverwritable(figuresDir, FigureFiles, label);
+    }
+
     /// <summary>Value of config key <paramref name="key"/> of a run as a number (booleans 0/1).</summary>
     /// <exception cref="ArgumentException">Unknown or non-numeric key.</exception>
     public static double KeyValue(RunConfig config, string key)
@@ -63,9 +84,9 @@ public static class PhaseDiagram
                 mean[name] = m;
                 sd[name] = values.Length < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - m) * (v - m)) / (values.Length - 1));
             }
-            var votes = members.GroupBy(r => r.Regime).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First();
+            var (majority, votes) = RegimeClassifier.Majority(members.Select(r => r.Regime));
             int ix = Array.IndexOf(xs, group.Key.Item1), iy = Array.IndexOf(ys, group.Key.Item2);
-            cells[iy, ix] = new PhaseCell(group.Key.Item1, group.Key.Item2, members.Count, mean, sd, votes.Key, (double)votes.Count() / members.Count);
+            cells[iy, ix] = new PhaseCell(group.Key.Item1, group.Key.Item2, members.Count, mean, sd, majority, (double)votes / members.Count);
         }
         return (xs, ys, cells);
     }
@@ -93,22 +114,12 @@ public static class PhaseDiagram
     }
 
     /// <summary>Axis label with units for a config key.</summary>
-    public static string AxisLabel(string key) => key switch
-    {
-        "embed_dim" => "dimension d",
-        "signal_norm" => "signal norm ‖μ‖",
-        "noise_ratio" => "label-noise ratio η",
-        "seq_len" => "sequence length T",
-        "train_n" => "training samples n",
-        "rho" => "weak-token strength ρ",
-        "noise_std" => "token-noise std σ",
-        "learning_rate" => "learning rate",
-        _ => key,
-    };
+    public static string AxisLabel(string key) => ConfigKeys.Find(key)?.AxisLabel ?? key;
 
     /// <summary>
     /// Writes every heatmap and the regime map into <paramref name="figuresDir"/> (PNG + SVG each), and
-    /// <c>phase_cells.csv</c> with the per-cell means and spreads behind them.
+    /// <c>phase_cells.csv</c> with the per-cell means and spreads behind them, then records them in the folder's manifest
+    /// (<see cref="OutputManifest.Record"/>). Callers check the folder first (<see cref="CheckFigures"/>).
     /// </summary>
     /// <returns>The file stems written (without extension).</returns>
     public static IReadOnlyList<string> WriteFigures(IReadOnlyList<StoredRun> runs, string figuresDir, string xKey = "embed_dim", string yKey = "signal_norm")
@@ -149,13 +160,14 @@ public static class PhaseDiagram
         for (int iy = 0; iy < ys.Length; iy++)
             for (int ix = 0; ix < xs.Length; ix++)
             {
-                regimes[iy, ix] = cells[iy, ix] is { } c ? (int)c.Majority : -1;
+                regimes[iy, ix] = cells[iy, ix] is { } c ? RegimeClassifier.Code(c.Majority) : -1;
                 agreement[iy, ix] = cells[iy, ix]?.Agreement ?? double.NaN;
             }
         var regimeStem = Path.Combine(figuresDir, "regime");
         RegimeMap.Write(regimeStem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), regimes, agreement,
             "Regime (benign / harmful overfitting / not overfitting)" + (seedsPerCell > 1 ? " — majority over seeds" : ""));
         written.Add(regimeStem);
+        OutputManifest.Record(figuresDir, [.. written.SelectMany(stem => new[] { Path.GetFileName(stem) + ".png", Path.GetFileName(stem) + ".svg" }), "phase_cells.csv"]);
         return written;
     }
 
@@ -163,17 +175,18 @@ public static class PhaseDiagram
     /// Draws the phase diagrams of the runs stored in <paramref name="folder"/>'s <c>results.sqlite</c> that match
     /// <paramref name="filters"/> (key=value) into its <c>figures/</c>, over <paramref name="xKey"/> × <paramref name="yKey"/>.
     /// Cells average over seeds only, so runs differing in any other key are refused. Store, figures folder, keys and
-    /// filters are checked before anything is read or written: a refused drawing changes nothing.
+    /// filters are checked before anything is read or written: a refused drawing changes nothing. Only the
+    /// <see cref="FigureFiles"/> names are written; other files in the folder and in figures/ are left alone.
     /// </summary>
     /// <returns>The file stems written (each as .png and .svg).</returns>
     /// <exception cref="UsageException">No store, an unknown or non-numeric key, equal axes, no matching run, or runs that differ in another key.</exception>
     /// <exception cref="ResultStoreException">The store is damaged or has another schema version.</exception>
-    /// <exception cref="OutputFolderException">figures/ cannot be written.</exception>
+    /// <exception cref="OutputFolderException">figures/ cannot be written, or holds a file of a figure's name that benign-attention did not write (or that changed since).</exception>
     public static IReadOnlyList<string> DrawStored(string folder, string xKey, string yKey, IEnumerable<string> filters)
     {
         if (!File.Exists(Path.Combine(folder, SweepStore.FileName))) throw new UsageException($"{folder}: no {SweepStore.FileName} here (run a sweep into this folder first)");
         SweepStore.Check(folder);
-        AtomicFolder.RequireWritable(Path.Combine(folder, "figures"), $"figures of {folder}");
+        CheckFigures(Path.Combine(folder, "figures"), $"figures of {folder}");
         foreach (var key in new[] { xKey, yKey })
             if (!RunConfig.Keys.Contains(key)) throw new UsageException($"axis {key} is not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
         if (xKey == yKey) throw new UsageException($"both axes are {xKey}: choose two different keys");

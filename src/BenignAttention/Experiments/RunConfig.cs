@@ -22,7 +22,7 @@ public enum SamplerKind
 
 /// <summary>
 /// One training run, fully resolved. Keys are the spec table's (docs/MODEL.md §1) plus
-/// training and analysis settings; <see cref="Keys"/> lists them in file order. Immutable: derive
+/// training and analysis settings; <see cref="ConfigKeys.All"/> describes them, in file order. Immutable: derive
 /// variants with <c>with</c>.
 /// </summary>
 public sealed record RunConfig
@@ -62,32 +62,16 @@ public sealed record RunConfig
     /// <summary>Test accuracy at or above which test error counts as small in the regime label (spec §5); in (0, 1].</summary>
     public double RegimeTestAccuracy { get; init; } = 0.95;
 
-    /// <summary>Config keys in the order they are written to <c>config.yaml</c>.</summary>
-    public static readonly IReadOnlyList<string> Keys =
-    [
-        "embed_dim", "seq_len", "train_n", "test_n", "signal_norm", "noise_std", "rho", "noise_ratio",
-        "seed", "balanced_labels", "learning_rate", "num_steps", "log_interval", "train_W", "engine",
-        "sampler", "regime_test_accuracy",
-    ];
+    /// <summary>Config keys in the order they are written to <c>config.yaml</c>: the names of <see cref="ConfigKeys.All"/>.</summary>
+    public static IReadOnlyList<string> Keys => ConfigKeys.Names;
 
     /// <summary>
     /// The resolved values as (key, text) pairs in <see cref="Keys"/> order, formatted invariantly
-    /// (round-trip doubles, lower-case enums and booleans). This is the canonical form: config.yaml and
-    /// the sweep store's run hash are built from it.
+    /// (round-trip doubles, lower-case enums and booleans; see <see cref="ConfigKey.Text"/>). This is the canonical
+    /// form: config.yaml and the sweep store's run hash are built from it.
     /// </summary>
-    public IReadOnlyList<KeyValuePair<string, string>> ToKeyValues()
-    {
-        static string D(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        static string I(long v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        static string B(bool v) => v ? "true" : "false";
-        string[] values =
-        [
-            I(EmbedDim), I(SeqLen), I(TrainN), I(TestN), D(SignalNorm), D(NoiseStd), D(Rho), D(NoiseRatio),
-            I(Seed), B(BalancedLabels), D(LearningRate), I(NumSteps), I(LogInterval), B(TrainW),
-            Engine.ToString().ToLowerInvariant(), Sampler.ToString().ToLowerInvariant(), D(RegimeTestAccuracy),
-        ];
-        return Keys.Select((k, i) => new KeyValuePair<string, string>(k, values[i])).ToArray();
-    }
+    public IReadOnlyList<KeyValuePair<string, string>> ToKeyValues() =>
+        ConfigKeys.All.Select(k => new KeyValuePair<string, string>(k.Name, k.Text(this))).ToArray();
 
     /// <summary>Number of flipped training labels, ⌈ηn⌉ computed without float artefacts (spec §1).</summary>
     public int NoisyCount => Data.LabelNoise.FlipCount(TrainN, NoiseRatio);
@@ -102,4 +86,74 @@ public sealed record RunConfig
         EngineKind.Auto => TrainN * SeqLen < EmbedDim ? EngineKind.Gram : EngineKind.Direct,
         _ => Engine,
     };
+}
+
+/// <summary>
+/// Every config key, in file order: the one table that parsing (<see cref="ConfigLoader"/>), validation, canonical text and
+/// run hash, config.yaml, <c>--print-config</c>, the README's key table, the results store's config columns and the rules
+/// for supplied data (<see cref="SuppliedData"/>) are derived from. A new key is a <see cref="RunConfig"/> property plus one
+/// row here. Rules that tie several keys together are <see cref="ConfigLoader.Validate"/>'s named cross-key checks.
+/// </summary>
+public static class ConfigKeys
+{
+    private const string FiniteReason = "the bound is there to keep inner products finite in double precision";
+    private const string SmallSignalReason = "the head ν is scaled by 1/‖μ‖, so the value projections ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms";
+    private const string NegativeRhoReason = "ρ is the strength of the weakly relevant tokens W₊ = ρμ_y and W₋ = ρμ_−y; a negative ρ would turn W₊ against its own class";
+    private const string SyntheticTokens = "the tokens are supplied (it only shapes synthetic tokens)";
+
+    /// <summary>Every key, in file order.</summary>
+    public static IReadOnlyList<ConfigKey> All { get; } =
+    [
+        new ConfigKey<int>("embed_dim", "d, token (embedding) dimension", Interval.Integer(2),
+            c => c.EmbedDim, (c, v) => c with { EmbedDim = v }, SuppliedUse.FromData, axisLabel: "dimension d"),
+        new ConfigKey<int>("seq_len", "T, tokens per sequence (R, W₊, W₋ and T − 3 irrelevant)", Interval.Integer(3),
+            c => c.SeqLen, (c, v) => c with { SeqLen = v }, SuppliedUse.FromData, axisLabel: "sequence length T"),
+        new ConfigKey<int>("train_n", "n, training sequences", Interval.Integer(1),
+            c => c.TrainN, (c, v) => c with { TrainN = v }, SuppliedUse.FromData, axisLabel: "training samples n"),
+        new ConfigKey<int>("test_n", "n_test, clean test sequences; 0: no test set (no test metrics, regime other)", Interval.Integer(0),
+            c => c.TestN, (c, v) => c with { TestN = v }, SuppliedUse.FromData),
+        new ConfigKey<double>("signal_norm", "‖μ‖, signal norm (the head ν scales as 1/‖μ‖)", Interval.Real(ConfigLoader.MinSignalNorm, ConfigLoader.MaxMagnitude),
+            c => c.SignalNorm, (c, v) => c with { SignalNorm = v },
+            new SuppliedUse((hasHead, _) => hasHead ? SuppliedSettingRule.NotApplicable : SuppliedSettingRule.Applied,
+                _ => "nu.npy gives the head ν (signal_norm only builds ν when nu.npy is absent)"),
+            reasonBelow: SmallSignalReason, reasonAbove: FiniteReason, axisLabel: "signal norm ‖μ‖"),
+        new ConfigKey<double>("noise_std", "σ, token-noise standard deviation", Interval.Real(0, ConfigLoader.MaxMagnitude),
+            c => c.NoiseStd, (c, v) => c with { NoiseStd = v }, SuppliedUse.NotApplicable(SyntheticTokens), reasonAbove: FiniteReason, axisLabel: "token-noise std σ"),
+        new ConfigKey<double>("rho", "ρ, strength of the weakly relevant tokens", Interval.Real(0, ConfigLoader.MaxMagnitude),
+            c => c.Rho, (c, v) => c with { Rho = v }, SuppliedUse.NotApplicable(SyntheticTokens),
+            reasonBelow: NegativeRhoReason, reasonAbove: FiniteReason, axisLabel: "weak-token strength ρ"),
+        new ConfigKey<double>("noise_ratio", "η, label-noise ratio (⌈ηn⌉ labels flipped)", Interval.Real(0, 1, maxClosed: false),
+            c => c.NoiseRatio, (c, v) => c with { NoiseRatio = v }, SuppliedUse.FromData, axisLabel: "label-noise ratio η"),
+        new ConfigKey<long>("seed", "seed of every random stream (data, W₀)", Interval.Integer(0),
+            c => c.Seed, (c, v) => c with { Seed = v },
+            new SuppliedUse((_, drawsKeyQuery) => drawsKeyQuery ? SuppliedSettingRule.Applied : SuppliedSettingRule.NotApplicable,
+                trainW => trainW ? "nothing is drawn (W₀ is W_init.npy)" : "nothing is drawn (train_W = false keeps W = I)")),
+        new ConfigKey<bool>("balanced_labels", "true labels in exact halves (paper v3) instead of uniform ±1", BooleanValue.Instance,
+            c => c.BalancedLabels, (c, v) => c with { BalancedLabels = v },
+            SuppliedUse.NotApplicable("the labels are supplied (it only shapes synthetic labels)")),
+        new ConfigKey<double>("learning_rate", "gradient-descent step size", Interval.Real(0, null, minClosed: false),
+            c => c.LearningRate, (c, v) => c with { LearningRate = v }, SuppliedUse.Applied, axisLabel: "learning rate"),
+        new ConfigKey<int>("num_steps", "full-batch gradient steps", Interval.Integer(1, ConfigLoader.MaxNumSteps),
+            c => c.NumSteps, (c, v) => c with { NumSteps = v }, SuppliedUse.Applied,
+            reasonAbove: "the per-step metrics and attention are kept in memory"),
+        new ConfigKey<int>("log_interval", "test metrics every this many steps (and at the last)", Interval.Integer(1),
+            c => c.LogInterval, (c, v) => c with { LogInterval = v }, SuppliedUse.Applied),
+        new ConfigKey<bool>("train_W", "train the key–query matrix W too (paper v3)", BooleanValue.Instance,
+            c => c.TrainW, (c, v) => c with { TrainW = v }, SuppliedUse.Applied),
+        new ConfigKey<EngineKind>("engine", "dynamics engine (auto: gram when n·T < d)", Options.Of<EngineKind>(),
+            c => c.Engine, (c, v) => c with { Engine = v }, SuppliedUse.Applied),
+        new ConfigKey<SamplerKind>("sampler", "data sampler (wishart: Gram matrices only)", Options.Of<SamplerKind>(),
+            c => c.Sampler, (c, v) => c with { Sampler = v },
+            SuppliedUse.NotApplicable("the tokens are supplied (it only chooses how synthetic tokens are drawn)")),
+        new ConfigKey<double>("regime_test_accuracy", "test accuracy counted as small test error in the regime label", Interval.Real(0, 1, minClosed: false),
+            c => c.RegimeTestAccuracy, (c, v) => c with { RegimeTestAccuracy = v }, SuppliedUse.Applied),
+    ];
+
+    /// <summary>The names of <see cref="All"/>, in file order.</summary>
+    public static IReadOnlyList<string> Names { get; } = All.Select(k => k.Name).ToArray();
+
+    private static readonly Dictionary<string, ConfigKey> ByName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
+
+    /// <summary>The key named <paramref name="name"/> (case-sensitive), or null.</summary>
+    public static ConfigKey? Find(string name) => ByName.GetValueOrDefault(name);
 }

@@ -13,15 +13,24 @@ namespace BenignAttention.Experiments;
 /// <c>config.yaml</c> (resolved), <c>metrics.csv</c> (one row per step), <c>attention.npy</c> float32
 /// <c>[steps, n, T]</c>, <c>selection.npy</c> float64 <c>[steps, n]</c> (per-sample cumulative 𝔖; absent when the token roles are unknown), <c>p_final.npy</c> <c>[d]</c> (and <c>W_final.npy</c> <c>[d, d]</c> with trained W) when
 /// the tokens exist, <c>summary.json</c>, and <c>figures/attention.{png,svg}</c>, <c>figures/training.{png,svg}</c>.
-/// Everything is written into a temporary folder that replaces the destination only when complete.
+/// Everything is written into a temporary folder that replaces the destination only when complete, with the
+/// manifest <see cref="OutputManifest.FileName"/> listing every file; an existing folder is replaced only if
+/// benign-attention wrote every file in it, subfolders included, and none changed since (<see cref="AtomicFolder.CheckDestination"/>).
 /// </summary>
 public static class RunFolder
 {
     /// <summary>Files that mark a folder as an earlier run folder, which a new run may replace.</summary>
     public static readonly string[] Markers = ["config.yaml", "summary.json", "metrics.csv"];
 
-    /// <summary>The other entries a run folder may hold.</summary>
-    public static readonly string[] OtherEntries = ["attention.npy", "selection.npy", "p_final.npy", "W_final.npy", "figures"];
+    /// <summary>
+    /// The other files a run folder consists of (relative paths): what a run folder written before manifests
+    /// (<see cref="OutputManifest"/>) may hold besides <see cref="Markers"/> to be replaced by a new run.
+    /// </summary>
+    public static readonly string[] OtherEntries =
+    [
+        "attention.npy", "selection.npy", "p_final.npy", "W_final.npy",
+        "figures/attention.png", "figures/attention.svg", "figures/training.png", "figures/training.svg",
+    ];
 
     /// <summary>Writes the folder for a finished run.</summary>
     /// <param name="destination">Folder to create (replaced atomically if it exists).</param>
@@ -130,7 +139,7 @@ public static class RunFolder
                 for (int k = 0; k < shown.Length; k++)
                     for (int t = 0; t < T; t++) a[k, t] = result.Attention[((long)shown[k] * n + index) * T + t];
                 panels.Add(new AttentionPanel($"{kind} sample {index} (observed label {labels.YTrain[index]:+0;-0})", a, TokenLabels(labels.Roles, index, T),
-                    labels.Roles.IsKnown ? null : [.. Enumerable.Repeat(TokenKind.Unknown, T)], Steps: shown));
+                    [.. Enumerable.Range(0, T).Select(t => labels.Roles.IsKnown ? labels.Roles.RoleOf(index, t) : TokenRole.Unknown)], Steps: shown));
             }
             AttentionFigure.Write(Path.Combine(figuresDir, "attention"), panels, $"{title}: attention probabilities");
         }

@@ -19,7 +19,7 @@ public enum SuppliedSettingRule
 /// <summary>
 /// A run on supplied data (<c>train --data DIR|FILE.npz</c>), resolved: the dataset, the run configuration, which keys
 /// do not apply, and where the data came from. Every config key is applied, taken from the data (a contradiction is
-/// refused), or not applicable (refused when the user states it):
+/// refused), or not applicable (refused when the user states it); each key's rule is its <see cref="ConfigKey.Supplied"/>:
 /// <list type="bullet">
 /// <item>from the data: <c>embed_dim</c>, <c>seq_len</c>, <c>train_n</c>, <c>test_n</c> (shapes of X_train and X_test) and
 /// <c>noise_ratio</c> (a stated η must flip as many labels as the data mark noisy, ⌈η·n⌉ = count; recorded as count / n);</item>
@@ -51,15 +51,8 @@ public sealed record SuppliedData
     /// <param name="hasHead">The data carry <c>nu.npy</c>.</param>
     /// <param name="drawsKeyQuery">W₀ is drawn from the seed (<c>train_W = true</c>, no <c>W_init.npy</c>).</param>
     /// <exception cref="ArgumentException"><paramref name="key"/> is not a config key.</exception>
-    public static SuppliedSettingRule RuleOf(string key, bool hasHead, bool drawsKeyQuery) => key switch
-    {
-        "embed_dim" or "seq_len" or "train_n" or "test_n" or "noise_ratio" => SuppliedSettingRule.FromData,
-        "noise_std" or "rho" or "balanced_labels" or "sampler" => SuppliedSettingRule.NotApplicable,
-        "signal_norm" => hasHead ? SuppliedSettingRule.NotApplicable : SuppliedSettingRule.Applied,
-        "seed" => drawsKeyQuery ? SuppliedSettingRule.Applied : SuppliedSettingRule.NotApplicable,
-        "learning_rate" or "num_steps" or "log_interval" or "train_W" or "engine" or "regime_test_accuracy" => SuppliedSettingRule.Applied,
-        _ => throw new ArgumentException($"'{key}' is not a config key", nameof(key)),
-    };
+    public static SuppliedSettingRule RuleOf(string key, bool hasHead, bool drawsKeyQuery) =>
+        (ConfigKeys.Find(key) ?? throw new ArgumentException($"'{key}' is not a config key", nameof(key))).Supplied.Rule(hasHead, drawsKeyQuery);
 
     /// <summary>
     /// Reads <paramref name="dataPath"/> (see <see cref="DataDirectory.Read"/>) and resolves the run's settings by the
@@ -113,7 +106,7 @@ public sealed record SuppliedData
 
         foreach (var (name, _, pairs) in sources)
             foreach (var (key, value) in pairs)
-                CheckAgainstData(key, value, Where(name), arrays, data);
+                CheckAgainstData(key, value, Where(name), arrays, data, resolved);
 
         bool signalNormGiven = preset is not null || all.Any(kv => kv.Key == "signal_norm");
         if (!hasHead && !signalNormGiven)
@@ -153,20 +146,15 @@ public sealed record SuppliedData
         return sb.ToString();
     }
 
-    private static void CheckAgainstData(string key, string value, string where, SuppliedArrays arrays, TokenDataset data)
+    private static void CheckAgainstData(string key, string value, string where, SuppliedArrays arrays, TokenDataset data, RunConfig resolved)
     {
         string path = arrays.Path;
         int index = Array.IndexOf(ShapeKeys, key);
         if (index >= 0)
         {
-            int stated = key switch
-            {
-                "embed_dim" => ConfigLoader.Apply(new RunConfig(), [new(key, value)]).EmbedDim,
-                "seq_len" => ConfigLoader.Apply(new RunConfig(), [new(key, value)]).SeqLen,
-                "train_n" => ConfigLoader.Apply(new RunConfig(), [new(key, value)]).TrainN,
-                _ => ConfigLoader.Apply(new RunConfig(), [new(key, value)]).TestN,
-            };
-            int actual = key switch { "embed_dim" => data.EmbedDim, "seq_len" => data.SeqLen, "train_n" => data.TrainN, _ => data.TestN };
+            var shapeKey = (ConfigKey<int>)ConfigKeys.Find(key)!;
+            int stated = shapeKey.Get(shapeKey.Parse(new RunConfig(), value));
+            int actual = shapeKey.Get(resolved);
             if (stated == actual) return;
             string shape = key == "test_n"
                 ? arrays.Arrays.TryGetValue("X_test", out var xt) ? $"X_test.npy has shape [{string.Join(", ", xt.Shape)}]" : "there is no X_test.npy"
@@ -175,8 +163,9 @@ public sealed record SuppliedData
                 $"{where}{key} = {value} contradicts --data {path}: {shape}, so {key} = {actual}; drop the setting");
         }
         if (key != "noise_ratio") return;
-        double eta = ConfigLoader.Apply(new RunConfig(), [new(key, value)]).NoiseRatio;
-        if (!(eta >= 0 && eta < 1)) throw new ConfigException(key, value, SpecRange(key));
+        var ratioKey = (ConfigKey<double>)ConfigKeys.Find(key)!;
+        double eta = ratioKey.Get(ratioKey.Parse(new RunConfig(), value));
+        if (!ratioKey.Constraint.Allows(eta)) throw new ConfigException(key, value, ratioKey.Range);
         int flips = LabelNoise.FlipCount(data.TrainN, eta);
         int noisy = data.Noisy.Count(v => v);
         if (flips == noisy) return;
@@ -191,15 +180,7 @@ public sealed record SuppliedData
     /// <summary>The prefix naming a setting's source in messages: the file, or nothing for the command line.</summary>
     private static string Where(string source) => source == CommandLine ? "" : $"{source}: ";
 
-    private static string WhyNotApplicable(string key, bool trainW) => key switch
-    {
-        "noise_std" or "rho" => "the tokens are supplied (it only shapes synthetic tokens)",
-        "balanced_labels" => "the labels are supplied (it only shapes synthetic labels)",
-        "sampler" => "the tokens are supplied (it only chooses how synthetic tokens are drawn)",
-        "signal_norm" => "nu.npy gives the head ν (signal_norm only builds ν when nu.npy is absent)",
-        "seed" => trainW ? "nothing is drawn (W₀ is W_init.npy)" : "nothing is drawn (train_W = false keeps W = I)",
-        _ => "it does not describe supplied data",
-    };
+    private static string WhyNotApplicable(string key, bool trainW) => ConfigKeys.Find(key)!.Supplied.WhyNotApplicable(trainW);
 
     private static string SpecRange(string key) => ConfigLoader.AllowedRange(key);
 }

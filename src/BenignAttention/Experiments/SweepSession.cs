@@ -122,7 +122,7 @@ public static class SweepSession
     /// </summary>
     /// <param name="jobs">Runs in parallel (≥ 1); each run is single-threaded.</param>
     /// <exception cref="OutputFolderException">The folder cannot be used, or another sweep holds it.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; finished runs stay stored.</exception>
+    /// <exception cref="StoppedEarlyException"><paramref name="cancellation"/> fired; finished runs stay stored (a rerun skips them).</exception>
     public static SweepOutcome Run(string? configPath, string? preset, IReadOnlyList<string> grid, string folder, int jobs,
         IExperimentProgress? progress = null, CancellationToken cancellation = default)
         => Run(Plan(configPath, preset, grid), folder, jobs, progress, cancellation);
@@ -130,20 +130,51 @@ public static class SweepSession
     /// <summary>Runs a planned sweep: see <see cref="Run(string?, string?, IReadOnlyList{string}, string, int, IExperimentProgress?, CancellationToken)"/>.</summary>
     public static SweepOutcome Run(SweepPlan plan, string folder, int jobs, IExperimentProgress? progress = null, CancellationToken cancellation = default)
     {
+        AtomicFolder.CheckInPlace(folder, [], Entries);   // foreign files first: they name the real problem
+        CheckSweepYaml(folder);
         using var held = Acquire(folder);
         AtomicFolder.WriteFile(Path.Combine(held.Path, "sweep.yaml"), s =>
         {
             using var w = new StreamWriter(s);
-            w.WriteLine("# Base configuration of the latest sweep into this folder; the grid axes below override it per run.");
+            w.WriteLine(SweepYamlHeader);
             w.WriteLine("# grid: " + string.Join(' ', plan.GridText));
             w.Write(ConfigLoader.ToYaml(plan.Base));
         });
-        return Execute(plan.Runs, held, jobs, "sweep", progress, cancellation);
+        OutputManifest.Record(held.Path, ["sweep.yaml"]);
+        try
+        {
+            return Execute(plan.Runs, held, jobs, "sweep", progress, cancellation);
+        }
+        catch (Exception e) when (StoppedEarlyException.IsCancellation(e) && e is not StoppedEarlyException)
+        {
+            throw new StoppedEarlyException($"finished runs are kept in {Path.Combine(folder, SweepStore.FileName)}; rerun the same command to resume (stored runs are skipped)", e);
+        }
+    }
+
+    /// <summary>First line of the <c>sweep.yaml</c> a sweep writes.</summary>
+    public const string SweepYamlHeader = "# Base configuration of the latest sweep into this folder; the grid axes below override it per run.";
+
+    /// <summary>
+    /// Checks, writing nothing, that the folder's <c>sweep.yaml</c>, if any, may be overwritten: listed unchanged in the
+    /// folder's manifest (<see cref="OutputManifest"/>), or, when the manifest does not list it (a sweep of a version before
+    /// manifests), starting with <see cref="SweepYamlHeader"/>.
+    /// </summary>
+    /// <exception cref="OutputFolderException">sweep.yaml there is a folder, or a file benign-attention did not write (or that changed since).</exception>
+    private static void CheckSweepYaml(string folder)
+    {
+        var path = Path.Combine(folder, "sweep.yaml");
+        if (File.Exists(path) && OutputManifest.Read(folder)?.ContainsKey("sweep.yaml") != true)
+        {
+            if (File.ReadLines(path).FirstOrDefault() == SweepYamlHeader) return;
+            throw new OutputFolderException($"output folder {folder}: {path} was not written by benign-attention (or was changed since); move it away or choose another folder");
+        }
+        OutputManifest.RequireOverwritable(folder, ["sweep.yaml"], $"output folder {folder}");
     }
 
     /// <summary>
     /// The checks of <see cref="Acquire"/>, in its order and with its messages, without creating, locking or
-    /// changing anything: the folder holds only sweep entries and takes new ones, its <c>figures/</c> too, no other
+    /// changing anything: the folder holds only sweep entries and takes new ones, its <c>sweep.yaml</c> and <c>figures/</c> may be
+    /// overwritten, no other
     /// sweep holds its lock, and its results store passes <see cref="SweepStore.Check"/> and the schema check of
     /// <see cref="SweepStore.Open(string)"/> (run on a read-only connection by <see cref="StoredHashesReadOnly"/>).
     /// </summary>
@@ -152,7 +183,8 @@ public static class SweepSession
     public static void CheckReadOnly(string folder)
     {
         var full = AtomicFolder.CheckInPlace(folder, [], Entries);
-        AtomicFolder.RequireWritable(Path.Combine(folder, "figures"), $"output folder {folder}");
+        CheckSweepYaml(folder);
+        PhaseDiagram.CheckFigures(Path.Combine(folder, "figures"), $"output folder {folder}");
         var lockPath = Path.Combine(full, SweepFolder.LockFileName);
         if (File.Exists(lockPath))
         {
@@ -162,7 +194,9 @@ public static class SweepSession
     }
 
     /// <summary>
-    /// Checks that the folder's <c>figures/</c> is not a file and takes new entries, then takes the folder
+    /// Checks that the folder holds nothing but what a sweep folder consists of (<see cref="Entries"/>, dot-files aside),
+    /// that the folder's <c>figures/</c> can take the phase diagrams without overwriting a file benign-attention did not
+    /// write (<see cref="PhaseDiagram.CheckFigures"/>), then takes the folder
     /// (<see cref="SweepFolder.Acquire"/>); nothing is created or changed unless every check passes.
     /// </summary>
     /// <exception cref="OutputFolderException">The folder or its figures/ cannot be used, or another sweep holds it.</exception>
@@ -170,7 +204,7 @@ public static class SweepSession
     public static SweepFolder Acquire(string folder)
     {
         AtomicFolder.CheckInPlace(folder, [], Entries);
-        AtomicFolder.RequireWritable(Path.Combine(folder, "figures"), $"output folder {folder}");
+        PhaseDiagram.CheckFigures(Path.Combine(folder, "figures"), $"output folder {folder}");
         return SweepFolder.Acquire(folder, Entries);
     }
 
@@ -236,7 +270,7 @@ public static class SweepSession
             using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
             connection.Open();
             // The schema check of a real sweep's open (version 0 with foreign tables, another version, missing tables).
-            if (SweepStore.CheckSchema(connection, full)) return hashes;   // an empty database: nothing stored yet
+            if (SweepStore.CheckSchema(connection, full) == 0) return hashes;   // an empty database: nothing stored yet
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT run_hash FROM runs;";
             using var reader = command.ExecuteReader();

@@ -5,7 +5,7 @@ namespace BenignAttention.Model;
 /// <summary>
 /// The one-layer attention model of Sakamoto &amp; Sato 2024 (arXiv:2409.17625v1, §2; spec §2–§3), written
 /// on token-level quantities so that every engine shares it: for sequence i with logits
-/// z_{i,t} = ⟨x_{i,t}, W p⟩ and ν-scores γ_{i,t} = ⟨ν, x_{i,t}⟩,
+/// attention logits z_{i,t} = ⟨x_{i,t}, W p⟩ and value projections γ_{i,t} = ⟨ν, x_{i,t}⟩,
 /// <code>
 ///   s_i = softmax(z_i),   f_i = Σ_t s_{i,t} γ_{i,t},   L = (1/n) Σ_i ℓ(y_i f_i),   ℓ(z) = log(1 + e^{−z}).
 /// </code>
@@ -42,14 +42,14 @@ public static class AttentionModel
         }
     }
 
-    /// <summary>Model outputs f_i = Σ_t s_{i,t} γ_{i,t}, <c>[count]</c>, from probabilities and ν-scores <c>[count, T]</c>.</summary>
-    public static void Outputs(ReadOnlySpan<double> probabilities, ReadOnlySpan<double> scores, int seqLen, Span<double> outputs)
+    /// <summary>Model outputs f_i = Σ_t s_{i,t} γ_{i,t}, <c>[count]</c>, from probabilities and value projections γ <c>[count, T]</c>.</summary>
+    public static void Outputs(ReadOnlySpan<double> probabilities, ReadOnlySpan<double> values, int seqLen, Span<double> outputs)
     {
         for (int i = 0; i < outputs.Length; i++)
         {
             double f = 0;
             int start = i * seqLen;
-            for (int t = 0; t < seqLen; t++) f += probabilities[start + t] * scores[start + t];
+            for (int t = 0; t < seqLen; t++) f += probabilities[start + t] * values[start + t];
             outputs[i] = f;
         }
     }
@@ -83,8 +83,13 @@ public static class AttentionModel
     /// so that ∇_p L = Wᵀ Σ_{i,t} c_{i,t} x_{i,t} (spec §3) and ∇_W L = Σ_{i,t} c_{i,t} x_{i,t} pᵀ.
     /// Derivation: ∂f_i/∂z_{i,t} = s_{i,t}(γ_{i,t} − f_i) (softmax Jacobian), ∂z_{i,t}/∂p = Wᵀx_{i,t}.
     /// </summary>
+    /// <param name="probabilities">Attention probabilities s <c>[n, T]</c>.</param>
+    /// <param name="values">Value projections γ <c>[n, T]</c>.</param>
+    /// <param name="outputs">Model outputs f <c>[n]</c>.</param>
+    /// <param name="labels">Training labels y <c>[n]</c> (±1).</param>
+    /// <param name="seqLen">T.</param>
     /// <param name="coefficients">Output c, <c>[n, T]</c>.</param>
-    public static void GradientCoefficients(ReadOnlySpan<double> probabilities, ReadOnlySpan<double> scores,
+    public static void GradientCoefficients(ReadOnlySpan<double> probabilities, ReadOnlySpan<double> values,
         ReadOnlySpan<double> outputs, ReadOnlySpan<double> labels, int seqLen, Span<double> coefficients)
     {
         int n = outputs.Length;
@@ -93,7 +98,7 @@ public static class AttentionModel
             double g = -labels[i] * Sigmoid(-labels[i] * outputs[i]) / n;
             int start = i * seqLen;
             for (int t = 0; t < seqLen; t++)
-                coefficients[start + t] = g * probabilities[start + t] * (scores[start + t] - outputs[i]);
+                coefficients[start + t] = g * probabilities[start + t] * (values[start + t] - outputs[i]);
         }
     }
 }

@@ -1,25 +1,7 @@
+using BenignAttention.Data;
 using ScottPlot;
 
 namespace BenignAttention.Plotting;
-
-/// <summary>Role of a token in a training sequence (spec §1), which decides how its attention curve is drawn.</summary>
-public enum TokenKind
-{
-    /// <summary>R: the relevant token carrying the signal of the sample's true class.</summary>
-    Relevant,
-
-    /// <summary>W₊: the weakly relevant token of the sample's true class Y*.</summary>
-    WeakTrueClass,
-
-    /// <summary>W₋: the weakly relevant token of the other class −Y* (the one a noisy sample can be fitted through).</summary>
-    WeakOtherClass,
-
-    /// <summary>I: an irrelevant (pure-noise) token.</summary>
-    Irrelevant,
-
-    /// <summary>Role not known (e.g. real text): drawn in its own colour with its own legend entry, no role colour.</summary>
-    Unknown,
-}
 
 /// <summary>
 /// One panel of <see cref="AttentionFigure"/>: the attention probabilities of one training sample over training.
@@ -29,17 +11,17 @@ public enum TokenKind
 /// values in [0, 1]. NaN entries are skipped.</param>
 /// <param name="TokenLabels">Length T legend labels, e.g. "R (relevant)", "W₊ (weak, true class)",
 /// "W₋ (weak, other class)", "I₁", ….</param>
-/// <param name="TokenKinds">Optional length-T roles; when null they are inferred from the labels
-/// (see <see cref="AttentionFigure.InferKind"/>).</param>
+/// <param name="Roles">Optional length-T roles (<see cref="TokenRole"/>, spec §1); when null they are inferred from
+/// the labels (see <see cref="AttentionFigure.InferRole"/>).</param>
 /// <param name="Steps">Optional length-steps step numbers for the x axis (e.g. when attention was logged every
 /// k steps); when null, row k is plotted at step k.</param>
 public sealed record AttentionPanel(string Title, double[,] Attention, string[] TokenLabels,
-    TokenKind[]? TokenKinds = null, int[]? Steps = null);
+    TokenRole[]? Roles = null, int[]? Steps = null);
 
 /// <summary>
 /// Paper Figure 3: attention probability of every token versus training step, one panel per sample (e.g. one
 /// clean and one noisy sample) side by side. The relevant token is red, W₊ green, W₋ blue, and irrelevant
-/// tokens thin grey lines sharing one legend entry; tokens of <see cref="TokenKind.Unknown"/> role get one palette
+/// tokens thin grey lines sharing one legend entry; tokens of <see cref="TokenRole.Unknown"/> role get one palette
 /// colour and legend entry each.
 /// </summary>
 public static class AttentionFigure
@@ -61,18 +43,18 @@ public static class AttentionFigure
     /// </summary>
     /// <param name="label">Token label.</param>
     /// <returns>The inferred role.</returns>
-    public static TokenKind InferKind(string label)
+    public static TokenRole InferRole(string label)
     {
         ArgumentNullException.ThrowIfNull(label);
         string l = label.TrimStart();
         if (l.StartsWith("W₊", StringComparison.Ordinal) || l.StartsWith("W+", StringComparison.Ordinal))
-            return TokenKind.WeakTrueClass;
+            return TokenRole.WeakTrue;
         if (l.StartsWith("W₋", StringComparison.Ordinal) || l.StartsWith("W-", StringComparison.Ordinal)
             || l.StartsWith("W−", StringComparison.Ordinal))
-            return TokenKind.WeakOtherClass;
+            return TokenRole.WeakOther;
         if (l.StartsWith('R'))
-            return TokenKind.Relevant;
-        return TokenKind.Irrelevant;
+            return TokenRole.Relevant;
+        return TokenRole.Irrelevant;
     }
 
     /// <summary>
@@ -84,7 +66,7 @@ public static class AttentionFigure
     /// <param name="panels">One or more panels.</param>
     /// <param name="suptitle">Figure title above the panels (empty for none).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">No panels, or a panel's labels / kinds / steps do not match its attention table.</exception>
+    /// <exception cref="ArgumentException">No panels, or a panel's labels / roles / steps do not match its attention table.</exception>
     public static void Write(string pathWithoutExtension, IReadOnlyList<AttentionPanel> panels, string suptitle)
     {
         ArgumentNullException.ThrowIfNull(panels);
@@ -96,8 +78,8 @@ public static class AttentionFigure
             ArgumentNullException.ThrowIfNull(p.Attention, nameof(AttentionPanel.Attention));
             int t = p.Attention.GetLength(1);
             FigureWriter.RequireLength(p.TokenLabels, t, nameof(AttentionPanel.TokenLabels));
-            if (p.TokenKinds is not null)
-                FigureWriter.RequireLength(p.TokenKinds, t, nameof(AttentionPanel.TokenKinds));
+            if (p.Roles is not null)
+                FigureWriter.RequireLength(p.Roles, t, nameof(AttentionPanel.Roles));
             if (p.Steps is not null)
                 FigureWriter.RequireLength(p.Steps, p.Attention.GetLength(0), nameof(AttentionPanel.Steps));
         }
@@ -111,13 +93,13 @@ public static class AttentionFigure
         var plot = new Plot();
         FigureWriter.Style(plot);
         int steps = panel.Attention.GetLength(0), tokens = panel.Attention.GetLength(1);
-        var kinds = panel.TokenKinds ?? [.. panel.TokenLabels.Select(InferKind)];
-        int irrelevantCount = kinds.Count(k => k == TokenKind.Irrelevant);
+        var roles = panel.Roles ?? [.. panel.TokenLabels.Select(InferRole)];
+        int irrelevantCount = roles.Count(k => k == TokenRole.Irrelevant);
         var legend = new List<(int Order, LegendItem Item)>();
         bool irrelevantLabelled = false;
 
         // draw irrelevant tokens first so the highlighted curves sit on top
-        var order = Enumerable.Range(0, tokens).OrderBy(t => kinds[t] == TokenKind.Irrelevant ? 0 : 1).ToArray();
+        var order = Enumerable.Range(0, tokens).OrderBy(t => roles[t] == TokenRole.Irrelevant ? 0 : 1).ToArray();
         foreach (int t in order)
         {
             var xs = new List<double>(steps);
@@ -134,24 +116,24 @@ public static class AttentionFigure
                 continue;
             var line = plot.Add.ScatterLine(xs.ToArray(), ys.ToArray());
             line.MarkerSize = 0;
-            switch (kinds[t])
+            switch (roles[t])
             {
-                case TokenKind.Relevant:
+                case TokenRole.Relevant:
                     line.Color = RelevantColor;
                     line.LineWidth = 2.5f;
                     legend.Add((0, Item(panel.TokenLabels[t], line)));
                     break;
-                case TokenKind.WeakTrueClass:
+                case TokenRole.WeakTrue:
                     line.Color = WeakTrueColor;
                     line.LineWidth = 2f;
                     legend.Add((1, Item(panel.TokenLabels[t], line)));
                     break;
-                case TokenKind.WeakOtherClass:
+                case TokenRole.WeakOther:
                     line.Color = WeakOtherColor;
                     line.LineWidth = 2.5f;
                     legend.Add((2, Item(panel.TokenLabels[t], line)));
                     break;
-                case TokenKind.Unknown:
+                case TokenRole.Unknown:
                     line.Color = plot.Add.Palette.GetColor(t);
                     line.LineWidth = 1.5f;
                     legend.Add((4 + t, Item(panel.TokenLabels[t], line)));

@@ -12,12 +12,15 @@ public sealed class OutputFolderException(string message) : Exception(message);
 /// failed or killed run never leaves a half-written folder under the destination's name, and an earlier
 /// folder there survives until the new one is complete. Dispose without Commit deletes the temporary folder;
 /// temporary folders of processes that no longer run (killed mid-write) are removed when the next one starts.
-/// An existing destination is replaced only if it is empty or carries the marker files of a previous output
-/// of the same kind, so a mistyped <c>--out</c> never deletes a researcher's own files.
+/// An existing destination is replaced only if it is empty or every file in it is one benign-attention wrote there,
+/// unchanged (<see cref="CheckDestination"/>), so a mistyped <c>--out</c> never deletes a researcher's own files.
+/// The new folder carries its manifest (<see cref="OutputManifest"/>), written at <see cref="Commit"/>.
 /// </summary>
 public sealed class AtomicFolder : IDisposable
 {
     private bool _committed;
+    private readonly IReadOnlyCollection<string> _markerFiles;
+    private readonly IReadOnlyCollection<string>? _otherEntries;
 
     /// <summary>Final destination (absolute).</summary>
     public string Destination { get; }
@@ -31,6 +34,8 @@ public sealed class AtomicFolder : IDisposable
     public AtomicFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
     {
         Destination = CheckDestination(destination, markerFiles, otherEntries);
+        _markerFiles = markerFiles;
+        _otherEntries = otherEntries;
         var parent = System.IO.Path.GetDirectoryName(Destination)!;
         var name = System.IO.Path.GetFileName(Destination);
         Directory.CreateDirectory(parent);
@@ -43,29 +48,58 @@ public sealed class AtomicFolder : IDisposable
     /// Checks, before any work is done and without creating or changing anything, that <paramref name="destination"/>
     /// can be written and replaced: it is not a file, not the current folder or one of its ancestors, no
     /// ancestor on its path is a file, the nearest existing ancestor of its parent takes new entries
-    /// (<see cref="RequireWritable"/>), and if it exists it is empty or an earlier output of
-    /// the same kind: it holds every marker file and nothing but the entries that output consists of
-    /// (<paramref name="markerFiles"/> plus <paramref name="otherEntries"/>), so files a user added are never deleted.
+    /// (<see cref="RequireWritable"/>), and if it exists it is empty or an earlier output benign-attention wrote as a
+    /// whole: every file in it, subfolders included, is listed unchanged in its manifest (<see cref="OutputManifest"/>);
+    /// a folder of an earlier version without a manifest must hold every marker file and nothing but the files that
+    /// output consists of (<paramref name="markerFiles"/> plus <paramref name="otherEntries"/>, relative paths such as
+    /// <c>figures/training.png</c>). So a file a user added or changed is never deleted.
     /// </summary>
     /// <returns>The absolute destination.</returns>
     /// <exception cref="OutputFolderException">The destination must not or cannot be used.</exception>
     public static string CheckDestination(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
     {
-        var full = CheckFolder(destination, markerFiles, otherEntries);
+        var full = CheckFolder(destination, markerFiles, otherEntries, whole: true);
         RequireWritable(System.IO.Path.GetDirectoryName(full)!, $"output folder {destination}");
         return full;
     }
 
     /// <summary>
-    /// The checks of <see cref="CheckDestination"/> for an output folder that is written in place (a sweep, a
-    /// reproduction or an export, which add to an earlier folder of their own kind), without creating anything:
-    /// the folder itself (or, if it does not exist yet, its nearest existing ancestor) must take new entries.
+    /// The checks for a folder a command owns but writes in place (a sweep folder, a reproduction folder, which add to
+    /// an earlier folder of their own kind), without creating anything: the path checks of <see cref="CheckDestination"/>;
+    /// if the folder exists, its top level holds nothing but dot-files, <paramref name="markerFiles"/> (all of them) and
+    /// <paramref name="otherEntries"/> (a folder holding anything else is refused as a whole); the folder itself (or, if
+    /// it does not exist yet, its nearest existing ancestor) must take new entries. Which files of those names may be
+    /// overwritten is the caller's check (<see cref="OutputManifest.RequireOverwritable"/>).
     /// </summary>
     /// <returns>The absolute folder.</returns>
     /// <exception cref="OutputFolderException">The folder must not or cannot be used.</exception>
     public static string CheckInPlace(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
     {
         var full = CheckFolder(destination, markerFiles, otherEntries);
+        RequireWritable(full, $"output folder {destination}");
+        return full;
+    }
+
+    /// <summary>
+    /// The checks for a folder a command only adds named files to (<c>export -o DIR</c>): a usable path, not an existing
+    /// file, and the folder (or its nearest existing ancestor) takes new entries. Other files there are left alone and
+    /// not looked at; whether the command's own names may be overwritten is <see cref="OutputManifest.RequireOverwritable"/>.
+    /// </summary>
+    /// <returns>The absolute folder.</returns>
+    /// <exception cref="OutputFolderException">The folder cannot be used.</exception>
+    public static string CheckAddInto(string destination)
+    {
+        if (string.IsNullOrWhiteSpace(destination)) throw new OutputFolderException("the output folder name is empty: give a folder name");
+        string full;
+        try
+        {
+            full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(destination));
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new OutputFolderException($"output folder {destination}: not a usable path: {e.Message}");
+        }
+        if (File.Exists(full)) throw new OutputFolderException($"output folder {destination}: is an existing file; choose a folder name");
         RequireWritable(full, $"output folder {destination}");
         return full;
     }
@@ -123,7 +157,7 @@ public sealed class AtomicFolder : IDisposable
         }
     }
 
-    private static string CheckFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries)
+    private static string CheckFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries, bool whole = false)
     {
         if (string.IsNullOrWhiteSpace(destination)) throw new OutputFolderException("the output folder name is empty: give a folder name");
         string full;
@@ -141,7 +175,8 @@ public sealed class AtomicFolder : IDisposable
         if (cwd == full || cwd.StartsWith(full + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new OutputFolderException($"output folder {destination}: is the current folder or contains it; choose a new folder");
         if (File.Exists(full)) throw new OutputFolderException($"output folder {destination}: is an existing file; choose a folder name");
-        if (Directory.Exists(full))
+        if (whole) CheckReplaceable(destination, full, markerFiles, otherEntries ?? []);
+        else if (Directory.Exists(full))
         {
             var entries = Directory.EnumerateFileSystemEntries(full).Select(System.IO.Path.GetFileName).OfType<string>()
                 .Where(e => !e.StartsWith('.')).ToList();
@@ -156,9 +191,46 @@ public sealed class AtomicFolder : IDisposable
         return full;
     }
 
-    /// <summary>Moves the folder into place, replacing an existing destination only after the move is ready.</summary>
+    /// <summary>
+    /// Refuses an existing folder that is about to be replaced as a whole unless every file in it, recursively, was
+    /// written by benign-attention and is unchanged (<see cref="OutputManifest.FirstForeign"/>); a folder without a
+    /// manifest (written before manifests existed) must also hold every marker file.
+    /// </summary>
+    private static void CheckReplaceable(string destination, string full, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string> otherEntries)
+    {
+        if (!Directory.Exists(full) || !Directory.EnumerateFileSystemEntries(full).Any()) return;
+        var foreign = OutputManifest.FirstForeign(full, [.. markerFiles, .. otherEntries]);
+        if (foreign is not null)
+            throw new OutputFolderException($"output folder {destination}: {foreign} was not written by benign-attention (or was changed since); " +
+                                            "move it away or choose another folder");
+        if (OutputManifest.Read(full) is null && !markerFiles.All(m => File.Exists(System.IO.Path.Combine(full, m))))
+            throw new OutputFolderException($"output folder {destination}: exists and is not an earlier output of this kind (no {string.Join(", ", markerFiles)}); " +
+                                            "choose another folder or move those files away yourself");
+    }
+
+    /// <summary>
+    /// Writes the folder's manifest (<see cref="OutputManifest"/>: every file in it, recursively), checks the destination
+    /// again (a file added there while this folder was written stops the replacement), then moves the folder into place,
+    /// replacing an existing destination only after the move is ready.
+    /// </summary>
+    /// <exception cref="OutputFolderException">The destination now holds a file benign-attention did not write: nothing was
+    /// replaced, and the new folder is kept beside it under a free name (<c>DEST-new</c>, <c>DEST-new2</c>, …), which the message gives.</exception>
     public void Commit()
     {
+        OutputManifest.WriteAll(Path);
+        try
+        {
+            CheckDestination(Destination, _markerFiles, _otherEntries);
+        }
+        catch (OutputFolderException e)
+        {
+            // A file appeared in the destination while this folder was written: keep both, replace nothing.
+            string kept = Destination + "-new";
+            for (int k = 2; Directory.Exists(kept) || File.Exists(kept); k++) kept = Destination + "-new" + k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Directory.Move(Path, kept);
+            _committed = true;
+            throw new OutputFolderException($"{e.Message}; the new output is kept in {kept} instead");
+        }
         string? old = null;
         if (Directory.Exists(Destination))
         {

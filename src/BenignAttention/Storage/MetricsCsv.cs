@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using BenignAttention.Analysis;
 
 namespace BenignAttention.Storage;
@@ -10,23 +9,52 @@ public static class MetricsCsv
     /// <summary>Writes <paramref name="steps"/> to <paramref name="writer"/>.</summary>
     public static void Write(TextWriter writer, IEnumerable<StepMetrics> steps)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(steps);
         var columns = StepMetrics.Columns;
-        writer.Write(string.Join(',', columns.Select(c => c.Name)));
-        writer.Write('\n');
-        var line = new StringBuilder();
+        Csv.WriteRow(writer, columns.Select(c => c.Name));
+        var fields = new string[columns.Count];
         foreach (var m in steps)
         {
-            line.Clear();
-            for (int c = 0; c < columns.Count; c++)
-            {
-                if (c > 0) line.Append(',');
-                line.Append(Format(columns[c].Get(m)));
-            }
-            line.Append('\n');
-            writer.Write(line);
+            for (int c = 0; c < fields.Length; c++)
+                fields[c] = Csv.Number(columns[c].Get(m));
+            Csv.WriteRow(writer, fields);
         }
     }
 
+    /// <summary>Invariant round-trip text of a value; NaN → empty; integral values without a decimal point (<see cref="Csv.Number"/>).</summary>
+    public static string Format(double value) => Csv.Number(value);
+}
+
+/// <summary>
+/// The one CSV dialect of every file this tool writes (metrics.csv, exports, phase cells): RFC 4180 with a comma
+/// separator, <c>\n</c> line ends, fields with commas, quotes or line breaks quoted (quotes doubled), invariant culture,
+/// doubles in round-trip form and NaN as an empty field.
+/// </summary>
+public static class Csv
+{
     /// <summary>Invariant round-trip text of a value; NaN → empty; integral values without a decimal point.</summary>
-    public static string Format(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
+    public static string Number(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>A text field, quoted when it holds a comma, quote or line break.</summary>
+    public static string Field(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
+    }
+
+    /// <summary>Writes already formatted fields (see <see cref="Number"/>, <see cref="Field"/>) as one line ending in <c>\n</c>.</summary>
+    public static void WriteRow(TextWriter writer, IEnumerable<string> fields)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(fields);
+        bool first = true;
+        foreach (string field in fields)
+        {
+            if (!first) writer.Write(',');
+            writer.Write(field);
+            first = false;
+        }
+        writer.Write('\n');
+    }
 }

@@ -10,14 +10,15 @@ namespace BenignAttention.Storage;
 /// <summary>
 /// Exports a <see cref="SweepStore"/>'s tables to CSV or Parquet: <c>runs</c> (one row per run, every
 /// column of the table, in storage order) and <c>curves</c> (one row per run and step, ordered by run hash
-/// then step). Column names and order are the tables'.
+/// then step). Column names and order are the tables': config keys in <see cref="Experiments.ConfigKeys.All"/> order,
+/// metrics in <see cref="Analysis.StepMetrics.Columns"/> order.
 /// </summary>
 /// <remarks>
 /// Files are written to a temporary file in the destination directory, flushed to disk and renamed over
 /// <c>path</c>, so readers never see a partial file. Exports read through their own read-only connection:
 /// they see a consistent snapshot and can run while a sweep is still writing.
-/// CSV: RFC 4180 (comma separator, header row, fields with commas, quotes or line breaks quoted), UTF-8
-/// without BOM, '\n' line ends, invariant culture, doubles in round-trip form, NULL/NaN as an empty field.
+/// CSV: the dialect of <see cref="Csv"/> (RFC 4180, header row, '\n' line ends, round-trip doubles), UTF-8
+/// without BOM, NULL/NaN as an empty field.
 /// Parquet: INTEGER → INT64, REAL → DOUBLE, TEXT → UTF-8 string; NOT NULL columns are required fields,
 /// the others optional with NaN written as null. Row groups hold at most <see cref="ParquetRowGroupSize"/> rows.
 /// </remarks>
@@ -83,7 +84,9 @@ public static class ResultExport
     private sealed record Table(string Name, Column[] Columns, string OrderBy);
 
     // config_text repeats the typed config columns as one multi-line cell; exports leave it out.
-    private static readonly Table RunsTable = new("runs", RunColumns.Where(c => c.Name != "config_text").ToArray(), "rowid");
+    // Rows in config-key order, then run hash: independent of the order runs finished in (--jobs).
+    private static readonly Table RunsTable = new("runs", RunColumns.Where(c => c.Name != "config_text").ToArray(),
+        string.Join(", ", BenignAttention.Experiments.RunConfig.Keys.Select(Quote)) + ", run_hash");
     private static readonly Table CurvesTable = new("curves", CurveColumns, "run_hash, step");
 
     /// <summary>The table query; dispose the command after the reader (disposing it closes the reader).</summary>
@@ -103,7 +106,7 @@ public static class ResultExport
         WriteAtomically(path, stream =>
         {
             using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
-            writer.WriteLine(string.Join(",", table.Columns.Select(c => CsvField(c.Name))));
+            Csv.WriteRow(writer, table.Columns.Select(c => Csv.Field(c.Name)));
             using var query = Query(connection, table);
             using var reader = query.ExecuteReader();
             var fields = new string[table.Columns.Length];
@@ -114,20 +117,15 @@ public static class ResultExport
                     fields[i] = reader.IsDBNull(i) ? "" : table.Columns[i].Type switch
                     {
                         ColumnType.Integer => reader.GetInt64(i).ToString(CultureInfo.InvariantCulture),
-                        ColumnType.Real => CsvDouble(reader.GetDouble(i)),
-                        _ => CsvField(reader.GetString(i)),
+                        ColumnType.Real => Csv.Number(reader.GetDouble(i)),
+                        _ => Csv.Field(reader.GetString(i)),
                     };
                 }
-                writer.WriteLine(string.Join(",", fields));
+                Csv.WriteRow(writer, fields);
             }
             return Task.CompletedTask;
         }, CancellationToken.None).GetAwaiter().GetResult();
     }
-
-    private static string CsvDouble(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
-
-    private static string CsvField(string s) =>
-        s.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
     private static async Task WriteTableParquetAsync(SweepStore store, string path, Table table, CancellationToken ct)
     {

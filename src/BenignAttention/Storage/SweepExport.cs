@@ -8,10 +8,14 @@ public static class SweepExport
 
     /// <summary>
     /// Writes <see cref="Files"/> from <paramref name="sweepFolder"/>'s <c>results.sqlite</c> into <paramref name="destination"/>
-    /// (default: the sweep folder). Store and destination are checked before anything is written: a refused export changes nothing.
+    /// (default: the sweep folder), one row per run in the order of the config keys (then run hash), so the files do not
+    /// depend on the order the runs finished in (<c>--jobs</c>). The export only adds these four names: other files in the
+    /// destination are left alone, and an existing file of one of these names is overwritten only if the destination's
+    /// manifest (<see cref="OutputManifest"/>) shows benign-attention wrote it and it is unchanged. Store and destination are
+    /// checked before anything is written: a refused export changes nothing. The manifest is updated last.
     /// </summary>
     /// <returns>The absolute destination folder.</returns>
-    /// <exception cref="OutputFolderException">No store in the sweep folder, or the destination holds other files or cannot be written.</exception>
+    /// <exception cref="OutputFolderException">No store in the sweep folder, the destination cannot be written, or a file of an export's name there was not written by benign-attention (or changed since).</exception>
     /// <exception cref="ResultStoreException">The store is damaged or has another schema version.</exception>
     public static string Write(string sweepFolder, string? destination = null)
     {
@@ -20,16 +24,26 @@ public static class SweepExport
         destination ??= sweepFolder;
         static string Full(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         bool elsewhere = Full(destination) != Full(sweepFolder);
-        if (elsewhere) AtomicFolder.CheckInPlace(destination, [], Files);
+        if (elsewhere) AtomicFolder.CheckAddInto(destination);
         else AtomicFolder.RequireWritable(sweepFolder, $"export {sweepFolder}");
-        foreach (var file in Files)
-            if (Directory.Exists(Path.Combine(destination, file))) throw new OutputFolderException($"export: {Path.Combine(destination, file)} is a folder; move it away");
+        OutputManifest.RequireOverwritable(destination, Files, "export");
         using var store = SweepStore.OpenExisting(sweepFolder);
-        if (elsewhere) AtomicFolder.PrepareInPlace(destination, [], Files);
+        if (elsewhere)
+        {
+            try
+            {
+                Directory.CreateDirectory(destination);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new OutputFolderException($"output folder {destination}: cannot create it: {e.Message}");
+            }
+        }
         ResultExport.WriteCsv(store, Path.Combine(destination, "runs.csv"));
         ResultExport.WriteParquet(store, Path.Combine(destination, "runs.parquet"));
         ResultExport.WriteCurvesCsv(store, Path.Combine(destination, "curves.csv"));
         ResultExport.WriteCurvesParquet(store, Path.Combine(destination, "curves.parquet"));
+        OutputManifest.Record(destination, Files);
         return Path.GetFullPath(destination);
     }
 }

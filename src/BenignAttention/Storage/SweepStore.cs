@@ -39,12 +39,14 @@ public sealed class ResultStoreException : Exception
 /// <remarks>
 /// All members are thread-safe: one connection is shared under a lock (a commit takes milliseconds, a
 /// run far longer). NaN is stored as NULL and read back as NaN; ±∞ are stored as is.
-/// Config columns carry the <see cref="RunConfig.Keys"/> names (booleans as INTEGER 0/1, enums as
-/// lower-case TEXT); the engine that actually ran is column <c>engine_used</c>, because <c>engine</c> is
-/// the config key (which may be <c>auto</c>). <c>regime</c> holds <see cref="RegimeClassifier.Name"/> (benign, harmful, not_overfitting, other).
-/// If <see cref="RunConfig.Keys"/> gains a key without a matching column here, first use of this type
-/// throws (a <see cref="TypeInitializationException"/>) rather than silently dropping it from the table;
-/// a new column is a new schema, so <see cref="SchemaVersion"/> goes up with it.
+/// Config columns are <see cref="ConfigKeys.All"/> (named by key; integers and booleans as INTEGER, booleans 0/1,
+/// enums as lower-case TEXT); the engine that actually ran is column <c>engine_used</c>, because <c>engine</c> is
+/// the config key (which may be <c>auto</c>). <c>regime</c> holds <see cref="RegimeClassifier.Name"/> (benign, harmful,
+/// not_overfitting, other). Metric columns are <see cref="StepMetrics.Columns"/>, in that order. Rows are read by
+/// column name, so a store whose columns lie in another order (version 1 as first written) reads the same.
+/// A new key or metric is a new column, hence a new schema: it is declared with the next <c>sinceSchema</c>, which
+/// raises <see cref="SchemaVersion"/>; stores of the earlier version are then migrated on opening (the new column
+/// added, config keys at their default, metrics NULL).
 /// </remarks>
 public sealed class SweepStore : IDisposable
 {
@@ -53,12 +55,15 @@ public sealed class SweepStore : IDisposable
 
     /// <summary>
     /// Schema version of the tables this code writes and reads, recorded in the file as <c>PRAGMA user_version</c>
-    /// when the store is created. A file recording this version is used as is; one recording another version
-    /// (older or newer) is refused with a <see cref="ResultStoreException"/> naming both versions, before anything
-    /// is written. Version 1 is the schema every release so far has written. When the tables change, this number
-    /// goes up, and an additive change gets a migration from the previous version.
+    /// when the store is created. A file recording this version is used as is; one recording an earlier version
+    /// (≥ 1) is migrated by adding the columns introduced since (an additive change); one recording a newer version,
+    /// or none below 1, is refused with a <see cref="ResultStoreException"/> naming both versions, before anything
+    /// is written. Version 1 is the schema every release so far has written. The version is the highest
+    /// <see cref="ConfigKey.SinceSchema"/> and <see cref="MetricColumn.SinceSchema"/>: a key or metric added with
+    /// <c>sinceSchema: 2</c> makes it 2. Columns are matched by name, so their order in the file does not matter.
     /// </summary>
-    public const int SchemaVersion = 1;
+    public static int SchemaVersion { get; } =
+        Math.Max(ConfigKeys.All.Max(k => k.SinceSchema), StepMetrics.Columns.Max(c => c.SinceSchema));
 
     private readonly object _gate = new();
     private readonly SqliteConnection _connection;
@@ -75,7 +80,7 @@ public sealed class SweepStore : IDisposable
 
     /// <summary>
     /// Opens <c>&lt;sweepDir&gt;/results.sqlite</c>, creating the directory, file and schema if needed, and
-    /// migrating nothing: see <see cref="SchemaVersion"/> for which files are accepted. Every check runs before
+    /// migrating a store of an earlier version: see <see cref="SchemaVersion"/> for which files are accepted. Every check runs before
     /// anything is written, so a refused file is left exactly as it was.
     /// </summary>
     /// <param name="sweepDir">Sweep output directory.</param>
@@ -107,7 +112,7 @@ public sealed class SweepStore : IDisposable
             connection.Open();
             Execute(connection, "PRAGMA busy_timeout=10000;");
             // Version and tables are checked before anything is written (the journal-mode switch below writes).
-            bool isNew = CheckSchema(connection, path);
+            long recorded = CheckSchema(connection, path);
             // WAL: readers (exports, progress monitors in another process) never block the writer, and a
             // commit is a single append to the log. synchronous=FULL fsyncs the log at every commit, so a
             // run reported as stored survives even power loss; with one commit per run (seconds to hours of
@@ -117,7 +122,8 @@ public sealed class SweepStore : IDisposable
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
                 throw new ResultStoreException($"{path}: could not enable WAL journal mode (got '{mode}')");
             Execute(connection, "PRAGMA synchronous=FULL;");
-            if (isNew) CreateSchema(connection);
+            if (recorded == 0) CreateSchema(connection);
+            else if (recorded < SchemaVersion) Migrate(connection, recorded);
             return new SweepStore(path, connection);
         }
         catch (SqliteException e)
@@ -176,12 +182,13 @@ public sealed class SweepStore : IDisposable
     }
 
     /// <summary>
-    /// Refuses any recorded version but <see cref="SchemaVersion"/>. No migration exists yet: version 1 is the
-    /// only schema ever written (every store has recorded it since the first release).
+    /// Refuses a recorded version below 1 or above <see cref="SchemaVersion"/>. Versions from 1 up to
+    /// <see cref="SchemaVersion"/> are accepted; <see cref="Open(string)"/> migrates an older one by adding its
+    /// missing columns (see <see cref="Migrate"/>).
     /// </summary>
     private static void RequireVersion(long version, string path)
     {
-        if (version == SchemaVersion) return;
+        if (version >= 1 && version <= SchemaVersion) return;
         string what = version > SchemaVersion
             ? "it was written by a newer benign-attention; read it with that version, or sweep into another folder"
             : "no migration from that version exists; move the file away or sweep into another folder";
@@ -190,7 +197,8 @@ public sealed class SweepStore : IDisposable
 
     /// <summary>
     /// The run's key: SHA-256 of the canonical config text (<c>key=value\n</c> per entry of
-    /// <see cref="RunConfig.ToKeyValues"/>, UTF-8), first 16 bytes as 32 lower-case hex digits.
+    /// <see cref="RunConfig.ToKeyValues"/>, UTF-8, keys added after schema 1 only when not at their default; see
+    /// <see cref="ConfigKey.InCanonicalText"/>), first 16 bytes as 32 lower-case hex digits.
     /// </summary>
     /// <param name="config">The resolved configuration.</param>
     /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
@@ -208,8 +216,8 @@ public sealed class SweepStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(config);
         var sb = new StringBuilder();
-        foreach (var (k, v) in config.ToKeyValues())
-            sb.Append(k).Append('=').Append(v).Append('\n');
+        foreach (var key in ConfigKeys.All.Where(k => k.InCanonicalText(config)))
+            sb.Append(key.Name).Append('=').Append(key.Text(config)).Append('\n');
         return sb.ToString();
     }
 
@@ -326,8 +334,9 @@ public sealed class SweepStore : IDisposable
             cmd.CommandText = $"SELECT {string.Join(", ", RunColumns.Select(c => Quote(c.Name)))} FROM runs ORDER BY rowid;";
             using var reader = cmd.ExecuteReader();
             var runs = new List<StoredRun>();
+            var at = Ordinals(reader);
             while (reader.Read())
-                runs.Add(ParseRun(reader));
+                runs.Add(ParseRun(reader, at));
             return runs;
         }
     }
@@ -348,11 +357,9 @@ public sealed class SweepStore : IDisposable
             cmd.Parameters.AddWithValue("$h", runHash);
             using var reader = cmd.ExecuteReader();
             var curve = new List<StepMetrics>();
+            var at = Ordinals(reader);
             while (reader.Read())
-            {
-                int step = checked((int)reader.GetInt64(1));
-                curve.Add(ReadMetrics(reader, 2, step));
-            }
+                curve.Add(ReadMetrics(reader, at, "step"));
             return curve;
         }
     }
@@ -373,69 +380,31 @@ public sealed class SweepStore : IDisposable
 
     internal enum ColumnType { Integer, Real, Text }
 
-    internal sealed record Column(string Name, ColumnType Type, bool NotNull = false);
+    /// <summary>A table column; <paramref name="Since"/> is the schema version that added it, <paramref name="Default"/>
+    /// the value older rows get when a migration adds it (null: NULL).</summary>
+    internal sealed record Column(string Name, ColumnType Type, bool NotNull = false, int Since = 1, object? Default = null);
 
-    private sealed record ConfigColumn(string Key, ColumnType Type, Func<RunConfig, object> Get, Func<RunConfig, object, RunConfig> Set);
+    private static ColumnType StoreType(ConfigKey key) => key.Kind switch
+    {
+        ConfigValueKind.Integer or ConfigValueKind.Boolean => ColumnType.Integer,
+        ConfigValueKind.Real => ColumnType.Real,
+        _ => ColumnType.Text,
+    };
 
-    private sealed record MetricColumn(string Name, Func<StepMetrics, double> Get);
-
-    private static readonly string[] AttentionTokens = ["R", "Wpos", "Wneg", "I"];
-
-    // Config keys with their typed columns. Must cover RunConfig.Keys exactly (checked at type init).
-    private static readonly ConfigColumn[] ConfigColumns =
-    [
-        new("embed_dim", ColumnType.Integer, c => (long)c.EmbedDim, (c, v) => c with { EmbedDim = checked((int)(long)v) }),
-        new("seq_len", ColumnType.Integer, c => (long)c.SeqLen, (c, v) => c with { SeqLen = checked((int)(long)v) }),
-        new("train_n", ColumnType.Integer, c => (long)c.TrainN, (c, v) => c with { TrainN = checked((int)(long)v) }),
-        new("test_n", ColumnType.Integer, c => (long)c.TestN, (c, v) => c with { TestN = checked((int)(long)v) }),
-        new("signal_norm", ColumnType.Real, c => c.SignalNorm, (c, v) => c with { SignalNorm = (double)v }),
-        new("noise_std", ColumnType.Real, c => c.NoiseStd, (c, v) => c with { NoiseStd = (double)v }),
-        new("rho", ColumnType.Real, c => c.Rho, (c, v) => c with { Rho = (double)v }),
-        new("noise_ratio", ColumnType.Real, c => c.NoiseRatio, (c, v) => c with { NoiseRatio = (double)v }),
-        new("seed", ColumnType.Integer, c => c.Seed, (c, v) => c with { Seed = (long)v }),
-        new("balanced_labels", ColumnType.Integer, c => c.BalancedLabels ? 1L : 0L, (c, v) => c with { BalancedLabels = (long)v != 0 }),
-        new("learning_rate", ColumnType.Real, c => c.LearningRate, (c, v) => c with { LearningRate = (double)v }),
-        new("num_steps", ColumnType.Integer, c => (long)c.NumSteps, (c, v) => c with { NumSteps = checked((int)(long)v) }),
-        new("log_interval", ColumnType.Integer, c => (long)c.LogInterval, (c, v) => c with { LogInterval = checked((int)(long)v) }),
-        new("train_W", ColumnType.Integer, c => c.TrainW ? 1L : 0L, (c, v) => c with { TrainW = (long)v != 0 }),
-        new("engine", ColumnType.Text, c => EnumText(c.Engine), (c, v) => c with { Engine = ParseEnum<EngineKind>((string)v) }),
-        new("sampler", ColumnType.Text, c => EnumText(c.Sampler), (c, v) => c with { Sampler = ParseEnum<SamplerKind>((string)v) }),
-        new("regime_test_accuracy", ColumnType.Real, c => c.RegimeTestAccuracy, (c, v) => c with { RegimeTestAccuracy = (double)v }),
-    ];
-
-    // StepMetrics doubles in column order (after the step column); the attention columns come last.
-    private static readonly MetricColumn[] MetricColumns =
-    [
-        new("loss_before", m => m.LossBefore),
-        new("train_loss", m => m.TrainLoss),
-        new("train_accuracy", m => m.TrainAccuracy),
-        new("test_loss", m => m.TestLoss),
-        new("test_accuracy", m => m.TestAccuracy),
-        new("noisy_fitted", m => m.NoisyFitted),
-        new("clean_fitted", m => m.CleanFitted),
-        new("p_norm", m => m.PNorm),
-        new("align_mu_pos", m => m.AlignMuPos),
-        new("align_mu_neg", m => m.AlignMuNeg),
-        new("eq9_ratio", m => m.Eq9Ratio),
-        new("eq10_ratio", m => m.Eq10Ratio),
-        new("eq10_ratio_normalized", m => m.Eq10RatioNormalized),
-        new("selection_sum_pos", m => m.SelectionSumPos),
-        new("selection_sum_neg", m => m.SelectionSumNeg),
-        .. AttentionTokens.Select((t, i) => new MetricColumn($"attn_{t}_clean", m => At(m.AttentionClean, i))),
-        .. AttentionTokens.Select((t, i) => new MetricColumn($"attn_{t}_noisy", m => At(m.AttentionNoisy, i))),
-    ];
+    // The metric columns after the step, in StepMetrics.Columns order (the step is "step" in curves, "final_step" in runs).
+    private static readonly MetricColumn[] MetricColumns = StepMetrics.Columns.Where(c => !c.IsInteger).ToArray();
 
     /// <summary>Columns of table <c>runs</c>, in table order.</summary>
     internal static readonly Column[] RunColumns =
     [
         new("run_hash", ColumnType.Text, true),
-        .. ConfigColumns.Select(c => new Column(c.Key, c.Type, true)),
+        .. ConfigKeys.All.Select(k => new Column(k.Name, StoreType(k), true, k.SinceSchema, k.StoreValue(new RunConfig()))),
         new("config_text", ColumnType.Text, true),
         new("engine_used", ColumnType.Text, true),
         new("regime", ColumnType.Text, true),
         new("noisy_count", ColumnType.Integer, true),
         new("final_step", ColumnType.Integer, true),
-        .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real)),
+        .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real, Since: m.SinceSchema)),
         new("setup_seconds", ColumnType.Real),
         new("train_seconds", ColumnType.Real),
         new("finished_utc", ColumnType.Text, true),
@@ -446,22 +415,15 @@ public sealed class SweepStore : IDisposable
     [
         new("run_hash", ColumnType.Text, true),
         new("step", ColumnType.Integer, true),
-        .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real)),
+        .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real, Since: m.SinceSchema)),
     ];
-
-    static SweepStore()
-    {
-        if (!ConfigColumns.Select(c => c.Key).SequenceEqual(RunConfig.Keys))
-            throw new InvalidOperationException(
-                "SweepStore's config columns are out of sync with RunConfig.Keys; update SweepStore.ConfigColumns.");
-    }
 
     /// <summary>
     /// Checks the open file before anything is written: its version (user_version 0 with no tables is a new,
     /// empty database; 0 with tables is a SQLite file this tool did not write; <see cref="SchemaVersion"/> must
     /// have every column this code reads). Returns whether the schema still has to be created.
     /// </summary>
-    internal static bool CheckSchema(SqliteConnection connection, string path)
+    internal static long CheckSchema(SqliteConnection connection, string path)
     {
         long version = Scalar<long>(connection, "PRAGMA user_version;");
         var tables = new List<string>();
@@ -473,7 +435,7 @@ public sealed class SweepStore : IDisposable
         }
         if (version == 0)
         {
-            if (tables.Count == 0) return true;
+            if (tables.Count == 0) return 0;
             throw new ResultStoreException(
                 $"results store schema version 0 (none recorded), this tool reads version {SchemaVersion}: {path} holds tables " +
                 $"{string.Join(", ", tables.Take(5))} but no schema version, so it was not written by benign-attention; move it away or sweep into another folder");
@@ -486,23 +448,53 @@ public sealed class SweepStore : IDisposable
             cmd.CommandText = $"SELECT name FROM pragma_table_info('{table}');";
             using (var reader = cmd.ExecuteReader())
                 while (reader.Read()) present.Add(reader.GetString(0));
-            var missing = columns.Select(c => c.Name).Where(c => !present.Contains(c)).ToList();
+            var missing = columns.Where(c => c.Since <= version).Select(c => c.Name).Where(c => !present.Contains(c)).ToList();
             if (missing.Count > 0)
                 throw new ResultStoreException(
                     $"{path}: records schema version {version}, but table {table} " +
                     (present.Count == 0 ? "is missing" : $"lacks column(s) {string.Join(", ", missing.Take(5))}") +
                     "; the file was altered outside benign-attention; move it away or sweep into another folder");
         }
-        return false;
+        return version;
     }
+
+    /// <summary>
+    /// Migrates a store of an earlier schema version (≥ 1) in one transaction: adds every column introduced after
+    /// <paramref name="from"/> (config keys with their default value, metrics as NULL) and records <see cref="SchemaVersion"/>.
+    /// Existing rows keep their run hashes: keys added later are left out of the canonical text at their default.
+    /// </summary>
+    private static void Migrate(SqliteConnection connection, long from)
+    {
+        using var tx = connection.BeginTransaction(deferred: false);
+        var sql = new StringBuilder();
+        foreach (var (table, columns) in new[] { ("runs", RunColumns), ("curves", CurveColumns) })
+        {
+            foreach (var c in columns.Where(c => c.Since > from))
+            {
+                sql.Append($"ALTER TABLE {table} ADD COLUMN {Definition(c)}");
+                if (c.Default is { } value)
+                    sql.Append(" DEFAULT ").Append(value switch
+                    {
+                        string text => "'" + text.Replace("'", "''") + "'",
+                        double d => d.ToString("R", CultureInfo.InvariantCulture),
+                        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+                    });
+                sql.Append(';');
+            }
+        }
+        sql.Append($"PRAGMA user_version = {SchemaVersion};");
+        Execute(connection, sql.ToString(), tx);
+        tx.Commit();
+    }
+
+    private static string Definition(Column c) => $"{Quote(c.Name)} {c.Type.ToString().ToUpperInvariant()}{(c.NotNull ? " NOT NULL" : "")}";
 
     private static void CreateSchema(SqliteConnection connection)
     {
         using var tx = connection.BeginTransaction(deferred: false);
-        string Def(Column c) => $"{Quote(c.Name)} {c.Type.ToString().ToUpperInvariant()}{(c.NotNull ? " NOT NULL" : "")}";
         Execute(connection,
-            $"CREATE TABLE runs ({string.Join(", ", RunColumns.Select(Def))}, PRIMARY KEY (run_hash));" +
-            $"CREATE TABLE curves ({string.Join(", ", CurveColumns.Select(Def))}, PRIMARY KEY (run_hash, step)) WITHOUT ROWID;" +
+            $"CREATE TABLE runs ({string.Join(", ", RunColumns.Select(Definition))}, PRIMARY KEY (run_hash));" +
+            $"CREATE TABLE curves ({string.Join(", ", CurveColumns.Select(Definition))}, PRIMARY KEY (run_hash, step)) WITHOUT ROWID;" +
             $"PRAGMA user_version = {SchemaVersion};", tx);
         tx.Commit();
     }
@@ -533,7 +525,7 @@ public sealed class SweepStore : IDisposable
     private static object?[] RunRowValues(string hash, RunSummary s)
     {
         var row = new List<object?> { hash };
-        row.AddRange(ConfigColumns.Select(c => c.Get(s.Config)));
+        row.AddRange(ConfigKeys.All.Select(k => k.StoreValue(s.Config)));
         row.Add(CanonicalText(s.Config));
         row.Add(EnumText(s.Engine));
         row.Add(RegimeClassifier.Name(s.Regime));
@@ -549,62 +541,40 @@ public sealed class SweepStore : IDisposable
     private static object?[] CurveRowValues(string hash, StepMetrics m) =>
         [hash, (long)m.Step, .. MetricColumns.Select(c => (object)c.Get(m))];
 
-    private static StoredRun ParseRun(SqliteDataReader r)
+    /// <summary>Column ordinals of a reader by name, so rows are read by column name whatever the table's column order.</summary>
+    private static Dictionary<string, int> Ordinals(SqliteDataReader r) =>
+        Enumerable.Range(0, r.FieldCount).ToDictionary(r.GetName, i => i, StringComparer.Ordinal);
+
+    private static StoredRun ParseRun(SqliteDataReader r, Dictionary<string, int> at)
     {
         try
         {
-            int i = 1;
             var config = new RunConfig();
-            foreach (var c in ConfigColumns)
-            {
-                object v = c.Type switch
-                {
-                    ColumnType.Integer => r.GetInt64(i),
-                    ColumnType.Real => GetDouble(r, i),
-                    _ => r.GetString(i),
-                };
-                config = c.Set(config, v);
-                i++;
-            }
-            i++; // config_text: redundant with the typed columns
-            var engine = ParseEnum<EngineKind>(r.GetString(i++));
-            var regime = RegimeClassifier.Parse(r.GetString(i++));
-            int noisy = checked((int)r.GetInt64(i++));
-            int step = checked((int)r.GetInt64(i++));
-            var final = ReadMetrics(r, i, step);
-            i += MetricColumns.Length;
-            double setup = GetDouble(r, i++);
-            double train = GetDouble(r, i++);
-            var finished = DateTime.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+            foreach (var key in ConfigKeys.All)
+                config = key.FromStore(config, r.GetValue(at[key.Name]));
+            // config_text is redundant with the typed columns
+            var engine = ParseEnum<EngineKind>(r.GetString(at["engine_used"]));
+            var regime = RegimeClassifier.Parse(r.GetString(at["regime"]));
+            int noisy = checked((int)r.GetInt64(at["noisy_count"]));
+            var final = ReadMetrics(r, at, "final_step");
+            double setup = GetDouble(r, at["setup_seconds"]);
+            double train = GetDouble(r, at["train_seconds"]);
+            var finished = DateTime.Parse(r.GetString(at["finished_utc"]), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
             return new StoredRun
             {
-                RunHash = r.GetString(0), Config = config, Engine = engine, Regime = regime, NoisyCount = noisy,
+                RunHash = r.GetString(at["run_hash"]), Config = config, Engine = engine, Regime = regime, NoisyCount = noisy,
                 Final = final, SetupSeconds = setup, TrainSeconds = train, FinishedUtc = finished,
             };
         }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or InvalidCastException)
         {
-            throw new ResultStoreException($"runs row {r.GetValue(0)} is malformed: {e.Message}", e);
+            throw new ResultStoreException($"runs row {r.GetValue(at["run_hash"])} is malformed: {e.Message}", e);
         }
     }
 
-    private static StepMetrics ReadMetrics(SqliteDataReader r, int first, int step)
-    {
-        double[] v = new double[MetricColumns.Length];
-        for (int k = 0; k < v.Length; k++)
-            v[k] = GetDouble(r, first + k);
-        int a = MetricColumns.Length - 2 * AttentionTokens.Length;
-        return new StepMetrics
-        {
-            Step = step,
-            LossBefore = v[0], TrainLoss = v[1], TrainAccuracy = v[2], TestLoss = v[3], TestAccuracy = v[4],
-            NoisyFitted = v[5], CleanFitted = v[6], PNorm = v[7], AlignMuPos = v[8], AlignMuNeg = v[9],
-            Eq9Ratio = v[10], Eq10Ratio = v[11], Eq10RatioNormalized = v[12],
-            SelectionSumPos = v[13], SelectionSumNeg = v[14],
-            AttentionClean = v[a..(a + 4)],
-            AttentionNoisy = v[(a + 4)..(a + 8)],
-        };
-    }
+    /// <summary>The metrics of one row, read by column name; the step from column <paramref name="stepColumn"/>.</summary>
+    private static StepMetrics ReadMetrics(SqliteDataReader r, Dictionary<string, int> at, string stepColumn) =>
+        StepMetrics.FromNamedValues(name => name == "step" ? r.GetInt64(at[stepColumn]) : GetDouble(r, at[name]));
 
     private static double GetDouble(SqliteDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
 
@@ -614,8 +584,6 @@ public sealed class SweepStore : IDisposable
         double d when double.IsNaN(d) => DBNull.Value,
         _ => v,
     };
-
-    private static double At(double[] a, int i) => a.Length == 0 ? double.NaN : a[i];
 
     private static void ValidateAttention(StepMetrics m, string param)
     {

@@ -4,7 +4,7 @@ using BenignAttention.Data;
 namespace BenignAttention.Training;
 
 /// <summary>
-/// The d-dimensional engine. Logits are X·(W·p): q = W p costs d² (nothing when W = I), then every token
+/// The d-dimensional engine. Attention logits are X·(W·p): q = W p costs d² (nothing when W = I), then every token
 /// costs d, so a step is O(nTd + d²) — never the (X·W)·p ordering of the reference code, which costs nTd².
 /// With W trained the update adds the rank-one term −lr·(Zᵀc) pᵀ, O(d²).
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class DirectEngine : IDynamicsEngine
     private readonly bool _trainW;
     private readonly double[] _q;       // W p
     private readonly double[] _v;       // Zᵀ c
-    private readonly double[] _trainScores, _testScores;
+    private readonly double[] _trainValues, _testValues;
 
     /// <summary>Engine on explicit data; W₀ = <see cref="TokenDataset.WInit"/> (identity when null), p₀ = 0.</summary>
     /// <param name="trainKeyQuery">Also train W (requires <see cref="TokenDataset.WInit"/>).</param>
@@ -32,8 +32,8 @@ public sealed class DirectEngine : IDynamicsEngine
         _p = new double[_d];
         _q = new double[_d];
         _v = new double[_d];
-        _trainScores = Project(data.XTrain, data.Nu);
-        _testScores = Project(data.XTest, data.Nu);
+        _trainValues = Project(data.XTrain, data.Nu);
+        _testValues = Project(data.XTest, data.Nu);
     }
 
     /// <summary>⟨x_k, u⟩ for every token row k of <paramref name="tokens"/> <c>[count·T, d]</c>.</summary>
@@ -50,8 +50,8 @@ public sealed class DirectEngine : IDynamicsEngine
         for (int k = 0; k < result.Length; k++) result[k] = TensorPrimitives.Dot(x.Slice(k * _d, _d), u);
     }
 
-    public ReadOnlySpan<double> TrainScores => _trainScores;
-    public ReadOnlySpan<double> TestScores => _testScores;
+    public ReadOnlySpan<double> TrainValueProjections => _trainValues;
+    public ReadOnlySpan<double> TestValueProjections => _testValues;
 
     private ReadOnlySpan<double> KeyQueryTimesQuery()
     {

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
+using BenignAttention.Data;
 
 namespace BenignAttention.Training;
 
@@ -38,7 +39,7 @@ public sealed class GramEngine : IDynamicsEngine, IBatchedTestLogits
         _g = system;
         _m = system.TrainTokens;
         _trainW = trainKeyQuery;
-        if (trainKeyQuery && (system.Kernel is null || system.TestKernel is null))
+        if (trainKeyQuery && (system.Gram is null || system.TestGram is null))
             throw new ArgumentException("train_W needs K = ZZᵀ and G = X_t Zᵀ in the Gram system", nameof(system));
         _beta = new double[_m];
         _b = trainKeyQuery ? new double[(long)_m * _m] : null;
@@ -48,8 +49,8 @@ public sealed class GramEngine : IDynamicsEngine, IBatchedTestLogits
         _w = new double[_m];
     }
 
-    public ReadOnlySpan<double> TrainScores => _g.TrainScores;
-    public ReadOnlySpan<double> TestScores => _g.TestScores;
+    public ReadOnlySpan<double> TrainValueProjections => _g.TrainValueProjections;
+    public ReadOnlySpan<double> TestValueProjections => _g.TestValueProjections;
 
     private static void MatVec(double[] matrix, int rows, int cols, ReadOnlySpan<double> x, Span<double> y)
     {
@@ -68,7 +69,7 @@ public sealed class GramEngine : IDynamicsEngine, IBatchedTestLogits
     private void Prepare()
     {
         if (_preparedVersion == _version) return;
-        MatVec(_g.KernelW, _m, _m, _beta, _u);
+        MatVec(_g.GramW, _m, _m, _beta, _u);
         if (_trainW) MatVec(_b!, _m, _m, _u, _bu);
         _preparedVersion = _version;
     }
@@ -77,14 +78,14 @@ public sealed class GramEngine : IDynamicsEngine, IBatchedTestLogits
     {
         Prepare();
         _u.CopyTo(logits);
-        if (_trainW) MatVecAdd(_g.Kernel!, _m, _m, _bu, logits);
+        if (_trainW) MatVecAdd(_g.Gram!, _m, _m, _bu, logits);
     }
 
     public void TestLogits(Span<double> logits)
     {
         Prepare();
-        MatVec(_g.TestKernelW, _g.TestTokens, _m, _beta, logits);
-        if (_trainW) MatVecAdd(_g.TestKernel!, _g.TestTokens, _m, _bu, logits);
+        MatVec(_g.TestGramW, _g.TestTokens, _m, _beta, logits);
+        if (_trainW) MatVecAdd(_g.TestGram!, _g.TestTokens, _m, _bu, logits);
     }
 
     /// <summary>β, and Bu when W is trained: m or 2m numbers.</summary>
@@ -108,8 +109,8 @@ public sealed class GramEngine : IDynamicsEngine, IBatchedTestLogits
     public void TestLogitsBatch(ReadOnlySpan<double> states, int count, Span<double> logits)
     {
         int mt = _g.TestTokens, len = TestStateLength;
-        Batch(_g.TestKernelW, mt, states, 0, len, count, logits, add: false);
-        if (_trainW) Batch(_g.TestKernel!, mt, states, _m, len, count, logits, add: true);
+        Batch(_g.TestGramW, mt, states, 0, len, count, logits, add: false);
+        if (_trainW) Batch(_g.TestGram!, mt, states, _m, len, count, logits, add: true);
     }
 
     private double[] _transposed = [];
@@ -186,7 +187,7 @@ public sealed class GramEngine : IDynamicsEngine, IBatchedTestLogits
             return;
         }
         // w = c + Bᵀ K c with the current B, then B ← B − lr·c βᵀ with the current β, then β ← β − lr·w.
-        MatVec(_g.Kernel!, _m, _m, coefficients, _kc);
+        MatVec(_g.Gram!, _m, _m, coefficients, _kc);
         coefficients.CopyTo(_w);
         var b = _b!.AsSpan();
         for (int r = 0; r < _m; r++)

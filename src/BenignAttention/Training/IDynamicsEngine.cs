@@ -1,21 +1,21 @@
 namespace BenignAttention.Training;
 
 /// <summary>
-/// How an engine computes the three things gradient descent needs (spec §8): token logits ⟨x, W p⟩ for
-/// the training and test tokens, the fixed ν-scores ⟨ν, x⟩, and the parameter update given the gradient
+/// How an engine computes the three things gradient descent needs (spec §8): attention logits ⟨x, W p⟩ for
+/// the training and test tokens, the fixed value projections ⟨ν, x⟩, and the parameter update given the gradient
 /// coefficients c (∇_p L = Wᵀ Zᵀ c, ∇_W L = Zᵀ c pᵀ). Everything else — softmax, loss, analysis — is
 /// shared in <see cref="Trainer"/>, so the engines cannot disagree about what is measured.
 /// Token arrays are flattened <c>[count, T]</c>: m = nT training tokens, m_test = n_test·T test tokens.
 /// </summary>
 public interface IDynamicsEngine
 {
-    /// <summary>ν-scores γ = Z ν of the training tokens, <c>[n, T]</c>.</summary>
-    ReadOnlySpan<double> TrainScores { get; }
-    /// <summary>ν-scores of the test tokens, <c>[n_test, T]</c>.</summary>
-    ReadOnlySpan<double> TestScores { get; }
-    /// <summary>Writes the training logits Z W p, <c>[n, T]</c>.</summary>
+    /// <summary>Value projections γ = Z ν of the training tokens, <c>[n, T]</c>.</summary>
+    ReadOnlySpan<double> TrainValueProjections { get; }
+    /// <summary>Value projections γ_t = X_test ν of the test tokens, <c>[n_test, T]</c>.</summary>
+    ReadOnlySpan<double> TestValueProjections { get; }
+    /// <summary>Writes the training attention logits Z W p, <c>[n, T]</c>.</summary>
     void TrainLogits(Span<double> logits);
-    /// <summary>Writes the test logits X_test W p, <c>[n_test, T]</c>.</summary>
+    /// <summary>Writes the test attention logits X_test W p, <c>[n_test, T]</c>.</summary>
     void TestLogits(Span<double> logits);
     /// <summary>One gradient step p ← p − lr·Wᵀ Zᵀ c (and W ← W − lr·Zᵀ c pᵀ when W is trained), both from the current (p, W).</summary>
     /// <param name="coefficients">c, <c>[n, T]</c>, already including the 1/n of the mean loss.</param>
@@ -29,7 +29,7 @@ public interface IDynamicsEngine
 }
 
 /// <summary>
-/// Optional capability of an engine: test logits depend on a small state (for the gram engine β, m numbers),
+/// Optional capability of an engine: test attention logits depend on a small state (for the gram engine β, m numbers),
 /// so the trainer can save that state at every evaluated step and evaluate many states at once. One pass over
 /// the test Gram matrix then serves the whole batch (it is read from memory once instead of once per step),
 /// and several states share each load of a matrix row. Values agree with <see cref="IDynamicsEngine.TestLogits"/>

@@ -299,7 +299,7 @@ public class NewcomerFixesTests : IDisposable
         string cs = string.Join(',', Enumerable.Range(1, 10_000).Select(k => (k * 1e-4).ToString("R", CultureInfo.InvariantCulture)));
         var (exit, stderr) = Terminate(["construct", "-o", output, "--c", cs], "started", fromStdout: false);
         Assert.Equal(143, exit);
-        Assert.Contains("error: terminated: nothing partial was written", stderr);
+        Assert.Contains("error: terminated: nothing was written", stderr);
         Assert.DoesNotContain("sweep", stderr);
         Assert.False(Directory.Exists(output));
         Assert.Empty(Directory.GetFileSystemEntries(_root));
@@ -313,7 +313,7 @@ public class NewcomerFixesTests : IDisposable
         // Short runs (never skipped by the time estimate) repeated far more often than the test waits: only SIGTERM ends it.
         var (exit, stderr) = Terminate(["bench", "--steps", "2000", "--repeat", "100000", "--dims", "100", "-o", report], "machine:", fromStdout: true);
         Assert.Equal(143, exit);
-        Assert.Contains("error: terminated: nothing partial was written", stderr);
+        Assert.Contains("error: terminated: nothing was written", stderr);
         Assert.False(File.Exists(report));
         Assert.Empty(Directory.GetFileSystemEntries(_root));
     }

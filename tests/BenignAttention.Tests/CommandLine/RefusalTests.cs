@@ -203,16 +203,6 @@ public sealed class RefusalTests : IDisposable
     }
 
     [Fact]
-    public void ExportIntoAFolderWithAForeignFileChangesNothing()
-    {
-        var dir = Sweep("export-foreign");
-        var outDir = Path.Combine(_root, "tables");
-        Directory.CreateDirectory(outDir);
-        File.WriteAllText(Path.Combine(outDir, "analysis.ipynb"), "mine");
-        AssertRefused(["export", dir, "--out", outDir], "analysis.ipynb");
-    }
-
-    [Fact]
     public void ExportIntoTheSweepFolderSpelledWithASlashWritesThere()
     {
         var dir = Sweep("export-slash");

@@ -189,7 +189,7 @@ public class TrainCommandTests : IDisposable
         string[] small = ["embed_dim=10", "train_n=4", "test_n=4", "num_steps=3"];
         var (code, _, stderr) = Run(["train", "--out", foreign, .. small]);
         Assert.Equal(2, code);
-        Assert.Contains("not an earlier output", stderr);
+        Assert.Contains("thesis.tex was not written by benign-attention", stderr);
         Assert.Equal("precious", File.ReadAllText(Path.Combine(foreign, "thesis.tex")));
 
         var file = Path.Combine(_root, "afile");

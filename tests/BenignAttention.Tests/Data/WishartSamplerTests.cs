@@ -36,7 +36,7 @@ public class WishartSamplerTests
     {
         var data = GaussianTokenSampler.Sample(Config with { Seed = seed });
         var g = GramSystem.FromDataset(data, trainKeyQuery: false);
-        return new Draw(g.KernelW, g.TestKernelW, g.TrainScores, g.TestScores, data.YTrainTrue, data.YTest, data.YTrain, data.Noisy);
+        return new Draw(g.GramW, g.TestGramW, g.TrainValueProjections, g.TestValueProjections, data.YTrainTrue, data.YTest, data.YTrain, data.Noisy);
     }
 
     private static Draw Wishart(long seed)
@@ -44,7 +44,7 @@ public class WishartSamplerTests
         var s = WishartSampler.Sample(Config with { Seed = seed });
         var l = s.Labels;
         var yTrue = l.YTrain.Select((y, i) => l.Noisy[i] ? -y : y).ToArray();
-        return new Draw(s.System.KernelW, s.System.TestKernelW, s.System.TrainScores, s.System.TestScores, yTrue, l.YTest, l.YTrain, l.Noisy);
+        return new Draw(s.System.GramW, s.System.TestGramW, s.System.TrainValueProjections, s.System.TestValueProjections, yTrue, l.YTest, l.YTrain, l.Noisy);
     }
 
     private static readonly Lazy<Draw[]> ExplicitDraws = new(() => Enumerable.Range(0, Seeds).Select(s => Explicit(s)).ToArray());
@@ -78,7 +78,7 @@ public class WishartSamplerTests
             : (Dot(a, b), D * s2 * s2 + s2 * (Dot(a, a) + Dot(b, b)));
     }
 
-    /// <summary>ν-score mean ⟨ν, s⟩ with ν = (μ̂₊ − μ̂₋)/(√2‖μ‖); its variance is σ²‖ν‖² = σ²/‖μ‖².</summary>
+    /// <summary>Value-projection mean ⟨ν, s⟩ with ν = (μ̂₊ − μ̂₋)/(√2‖μ‖); its variance is σ²‖ν‖² = σ²/‖μ‖².</summary>
     private static double ScoreMean((double Pos, double Neg) s) => (s.Pos - s.Neg) / (Math.Sqrt(2) * Mu);
 
     private static readonly double ScoreVar = Sigma * Sigma / (Mu * Mu);
@@ -369,14 +369,14 @@ public class WishartSamplerTests
                 var s = WishartSampler.Sample(config with { Seed = seed }).System;
                 int m = s.TrainTokens;
                 Assert.Equal(config.TrainN * config.SeqLen, m);
-                Assert.Equal(config.TestN * config.SeqLen * m, s.TestKernelW.Length);
+                Assert.Equal(config.TestN * config.SeqLen * m, s.TestGramW.Length);
                 for (int i = 0; i < m; i++)
                     for (int j = 0; j < i; j++)
-                        Assert.Equal(s.KernelW[i * m + j], s.KernelW[j * m + i]);
-                var k = Matrix<double>.Build.Dense(m, m, (i, j) => s.KernelW[i * m + j]);
+                        Assert.Equal(s.GramW[i * m + j], s.GramW[j * m + i]);
+                var k = Matrix<double>.Build.Dense(m, m, (i, j) => s.GramW[i * m + j]);
                 var cholesky = k.Cholesky();   // throws unless positive definite
                 Assert.True(cholesky.Determinant > 0);
-                Assert.All(s.TrainScores.Concat(s.TestScores).Concat(s.TestKernelW), v => Assert.True(double.IsFinite(v)));
+                Assert.All(s.TrainValueProjections.Concat(s.TestValueProjections).Concat(s.TestGramW), v => Assert.True(double.IsFinite(v)));
                 Assert.Null(s.KeyedTokens);
             }
     }

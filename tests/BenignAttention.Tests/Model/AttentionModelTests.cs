@@ -14,17 +14,17 @@ public class AttentionModelTests
         var q = new double[d];
         for (int r = 0; r < d; r++) for (int c = 0; c < d; c++) q[r] += w[r * d + c] * p[c];
         var logits = new double[n * T];
-        var scores = new double[n * T];
+        var values = new double[n * T];
         for (int k = 0; k < n * T; k++)
             for (int j = 0; j < d; j++)
             {
                 logits[k] += data.XTrain[k * d + j] * q[j];
-                scores[k] += data.XTrain[k * d + j] * data.Nu[j];
+                values[k] += data.XTrain[k * d + j] * data.Nu[j];
             }
         var s = new double[n * T];
         var f = new double[n];
         AttentionModel.Softmax(logits, T, s);
-        AttentionModel.Outputs(s, scores, T, f);
+        AttentionModel.Outputs(s, values, T, f);
         return AttentionModel.MeanLoss(f, data.YTrain);
     }
 
@@ -60,17 +60,17 @@ public class AttentionModelTests
         // Analytic: c from the model, ∇_p = Wᵀ Zᵀ c, ∇_W = (Zᵀ c) pᵀ.
         int n = data.TrainN, T = data.SeqLen;
         var logits = new double[n * T];
-        var scores = new double[n * T];
+        var values = new double[n * T];
         var q = new double[d];
         for (int r = 0; r < d; r++) for (int c = 0; c < d; c++) q[r] += w[r * d + c] * p[c];
         for (int k = 0; k < n * T; k++)
-            for (int j = 0; j < d; j++) { logits[k] += data.XTrain[k * d + j] * q[j]; scores[k] += data.XTrain[k * d + j] * data.Nu[j]; }
+            for (int j = 0; j < d; j++) { logits[k] += data.XTrain[k * d + j] * q[j]; values[k] += data.XTrain[k * d + j] * data.Nu[j]; }
         var s = new double[n * T];
         var f = new double[n];
         var coef = new double[n * T];
         AttentionModel.Softmax(logits, T, s);
-        AttentionModel.Outputs(s, scores, T, f);
-        AttentionModel.GradientCoefficients(s, scores, f, data.YTrain, T, coef);
+        AttentionModel.Outputs(s, values, T, f);
+        AttentionModel.GradientCoefficients(s, values, f, data.YTrain, T, coef);
         var v = new double[d];
         for (int k = 0; k < n * T; k++) for (int j = 0; j < d; j++) v[j] += coef[k] * data.XTrain[k * d + j];
         var gradP = new double[d];

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Xml.Linq;
+using BenignAttention.Data;
 using BenignAttention.Plotting;
 using SkiaSharp;
 using Xunit;
@@ -203,13 +204,13 @@ public sealed class PlottingTests : IDisposable
     }
 
     [Theory]
-    [InlineData("R (relevant)", TokenKind.Relevant)]
-    [InlineData("W₊ (weak, true class)", TokenKind.WeakTrueClass)]
-    [InlineData("W₋ (weak, other class)", TokenKind.WeakOtherClass)]
-    [InlineData("W-", TokenKind.WeakOtherClass)]
-    [InlineData("I₃", TokenKind.Irrelevant)]
-    public void AttentionFigure_infers_token_kinds(string label, TokenKind expected)
-        => Assert.Equal(expected, AttentionFigure.InferKind(label));
+    [InlineData("R (relevant)", TokenRole.Relevant)]
+    [InlineData("W₊ (weak, true class)", TokenRole.WeakTrue)]
+    [InlineData("W₋ (weak, other class)", TokenRole.WeakOther)]
+    [InlineData("W-", TokenRole.WeakOther)]
+    [InlineData("I₃", TokenRole.Irrelevant)]
+    public void AttentionFigure_infers_token_roles(string label, TokenRole expected)
+        => Assert.Equal(expected, AttentionFigure.InferRole(label));
 
     [Fact]
     public void TrainingFigure_handles_sparse_and_all_nan_series()

@@ -76,7 +76,7 @@ public class ResultExportTests
             Assert.Equal("gram", r[Col("engine_used")]);
             Assert.Equal(RegimeClassifier.Name(run.Regime), r[Col("regime")]);
             Assert.Equal(run.Config.LearningRate, D(r[Col("learning_rate")]));
-            Assert.Equal(run.Final.PNorm, D(r[Col("p_norm")]));              // bit-exact round trip
+            Assert.Equal(run.Final.QueryNorm, D(r[Col("p_norm")]));              // bit-exact round trip
             Assert.Equal(run.Final.Eq10RatioNormalized, D(r[Col("eq10_ratio_normalized")]));
             Assert.Equal(run.Final.SelectionSumPos, D(r[Col("selection_sum_pos")]));
             Assert.Equal(run.Final.SelectionSumNeg, D(r[Col("selection_sum_neg")])); // +∞
@@ -146,7 +146,7 @@ public class ResultExportTests
         Assert.Equal(runs.Select(r => (long)r.Config.EmbedDim), await Longs("embed_dim"));
         Assert.Equal(runs.Select(r => r.Config.Seed), await Longs("seed"));
         Assert.Equal(runs.Select(r => RegimeClassifier.Name(r.Regime)), await Strings("regime"));
-        Assert.Equal(runs.Select(r => (double?)r.Final.PNorm), await Doubles("p_norm"));
+        Assert.Equal(runs.Select(r => (double?)r.Final.QueryNorm), await Doubles("p_norm"));
         Assert.Equal(runs.Select(r => (double?)r.Final.Eq9Ratio), await Doubles("eq9_ratio")); // −∞
         Assert.Equal(runs.Select(r => double.IsNaN(r.Final.NoisyFitted) ? null : (double?)r.Final.NoisyFitted),
                      await Doubles("noisy_fitted"));

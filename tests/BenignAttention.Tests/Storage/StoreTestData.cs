@@ -32,8 +32,8 @@ public static class StoreTestData
         {
             Step = step, LossBefore = b + 0.01, TrainLoss = b + 0.02, TrainAccuracy = 0.8,
             TestLoss = testNaN ? double.NaN : b + 0.04, TestAccuracy = testNaN ? double.NaN : 0.95,
-            NoisyFitted = noisyNaN ? double.NaN : 0.25, CleanFitted = 1, PNorm = b * Math.PI, AlignMuPos = -b,
-            AlignMuNeg = 1e-300, AttentionClean = [0.7, 0.1, 0.05, 0.15 / 3],
+            NoisyFitted = noisyNaN ? double.NaN : 0.25, CleanFitted = 1, QueryNorm = b * Math.PI, QueryAlignmentPos = -b,
+            QueryAlignmentNeg = 1e-300, AttentionClean = [0.7, 0.1, 0.05, 0.15 / 3],
             AttentionNoisy = noisyNaN ? [double.NaN, double.NaN, double.NaN, double.NaN] : [0.2, 0.1, 0.6, 0.1 / 3],
             SelectionSumPos = b / 7, SelectionSumNeg = double.PositiveInfinity, Eq9Ratio = double.NegativeInfinity,
             Eq10Ratio = 1.0000000000000002, Eq10RatioNormalized = 5e-324,

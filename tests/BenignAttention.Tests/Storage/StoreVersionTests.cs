@@ -82,6 +82,34 @@ public class StoreVersionTests
         Assert.Equal(1, SweepStore.SchemaVersion);
     }
 
+    private static List<string> ColumnSet(string db, string table)
+    {
+        using var c = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT name || ' ' || type || ' ' || \"notnull\" || ' ' || pk FROM pragma_table_info('{table}');";
+        using var r = cmd.ExecuteReader();
+        var result = new List<string>();
+        while (r.Read()) result.Add(r.GetString(0));
+        return [.. result.Order(StringComparer.Ordinal)];
+    }
+
+    [Fact]
+    public void ANewStoreHasTheVersionOneColumnsInItsOwnOrder()
+    {
+        // Version 1 fixes the columns' names, types and keys, not their order (rows are read by name): a store
+        // created now must have exactly the version-one columns while SchemaVersion is 1.
+        using var dir = new TempDir();
+        string old = Path.Combine(dir.Path, "v1.sqlite");
+        Sql(old, VersionOneSchema);
+        using (SweepStore.Open(dir.Path)) { }
+        string now = Path.Combine(dir.Path, SweepStore.FileName);
+        Assert.Equal(1, SweepStore.SchemaVersion);
+        Assert.Equal(ColumnSet(old, "runs"), ColumnSet(now, "runs"));
+        Assert.Equal(ColumnSet(old, "curves"), ColumnSet(now, "curves"));
+        Assert.Equal(49, ColumnSet(now, "runs").Count);
+    }
+
     [Fact]
     public void AVersionOneStoreOfThePreviousCodeIsReadAsIs()
     {

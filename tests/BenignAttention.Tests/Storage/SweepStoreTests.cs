@@ -52,6 +52,20 @@ public class SweepStoreTests
     }
 
     [Fact]
+    public void RunHashesOfEarlierReleasesStayTheSame()
+    {
+        // Pinned hashes: a store written by any earlier release must resume to the same run keys.
+        Assert.Equal("5c2ddb795474dc9f4dec7367be8c6a78", SweepStore.RunHash(new RunConfig()));
+        var other = new RunConfig
+        {
+            EmbedDim = 2000, SignalNorm = 1e-6, Rho = 0, NoiseRatio = 0.25, Seed = 7, BalancedLabels = true, LearningRate = 0.1,
+            LogInterval = 5, TrainW = true, Engine = EngineKind.Gram, Sampler = SamplerKind.Wishart, RegimeTestAccuracy = 1,
+        };
+        Assert.Equal("signal_norm=1E-06\n", SweepStore.CanonicalText(other).Split('\n')[4] + "\n");
+        Assert.Equal("05e00a55f5c040f0f363541fcbdc349e", SweepStore.RunHash(other));
+    }
+
+    [Fact]
     public void RunHashIsStableAndDistinguishesConfigs()
     {
         var a = Config(1);

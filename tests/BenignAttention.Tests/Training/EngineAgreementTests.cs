@@ -42,7 +42,7 @@ public class EngineAgreementTests
         var direct = Trainer.Train(new DirectEngine(data, trainKeyQuery: false), labels, options);
         var gram = Trainer.Train(new GramEngine(GramSystem.FromDataset(data, trainKeyQuery: false), trainKeyQuery: false), labels, options);
 
-        Assert.True(direct.Steps[^1].PNorm > 1e-3, "p barely moved; the comparison would be vacuous");
+        Assert.True(direct.Steps[^1].QueryNorm > 1e-3, "p barely moved; the comparison would be vacuous");
         Assert.True(Math.Abs(direct.Steps[^1].TrainLoss - direct.Steps[0].LossBefore) > 1e-4, "the loss barely moved");
         for (int s = 0; s < options.NumSteps; s++)
         {
@@ -53,9 +53,9 @@ public class EngineAgreementTests
             AssertClose(a.TestLoss, b.TestLoss, $"step {s} test_loss");
             AssertClose(a.TestAccuracy, b.TestAccuracy, $"step {s} test_accuracy");
             AssertClose(a.NoisyFitted, b.NoisyFitted, $"step {s} noisy_fitted");
-            AssertClose(a.PNorm, b.PNorm, $"step {s} ‖p‖");
-            AssertClose(a.AlignMuPos, b.AlignMuPos, $"step {s} align μ₊");
-            AssertClose(a.AlignMuNeg, b.AlignMuNeg, $"step {s} align μ₋");
+            AssertClose(a.QueryNorm, b.QueryNorm, $"step {s} ‖p‖");
+            AssertClose(a.QueryAlignmentPos, b.QueryAlignmentPos, $"step {s} align μ₊");
+            AssertClose(a.QueryAlignmentNeg, b.QueryAlignmentNeg, $"step {s} align μ₋");
             AssertClose(a.Eq9Ratio, b.Eq9Ratio, $"step {s} eq9");
             for (int k = 0; k < 4; k++) AssertClose(a.AttentionClean[k], b.AttentionClean[k], $"step {s} attention clean {k}");
         }
@@ -80,7 +80,7 @@ public class EngineAgreementTests
         var system = GramSystem.FromDataset(data, trainKeyQuery: trainW);
         var engine = new GramEngine(system, trainKeyQuery: trainW);
         var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen);
-        int steps = Trainer.TestBatchSize * 2 + 7;
+        int steps = TestEvaluator.BatchSize * 2 + 7;
         var batched = Trainer.Train(engine, labels, new TrainingOptions(0.05, steps, 1, 0.95, RecordAttention: false));
         Assert.All(batched.Steps, s => Assert.False(double.IsNaN(s.TestLoss)));
 
@@ -95,8 +95,8 @@ public class EngineAgreementTests
 
     private sealed class Unbatched(IDynamicsEngine inner) : IDynamicsEngine
     {
-        public ReadOnlySpan<double> TrainScores => inner.TrainScores;
-        public ReadOnlySpan<double> TestScores => inner.TestScores;
+        public ReadOnlySpan<double> TrainValueProjections => inner.TrainValueProjections;
+        public ReadOnlySpan<double> TestValueProjections => inner.TestValueProjections;
         public void TrainLogits(Span<double> logits) => inner.TrainLogits(logits);
         public void TestLogits(Span<double> logits) => inner.TestLogits(logits);
         public void Step(ReadOnlySpan<double> coefficients, double learningRate) => inner.Step(coefficients, learningRate);

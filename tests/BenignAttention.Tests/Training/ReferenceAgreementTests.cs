@@ -55,9 +55,9 @@ public class ReferenceAgreementTests
         "test_accuracy" => m.TestAccuracy,
         "noisy_fitted" => m.NoisyFitted,
         "clean_fitted" => m.CleanFitted,
-        "p_norm" => m.PNorm,
-        "align_mu_pos" => m.AlignMuPos,
-        "align_mu_neg" => m.AlignMuNeg,
+        "p_norm" => m.QueryNorm,
+        "align_mu_pos" => m.QueryAlignmentPos,
+        "align_mu_neg" => m.QueryAlignmentNeg,
         _ => throw new ArgumentException(name),
     };
 

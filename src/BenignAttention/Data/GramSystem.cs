@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
-using BenignAttention.Data;
 
-namespace BenignAttention.Training;
+namespace BenignAttention.Data;
 
 /// <summary>
 /// The data of a run seen through inner products only (spec §8): with Z <c>[m, d]</c> the stacked training
@@ -10,22 +9,27 @@ namespace BenignAttention.Training;
 ///   K_W = Z W₀W₀ᵀ Zᵀ [m, m],   G_W = X_t W₀W₀ᵀ Zᵀ [m_test, m],   γ = Z ν,   γ_t = X_t ν,   a_± = Z W₀ μ̂_±,
 /// </code>
 /// and, only when W is trained, K = Z Zᵀ and G = X_t Zᵀ. With W₀ = I, K_W = K and G_W = G (one array).
+/// K_W, G_W, K and G are Gram matrices (inner products of tokens); γ, γ_t are the value projections ⟨ν, x⟩.
 /// Built from explicit tokens by <see cref="FromDataset"/>, or drawn directly by the Wishart sampler.
 /// </summary>
 public sealed record GramSystem
 {
+    /// <summary>m = nT, the number of training tokens.</summary>
     public required int TrainTokens { get; init; }
+    /// <summary>m_test = n_test·T, the number of test tokens.</summary>
     public required int TestTokens { get; init; }
-    /// <summary>K_W <c>[m, m]</c>.</summary>
-    public required double[] KernelW { get; init; }
-    /// <summary>G_W <c>[m_test, m]</c>.</summary>
-    public required double[] TestKernelW { get; init; }
-    /// <summary>K = Z Zᵀ <c>[m, m]</c>; needed only when W is trained.</summary>
-    public double[]? Kernel { get; init; }
-    /// <summary>G = X_t Zᵀ <c>[m_test, m]</c>; needed only when W is trained.</summary>
-    public double[]? TestKernel { get; init; }
-    public required double[] TrainScores { get; init; }
-    public required double[] TestScores { get; init; }
+    /// <summary>Key–query Gram matrix K_W = Z W₀W₀ᵀ Zᵀ <c>[m, m]</c>: the training attention logits are K_W β.</summary>
+    public required double[] GramW { get; init; }
+    /// <summary>Test key–query Gram matrix G_W = X_t W₀W₀ᵀ Zᵀ <c>[m_test, m]</c>.</summary>
+    public required double[] TestGramW { get; init; }
+    /// <summary>Token Gram matrix K = Z Zᵀ <c>[m, m]</c>; needed only when W is trained.</summary>
+    public double[]? Gram { get; init; }
+    /// <summary>Test–train token Gram matrix G = X_t Zᵀ <c>[m_test, m]</c>; needed only when W is trained.</summary>
+    public double[]? TestGram { get; init; }
+    /// <summary>Value projections γ = Z ν of the training tokens <c>[m]</c>.</summary>
+    public required double[] TrainValueProjections { get; init; }
+    /// <summary>Value projections γ_t = X_t ν of the test tokens <c>[m_test]</c>.</summary>
+    public required double[] TestValueProjections { get; init; }
     /// <summary>a₊ = Z W₀ μ̂₊ <c>[m]</c>, so ⟨p, μ̂₊⟩ = a₊·β.</summary>
     public required double[] MuPosCoordinates { get; init; }
     /// <summary>a₋ = Z W₀ μ̂₋ <c>[m]</c>.</summary>
@@ -40,7 +44,7 @@ public sealed record GramSystem
     public int EmbedDim { get; init; }
 
     /// <summary>
-    /// Precomputes the Gram quantities from explicit tokens. Cost: (m + m_test)·m·d for the kernels, plus
+    /// Precomputes the Gram quantities from explicit tokens. Cost: (m + m_test)·m·d for the Gram matrices, plus
     /// m·d² for Z W₀ and d²·m for W₀(Z W₀)ᵀ when W₀ ≠ I.
     /// </summary>
     public static GramSystem FromDataset(TokenDataset data, bool trainKeyQuery)
@@ -52,20 +56,20 @@ public sealed record GramSystem
         double[] keyed = w0 is null ? z : Linear.MultiplyRows(z, m, w0, d);          // Y = Z W₀
         // R = W₀ Yᵀ stored transposed as Rᵀ = Y W₀ᵀ [m, d], so K_W = Z R = Z (Rᵀ)ᵀ and G_W = X_t R.
         double[] keyedBack = w0 is null ? z : Linear.MultiplyRowsTransposed(keyed, m, w0, d);
-        var kernelW = Linear.RowProducts(z, m, keyedBack, m, d);
-        var testKernelW = Linear.RowProducts(xt, mt, keyedBack, m, d);
-        double[]? kernel = null, testKernel = null;
+        var gramW = Linear.RowProducts(z, m, keyedBack, m, d);
+        var testGramW = Linear.RowProducts(xt, mt, keyedBack, m, d);
+        double[]? gram = null, testGram = null;
         if (trainKeyQuery)
         {
-            kernel = w0 is null ? kernelW : Linear.RowProducts(z, m, z, m, d);
-            testKernel = w0 is null ? testKernelW : Linear.RowProducts(xt, mt, z, m, d);
+            gram = w0 is null ? gramW : Linear.RowProducts(z, m, z, m, d);
+            testGram = w0 is null ? testGramW : Linear.RowProducts(xt, mt, z, m, d);
         }
         return new GramSystem
         {
             TrainTokens = m, TestTokens = mt, EmbedDim = d,
-            KernelW = kernelW, TestKernelW = testKernelW, Kernel = kernel, TestKernel = testKernel,
-            TrainScores = Linear.RowProducts(z, m, data.Nu, 1, d),
-            TestScores = Linear.RowProducts(xt, mt, data.Nu, 1, d),
+            GramW = gramW, TestGramW = testGramW, Gram = gram, TestGram = testGram,
+            TrainValueProjections = Linear.RowProducts(z, m, data.Nu, 1, d),
+            TestValueProjections = Linear.RowProducts(xt, mt, data.Nu, 1, d),
             MuPosCoordinates = Linear.RowProducts(keyed, m, data.MuPosDirection, 1, d),
             MuNegCoordinates = Linear.RowProducts(keyed, m, data.MuNegDirection, 1, d),
             KeyedTokens = keyed,

@@ -1,0 +1,295 @@
+using System.Text.Json;
+using BenignAttention.Cli;
+using BenignAttention.Experiments;
+using BenignAttention.Storage;
+using BenignAttention.Tests.Storage;
+using Xunit;
+
+namespace BenignAttention.Tests.CommandLine;
+
+/// <summary>
+/// A command never deletes or overwrites a file it did not write, and says truthfully what it left (issue 7 items 5
+/// and 10; newcomer findings D1–D4, D6, D14). Folders replaced as a whole (train, construct, reproduce's parts) are
+/// replaced only when every file in them, subfolders included, is listed unchanged in their manifest; commands that add
+/// files (plot, export, reproduce's index.html) overwrite only their own unchanged files and leave other files alone.
+/// </summary>
+[Collection("cli")]
+public sealed class OutputSafetyTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("ba-safety-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static readonly string[] SmallTrain = ["embed_dim=12", "train_n=6", "seq_len=3", "test_n=8", "num_steps=20", "learning_rate=0.05", "log_interval=10"];
+
+    private static readonly string[] SmallSweep =
+        ["train_n=6", "balanced_labels=true", "seq_len=3", "test_n=8", "num_steps=20", "learning_rate=0.05", "log_interval=10"];
+
+    private static void Ok((int Code, string Out, string Err) result) => Assert.True(result.Code == 0, $"exit {result.Code}: {result.Err}");
+
+    private string Train(string name)
+    {
+        var dir = Path.Combine(_root, name);
+        Ok(CliHarness.Run(["train", "-o", dir, .. SmallTrain]));
+        return dir;
+    }
+
+    private string Sweep(string name, int jobs = 1, string? into = null)
+    {
+        var dir = into ?? Path.Combine(_root, name);
+        Ok(CliHarness.Run(["sweep", "-o", dir, "-j", jobs.ToString(System.Globalization.CultureInfo.InvariantCulture), .. SmallSweep, "embed_dim=20,30", "signal_norm=1,2"]));
+        return dir;
+    }
+
+    /// <summary>Runs the command, expects exit 2 and every part in the message, and no byte or mtime changed under the test folder.</summary>
+    private void AssertRefused(string[] args, params string[] expected)
+    {
+        var before = FolderSnapshot.Take(_root);
+        var (code, _, stderr) = CliHarness.Run(args);
+        Assert.True(code == 2, $"exit {code}, stderr: {stderr}");
+        foreach (var part in expected) Assert.Contains(part, stderr);
+        Assert.Contains("was not written by benign-attention (or was changed since)", stderr);
+        FolderSnapshot.AssertUnchanged(before, _root);
+    }
+
+    private static void Mine(string path, string text = "mine!")
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    // ---- D1: a folder replaced as a whole is checked recursively -------------------------------------
+
+    [Theory]
+    [InlineData("figures/my.png")]
+    [InlineData("figures/sub/a.txt")]
+    [InlineData(".notes")]
+    public void TrainRefusesAnEarlierRunFolderHoldingAFileOfMine(string mine)
+    {
+        var dir = Train("run");
+        Mine(Path.Combine(dir, mine));
+        AssertRefused(["train", "-o", dir, .. SmallTrain], $"output folder {dir}: {mine}");
+    }
+
+    [Fact]
+    public void ReproduceRefusesAFigurePartHoldingAFileOfMineInASubfolder()
+    {
+        // A Figure-3 part as an earlier version wrote it (no manifest): known names only may be replaced.
+        var dir = Path.Combine(_root, "rq");
+        foreach (var name in RunFolder.Markers.Concat(["figures/attention.png", "figures/training.png"]))
+            Mine(Path.Combine(dir, "figure3a", name), "earlier output");
+        Mine(Path.Combine(dir, "figure3a", "figures", "mine.txt"));
+        AssertRefused(["reproduce", "--quick", "-o", dir], "figures/mine.txt");
+    }
+
+    [Fact]
+    public void AnEarlierRunFolderIsReplacedAndItsManifestListsEveryFile()
+    {
+        var dir = Train("again");
+        var first = OutputManifest.Read(dir)!;
+        Assert.Contains("figures/training.png", first.Keys);
+        Assert.Equal(OutputManifest.Files(dir), first.Keys.Order(StringComparer.Ordinal));
+        foreach (var entry in first.Values) Assert.Equal(entry, OutputManifest.Describe(dir, entry.Path));
+        Ok(CliHarness.Run(["train", "-o", dir, .. SmallTrain]));   // its own earlier output is replaced
+        var second = OutputManifest.Read(dir)!;
+        Assert.Equal(first.Keys.Order(StringComparer.Ordinal), second.Keys.Order(StringComparer.Ordinal));
+        foreach (var entry in second.Values) Assert.Equal(entry, OutputManifest.Describe(dir, entry.Path));
+        Assert.Equal(first["metrics.csv"], second["metrics.csv"]);   // same config and seed: same bytes
+    }
+
+    [Fact]
+    public void AFolderOfAnEarlierVersionWithOnlyKnownNamesIsReplaced()
+    {
+        var dir = Train("legacy");
+        File.Delete(Path.Combine(dir, OutputManifest.FileName));
+        Ok(CliHarness.Run(["train", "-o", dir, .. SmallTrain]));
+        Assert.True(File.Exists(Path.Combine(dir, OutputManifest.FileName)));
+    }
+
+    [Fact]
+    public void AFileAddedWhileAFolderIsWrittenStopsTheReplacementAndKeepsBoth()
+    {
+        var dir = Path.Combine(_root, "late");
+        Directory.CreateDirectory(dir);
+        using (var folder = new AtomicFolder(dir, RunFolder.Markers, RunFolder.OtherEntries))
+        {
+            File.WriteAllText(Path.Combine(folder.Path, "config.yaml"), "new");
+            Mine(Path.Combine(dir, "figures", "late.png"));   // the user adds a file during the run
+            var e = Assert.Throws<OutputFolderException>(folder.Commit);
+            Assert.Contains("figures/late.png was not written by benign-attention", e.Message);
+            Assert.Contains($"the new output is kept in {dir}-new instead", e.Message);
+        }
+        Assert.Equal("mine!", File.ReadAllText(Path.Combine(dir, "figures", "late.png")));
+        Assert.Equal("new", File.ReadAllText(Path.Combine(dir + "-new", "config.yaml")));
+        Assert.Contains("config.yaml", OutputManifest.Read(dir + "-new")!.Keys);
+    }
+
+    // ---- D3: a file of a known name that the user wrote or changed is not ours -----------------------
+
+    [Fact]
+    public void TrainRefusesARunFolderWhoseMetricsAreMine()
+    {
+        var dir = Train("changed");
+        Mine(Path.Combine(dir, "metrics.csv"));
+        AssertRefused(["train", "-o", dir, .. SmallTrain], "metrics.csv");
+    }
+
+    [Fact]
+    public void ConstructRefusesAFolderWhoseCsvIsMine()
+    {
+        var dir = Path.Combine(_root, "fig1");
+        string[] args = ["construct", "-o", dir, "embed_dim=50", "train_n=10", "test_n=10"];
+        Ok(CliHarness.Run(args));
+        Assert.NotNull(OutputManifest.Read(dir));
+        Ok(CliHarness.Run(args));   // its own earlier output is replaced
+        Mine(Path.Combine(dir, "figure1.csv"));
+        AssertRefused(args, "figure1.csv");
+    }
+
+    [Fact]
+    public void ReproduceRefusesAnIndexHtmlOfMine()
+    {
+        var dir = Path.Combine(_root, "rq-index");
+        Mine(Path.Combine(dir, "index.html"), "<p>my notes</p>");
+        AssertRefused(["reproduce", "--quick", "-o", dir], "index.html");
+    }
+
+    // ---- D2: plot and export overwrite only their own unchanged files ---------------------------------
+
+    [Theory]
+    [InlineData("runs.csv")]
+    [InlineData("curves.parquet")]
+    public void ExportIntoTheSweepFolderRefusesAFileOfMine(string name)
+    {
+        var dir = Sweep("sweep-" + name);
+        Mine(Path.Combine(dir, name));
+        AssertRefused(["export", dir], name);
+    }
+
+    [Fact]
+    public void ExportElsewhereRefusesAFileOfMineAndOverwritesItsOwn()
+    {
+        var dir = Sweep("sweep");
+        var tables = Path.Combine(_root, "tables");
+        Ok(CliHarness.Run(["export", dir, "-o", tables]));
+        Ok(CliHarness.Run(["export", dir, "-o", tables]));   // its own files: overwritten
+        Assert.Equal(SweepExport.Files.Order(StringComparer.Ordinal), OutputManifest.Read(tables)!.Keys.Order(StringComparer.Ordinal));
+        Mine(Path.Combine(tables, "runs.csv"));
+        AssertRefused(["export", dir, "-o", tables], "runs.csv");
+    }
+
+    [Fact]
+    public void PlotRefusesAFigureOfMineAndRedrawsItsOwn()
+    {
+        var dir = Sweep("plotted");
+        Ok(CliHarness.Run(["plot", dir]));   // the sweep's own figures: redrawn
+        Mine(Path.Combine(dir, "figures", "train_loss.png"));
+        AssertRefused(["plot", dir], "train_loss.png");
+        // the sweep draws the same figures: it is refused too, before it writes sweep.yaml or trains
+        AssertRefused(["sweep", "-o", dir, "-j", "1", .. SmallSweep, "embed_dim=20,30", "signal_norm=1,2"], "train_loss.png");
+    }
+
+    [Fact]
+    public void SweepRefusesASweepYamlOfMineAndRewritesItsOwn()
+    {
+        var dir = Sweep("yaml");
+        Sweep("yaml", into: dir);   // its own sweep.yaml: rewritten
+        Assert.Contains("sweep.yaml", OutputManifest.Read(dir)!.Keys);
+        Mine(Path.Combine(dir, "sweep.yaml"), "embed_dim: 20\n");
+        AssertRefused(["sweep", "-o", dir, "-j", "1", .. SmallSweep, "embed_dim=20,30", "signal_norm=1,2"], "sweep.yaml");
+    }
+
+    // ---- D4: plot and export leave other files alone ----------------------------------------------------
+
+    [Fact]
+    public void PlotAndExportLeaveUnrelatedFilesAlone()
+    {
+        var dir = Sweep("neighbours");
+        var tables = Path.Combine(_root, "tables");
+        Mine(Path.Combine(dir, "figures", "notes.txt"));
+        Mine(Path.Combine(dir, "myfile.txt"));
+        Mine(Path.Combine(tables, "analysis.ipynb"));
+        var mine = new[] { Path.Combine(dir, "figures", "notes.txt"), Path.Combine(dir, "myfile.txt"), Path.Combine(tables, "analysis.ipynb") };
+        var before = mine.Select(p => (File.ReadAllText(p), File.GetLastWriteTimeUtc(p))).ToList();
+        Ok(CliHarness.Run(["plot", dir]));
+        Ok(CliHarness.Run(["export", dir]));
+        Ok(CliHarness.Run(["export", dir, "-o", tables]));
+        Assert.Equal(before, mine.Select(p => (File.ReadAllText(p), File.GetLastWriteTimeUtc(p))).ToList());
+        Assert.True(File.Exists(Path.Combine(tables, "runs.csv")));
+        Assert.DoesNotContain("notes.txt", OutputManifest.Read(Path.Combine(dir, "figures"))!.Keys);
+    }
+
+    // ---- D6: an interruption says what was left ----------------------------------------------------------
+
+    [Fact]
+    public void AnInterruptedReproductionSaysWhichPartsItKept()
+    {
+        var dir = Path.Combine(_root, "stopped");
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        var stopped = Assert.Throws<StoppedEarlyException>(() => Reproduction.Run(dir, 1, quick: true, jobs: 1, cancellation: cancel.Token));
+        Assert.Contains($"finished parts are kept in {dir} (figure1/, phase/", stopped.Kept);
+        Assert.Contains("rerun the same command to resume", stopped.Kept);
+        Assert.True(File.Exists(Path.Combine(dir, "figure1", "figure1.csv")));
+        Assert.False(File.Exists(Path.Combine(dir, "index.html")));
+    }
+
+    [Fact]
+    public void AnInterruptedSweepSaysItsFinishedRunsAreKept()
+    {
+        var dir = Path.Combine(_root, "stopped-sweep");
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        var stopped = Assert.Throws<StoppedEarlyException>(() =>
+            SweepSession.Run(null, null, [.. SmallSweep, "embed_dim=20,30"], dir, 1, cancellation: cancel.Token));
+        Assert.Contains($"finished runs are kept in {Path.Combine(dir, SweepStore.FileName)}; rerun the same command to resume", stopped.Kept);
+    }
+
+    [Fact]
+    public void TheInterruptionMessageIsTheCommandsOwn()
+    {
+        var err = Console.Error;
+        using var captured = new StringWriter();
+        Console.SetError(captured);
+        try
+        {
+            Assert.Equal(ExitCodes.Interrupted, CommandRunner.Guard(() => throw new StoppedEarlyException("finished parts are kept in R")));
+            Assert.Equal(ExitCodes.Interrupted, CommandRunner.Guard(() => throw new OperationCanceledException()));
+        }
+        finally { Console.SetError(err); }
+        Assert.Equal("error: interrupted: finished parts are kept in R\nerror: interrupted: nothing was written\n", captured.ToString().ReplaceLineEndings("\n"));
+    }
+
+    // ---- D14: export rows do not depend on completion order ----------------------------------------------
+
+    [Fact]
+    public void ExportRowsFollowTheConfigNotTheOrderRunsFinished()
+    {
+        var dir = Path.Combine(_root, "reversed");
+        using (var store = SweepStore.Open(dir))
+            for (long seed = 3; seed >= 0; seed--) store.Put(StoreTestData.Summary(seed), StoreTestData.Curve(seed, 3));
+        Ok(CliHarness.Run(["export", dir]));
+        var lines = File.ReadAllLines(Path.Combine(dir, "runs.csv"));
+        int seedColumn = Array.IndexOf(lines[0].Split(','), "seed");
+        Assert.Equal(["0", "1", "2", "3"], lines.Skip(1).Select(l => l.Split(',')[seedColumn]));
+    }
+
+    [Fact]
+    public void ExportOfOneJobAndTwoJobsIsTheSameApartFromTimings()
+    {
+        var one = Sweep("j1", jobs: 1);
+        var two = Sweep("j2", jobs: 2);
+        Ok(CliHarness.Run(["export", one]));
+        Ok(CliHarness.Run(["export", two]));
+        static List<string> WithoutTimings(string dir)
+        {
+            var lines = File.ReadAllLines(Path.Combine(dir, "runs.csv"));
+            var header = lines[0].Split(',');
+            var keep = Enumerable.Range(0, header.Length).Where(i => header[i] is not ("setup_seconds" or "train_seconds" or "finished_utc")).ToArray();
+            return [.. lines.Select(l => string.Join(',', keep.Select(i => l.Split(',')[i])))];
+        }
+        Assert.Equal(WithoutTimings(one), WithoutTimings(two));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(one, "curves.csv")), File.ReadAllBytes(Path.Combine(two, "curves.csv")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(one, "curves.parquet")), File.ReadAllBytes(Path.Combine(two, "curves.parquet")));
+    }
+}
