@@ -12,6 +12,13 @@ public static class CommandRunner
 {
     private static CancellationTokenSource s_cancel = new();
     private static int s_stopCode = ExitCodes.Interrupted;
+    private static string? s_uncheckedCommand;
+
+    /// <summary>
+    /// Commands whose long loops check <see cref="Cancellation"/> (every training step, every c value, every timed run).
+    /// The others (plot, export) are short and write each file atomically: a first Ctrl-C lets them finish.
+    /// </summary>
+    public static readonly IReadOnlySet<string> StoppableCommands = new HashSet<string>(StringComparer.Ordinal) { "train", "sweep", "construct", "bench", "reproduce" };
 
     /// <summary>Fires on the first Ctrl-C or SIGTERM; long loops check it and stop before writing anything partial.</summary>
     public static CancellationToken Cancellation => s_cancel.Token;
@@ -21,12 +28,14 @@ public static class CommandRunner
     {
         s_cancel = new CancellationTokenSource();
         s_stopCode = ExitCodes.Interrupted;
+        s_uncheckedCommand = null;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             // First Ctrl-C: stop cleanly (finished results stay, nothing half-written); a second one kills.
             if (s_cancel.IsCancellationRequested) return;
             e.Cancel = true;
-            Stop(ExitCodes.Interrupted, "interrupt: stopping after the current step (Ctrl-C again to kill)");
+            Stop(ExitCodes.Interrupted, s_uncheckedCommand is null ? "interrupt: stopping after the current step (Ctrl-C again to kill)"
+                : $"interrupt: {s_uncheckedCommand} finishes the file it is writing and the rest (Ctrl-C again to kill)");
         };
         Console.CancelKeyPress += onCancel;
         // SIGTERM (kill PID, a job scheduler's time limit) stops the same way; a second SIGTERM terminates at once.
@@ -34,7 +43,8 @@ public static class CommandRunner
         {
             if (s_cancel.IsCancellationRequested) return;
             context.Cancel = true;
-            Stop(ExitCodes.Terminated, "terminate: stopping after the current step (SIGTERM again to kill)");
+            Stop(ExitCodes.Terminated, s_uncheckedCommand is null ? "terminate: stopping after the current step (SIGTERM again to kill)"
+                : $"terminate: {s_uncheckedCommand} finishes the file it is writing and the rest (SIGTERM again to kill)");
         });
         try { return InvokeParsed(root, args); }
         finally { Console.CancelKeyPress -= onCancel; }
@@ -50,6 +60,8 @@ public static class CommandRunner
     private static int InvokeParsed(RootCommand root, string[] args)
     {
         var parse = root.Parse(args);
+        string name = parse.CommandResult.Command.Name;
+        if (parse.CommandResult.Command != root && !StoppableCommands.Contains(name)) s_uncheckedCommand = name;
         string? problem = ParseProblem(root, parse, args);
         if (problem is not null)
         {
@@ -71,6 +83,11 @@ public static class CommandRunner
     {
         var command = parse.CommandResult.Command;
         string commands = string.Join(", ", root.Subcommands.Select(c => c.Name));
+        // --version belongs to the tool, not to a command, and takes nothing else (`benign-attention --version`).
+        if (args.Contains("--version") && args.Length > 1)
+            return "--version takes no other arguments: run `benign-attention --version` alone";
+        // --help (-h, -?) prints the help of the command named, whether or not its required arguments are given.
+        if (parse.Action is System.CommandLine.Help.HelpAction) return null;
         if (command == root)
         {
             if (parse.Errors.Count == 0) return null;   // --help, --version
@@ -91,7 +108,14 @@ public static class CommandRunner
             return $"{command.Name}: unexpected argument '{parse.UnmatchedTokens[0]}'";
         foreach (var option in parse.CommandResult.Children.OfType<OptionResult>())
         {
-            if (option.Implicit || option.Option.Arity.MaximumNumberOfValues == 0) continue;
+            if (option.Implicit) continue;
+            if (option.Option.Arity.MaximumNumberOfValues == 0)
+            {
+                // A flag given twice is refused like an option given twice (the README's rule for every option).
+                if (option.IdentifierTokenCount > 1)
+                    return $"{command.Name}: {option.Option.Name} is given {option.IdentifierTokenCount} times: give it once";
+                continue;
+            }
             if (option.Tokens.Count == 0)
                 return $"{command.Name}: {option.Option.Name} needs a value";
             if (option.Tokens.Count > 1)

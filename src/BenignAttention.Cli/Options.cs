@@ -48,6 +48,29 @@ public static class Options
         },
     };
 
+    /// <summary>
+    /// A fraction (an accuracy, a fitted fraction) as printed text: <paramref name="format"/> in the invariant culture, or
+    /// <c>n/a</c> when it is undefined (NaN: no test samples with test_n = 0, no noisy samples), never "NaN".
+    /// </summary>
+    public static string Fraction(double value, string format) =>
+        double.IsNaN(value) ? "n/a" : value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Runs <paramref name="resolve"/>; when it refuses a key whose override is a range or a list (<c>seed=0:4:1</c>,
+    /// <c>signal_norm=5,10</c>), the message says that ranges and lists belong to <c>sweep</c>.
+    /// </summary>
+    /// <exception cref="ConfigException">As thrown by <paramref name="resolve"/>, with the hint appended.</exception>
+    public static T HintSweep<T>(IReadOnlyList<string> overrides, Func<T> resolve)
+    {
+        try { return resolve(); }
+        catch (ConfigException e) when (overrides.Any(o => o.StartsWith(e.Key + "=", StringComparison.Ordinal)
+                                                           && (o.Contains(':') || o.Contains(','))))
+        {
+            throw new ConfigException(e.Key, e.Value, e.AllowedRange,
+                $"{e.Message.TrimEnd('.')}; ranges (a:b:step) and lists (v1,v2) are for `benign-attention sweep`, which runs one training per value", e);
+        }
+    }
+
     /// <summary>A flag (takes no value), e.g. <c>--dry-run</c>.</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
 

@@ -42,9 +42,11 @@ public static class ProgressDisplay
             if (done < nextReport && done != total) return;
             nextReport += step;
             double elapsed = clock.Elapsed.TotalSeconds;
-            double eta = done == 0 ? double.NaN : elapsed / done * (total - done);
+            // No NaN in printed text: with nothing done yet (or no work at all) there is no rate to extrapolate.
+            string eta = done == 0 ? "unknown" : string.Create(CultureInfo.InvariantCulture, $"{elapsed / done * (total - done):F1}s");
+            double percent = total == 0 ? 100 : 100.0 * done / total;
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{label}: {done}/{total} ({100.0 * done / total:F0}%) elapsed {elapsed:F1}s eta {eta:F1}s"));
+                $"{label}: {done}/{total} ({percent:F0}%) elapsed {elapsed:F1}s eta {eta}"));
         });
     }
 }

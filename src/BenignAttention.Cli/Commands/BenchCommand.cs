@@ -42,7 +42,7 @@ public static class BenchCommand
         var plan = Benchmark.Plan(steps, repeat, ParseDims(dimsText), outPath);
         Console.WriteLine(Benchmark.Machine());
         Console.WriteLine(Benchmark.SettingLine(steps, repeat));
-        var outcome = Benchmark.Run(plan, ConsoleProgress.Instance);   // progress: one stderr line per configuration
+        var outcome = Benchmark.Run(plan, ConsoleProgress.Instance, CommandRunner.Cancellation);   // progress: one stderr line per configuration
 
         Options.WriteTable(["d", "configuration", "setup (s)", "train (s)", "total (s)", "cpu (s)"],
             outcome.Rows.Select(r => (IReadOnlyList<string>)[Invariant($"{r.Dim}"), r.Setup.Name,

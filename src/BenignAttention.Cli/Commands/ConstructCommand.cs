@@ -36,18 +36,18 @@ public static class ConstructCommand
         try { cs = ConstructionRun.ParseCValues(cText ?? ConstructionRun.DefaultCValues); }
         catch (UsageException e) { throw new UsageException($"--c: {e.Message}"); }
         var clock = Stopwatch.StartNew();
-        var outcome = ConstructionRun.Run(outPath, cs, overrides);
+        var outcome = Options.HintSweep(overrides, () => ConstructionRun.Run(outPath, cs, overrides, ConsoleProgress.Instance, CommandRunner.Cancellation));
 
         var solutions = outcome.Solutions;
         Options.WriteTable(["c", "train acc", "test acc", "noisy fitted", "regime", "train argmax R/W₊/W₋/I", "test argmax R/W₊/W₋/I"],
-            solutions.Select(s => (IReadOnlyList<string>)[F(s.C), s.TrainAccuracy.ToString("F2", CultureInfo.InvariantCulture),
-                s.TestAccuracy.ToString("F2", CultureInfo.InvariantCulture), s.NoisyFitted.ToString("F2", CultureInfo.InvariantCulture),
+            solutions.Select(s => (IReadOnlyList<string>)[F(s.C), Options.Fraction(s.TrainAccuracy, "F2"),
+                Options.Fraction(s.TestAccuracy, "F2"), Options.Fraction(s.NoisyFitted, "F2"),
                 RegimeClassifier.Name(s.Regime), ConstructionRun.ArgmaxCounts(s.Train), ConstructionRun.ArgmaxCounts(s.Test)]));
         for (int k = 0; k < solutions.Count; k++)
         {
             var s = solutions[k];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"c = {F(s.C)}: train acc {s.TrainAccuracy:F2}, test acc {s.TestAccuracy:F2}, noisy fitted {s.NoisyFitted:F2}, " +
+                $"c = {F(s.C)}: train acc {Options.Fraction(s.TrainAccuracy, "F2")}, test acc {Options.Fraction(s.TestAccuracy, "F2")}, noisy fitted {Options.Fraction(s.NoisyFitted, "F2")}, " +
                 $"regime {RegimeClassifier.Name(s.Regime)} (small test error means test acc ≥ {s.RegimeThreshold:0.##}), " +
                 $"argmax train R/W₊/W₋/I {ConstructionRun.ArgmaxCounts(s.Train)}, test {ConstructionRun.ArgmaxCounts(s.Test)}, {outcome.Seconds[k]:F2}s"));
         }

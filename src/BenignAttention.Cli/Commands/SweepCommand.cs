@@ -31,6 +31,8 @@ public static class SweepCommand
         if (dryRun)
         {
             var plan = SweepSession.DryRun(configPath, preset, grid, outDir);
+            if (plan.LogInterval.Default)
+                Console.WriteLine($"log_interval={plan.LogInterval.Steps} (the sweep default: curves every {plan.LogInterval.Steps} steps; set log_interval=1 for every step)");
             foreach (var run in plan.Runs) Console.WriteLine($"{run.Label}  [{run.Hash}]" + (run.Done ? "  done" : ""));
             Console.WriteLine($"{plan.ToTrain} of {plan.Runs.Count} runs to train, {plan.Stored} already stored in {plan.StorePath} (dry run: nothing written)");
             return ExitCodes.Ok;

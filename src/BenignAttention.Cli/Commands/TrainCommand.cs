@@ -46,19 +46,21 @@ public static class TrainCommand
         if (rolesMode is not null && dataPath is null)
             throw new UsageException("--roles unknown applies only with --data (synthetic data always have the fixed layout)");
         // Resolving and running are two steps so that --print-config shows the configuration without training.
-        var run = TrainingRun.Resolve(new TrainingRequest(configPath, presetName, dataPath, rolesMode == "unknown", overrides));
+        var run = Options.HintSweep(overrides, () => TrainingRun.Resolve(new TrainingRequest(configPath, presetName, dataPath, rolesMode == "unknown", overrides)));
         if (run.Supplied is { Arrays.Ignored.Count: > 0 } supplied)
             Console.Error.WriteLine($"note: --data {dataPath}: skipped {string.Join(", ", supplied.Arrays.Ignored)} (outputs of a reference run, not inputs)");
         if (printConfig)
         {
-            Console.Out.Write(ConfigLoader.ToAnnotatedYaml(run.Config));
+            // Supplied data: exactly the config.yaml the run would record (its # data: line, keys that do not apply as
+            // comments, the data's own settings), so that `--data F --config printed.yaml` resolves to the same run.
+            Console.Out.Write(run.Supplied is null ? ConfigLoader.ToAnnotatedYaml(run.Config) : run.Supplied.ToYaml());
             return ExitCodes.Ok;
         }
         var outcome = TrainingRun.Run(run, outPath, ConsoleProgress.Instance, CommandRunner.Cancellation);
 
         var (summary, f) = (outcome.Summary, outcome.Summary.Final);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{run.Name}: train acc {f.TrainAccuracy:F3}, test acc {f.TestAccuracy:F3}, noisy fitted {f.NoisyFitted:F2} " +
+            $"{run.Name}: train acc {Options.Fraction(f.TrainAccuracy, "F3")}, test acc {Options.Fraction(f.TestAccuracy, "F3")}, noisy fitted {Options.Fraction(f.NoisyFitted, "F2")} " +
             $"({summary.NoisyCount} noisy), regime {RegimeClassifier.Name(summary.Regime)}, engine {summary.Engine.ToString().ToLowerInvariant()}, " +
             $"wall {summary.SetupSeconds + summary.TrainSeconds:F2}s -> {Path.GetFullPath(outcome.Folder)}"));
         return ExitCodes.Ok;

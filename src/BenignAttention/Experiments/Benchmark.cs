@@ -76,12 +76,17 @@ public static class Benchmark
     }
 
     /// <summary>Times the plan (<see cref="Measure"/>; one note per finished configuration) and writes the Markdown report if one was asked for.</summary>
-    public static BenchmarkOutcome Run(BenchmarkPlan plan, IExperimentProgress? progress = null)
+    /// <param name="plan">The checked request (<see cref="Plan"/>).</param>
+    /// <param name="progress">Receives one note per finished configuration; null for none.</param>
+    /// <param name="cancellation">Checked at every training step and between timed runs; the report is written only after every run.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; no report was written.</exception>
+    public static BenchmarkOutcome Run(BenchmarkPlan plan, IExperimentProgress? progress = null, CancellationToken cancellation = default)
     {
         progress ??= SilentProgress.Instance;
         string machine = Machine();
-        var rows = Measure(plan.Dims, plan.Steps, plan.Repeat, progress.Note);
+        var rows = Measure(plan.Dims, plan.Steps, plan.Repeat, progress.Note, cancellation);
         var ratios = Ratios(rows);
+        cancellation.ThrowIfCancellationRequested();
         if (plan.ReportPath is not null)
         {
             var markdown = Markdown(machine, plan.Steps, plan.Repeat, rows, ratios);
@@ -121,13 +126,48 @@ public static class Benchmark
                                          "give a new file name or move the file away yourself");
         }
         AtomicFolder.RequireWritable(parent, $"report file {outPath}");
+        ProbeReportFile(outPath, parent);
+    }
+
+    /// <summary>
+    /// Creates and at once deletes the temporary file the report is written through (<see cref="AtomicFolder.WriteFile"/>
+    /// names it <c>.NAME.tmp-GUID</c> beside the report), so a name too long for the file system or a folder that
+    /// refuses new files (e.g. under /proc, where access(2) says yes to root) is refused before anything is timed.
+    /// </summary>
+    /// <exception cref="UsageException">The file cannot be created there.</exception>
+    private static void ProbeReportFile(string outPath, string parent)
+    {
+        string name = Path.GetFileName(outPath);
+        string probe = Path.Combine(parent, $".{name}.tmp-{Guid.NewGuid():N}");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (PathTooLongException)
+        {
+            throw new UsageException($"report file {outPath}: its name is too long ({Encoding.UTF8.GetByteCount(name)} bytes; the report is written " +
+                                     $"through a temporary file of {Encoding.UTF8.GetByteCount(Path.GetFileName(probe))} bytes, and file systems allow 255); give a shorter name");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"report file {outPath}: folder {parent} does not take new files ({e.GetType().Name switch
+            {
+                nameof(UnauthorizedAccessException) => "permission denied",
+                _ => "a file cannot be created there",
+            }}); give a file in a writable folder");
+        }
+        finally
+        {
+            if (File.Exists(probe)) File.Delete(probe);
+        }
     }
 
     /// <summary>
     /// Warms up, calibrates at the smallest d, then times every (d, setup) pair not skipped.
     /// <paramref name="log"/> receives one line per finished configuration.
     /// </summary>
-    public static IReadOnlyList<Row> Measure(IReadOnlyList<int> dims, int steps, int repeat, Action<string> log)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired (checked at every training step).</exception>
+    public static IReadOnlyList<Row> Measure(IReadOnlyList<int> dims, int steps, int repeat, Action<string> log, CancellationToken cancellation = default)
     {
         int calibrationDim = dims.Min(), calibrationSteps = Math.Min(steps, 1000);
         var calibration = new Dictionary<Setup, (double Setup, double Train, double Cpu)>();
@@ -135,8 +175,8 @@ public static class Benchmark
         {
             var config = FigureThree(calibrationDim, calibrationSteps, setup);
             if (Refusal(config) is not null) continue;
-            TimeOnce(config with { NumSteps = Math.Min(steps, 200) });     // JIT warm-up, untimed
-            calibration[setup] = TimeOnce(config);
+            TimeOnce(config with { NumSteps = Math.Min(steps, 200) }, cancellation);     // JIT warm-up, untimed
+            calibration[setup] = TimeOnce(config, cancellation);
         }
 
         var rows = new List<Row>();
@@ -158,7 +198,7 @@ public static class Benchmark
                     log(Invariant($"d = {dim}, {setup.Name}: {skipped}"));
                     continue;
                 }
-                var times = Enumerable.Range(0, repeat).Select(_ => TimeOnce(config)).ToArray();
+                var times = Enumerable.Range(0, repeat).Select(_ => TimeOnce(config, cancellation)).ToArray();
                 var row = new Row(dim, setup, Median(times.Select(t => t.Setup)), Median(times.Select(t => t.Train)),
                     Median(times.Select(t => t.Setup + t.Train)), Median(times.Select(t => t.Cpu)), null);
                 rows.Add(row);
@@ -188,13 +228,14 @@ public static class Benchmark
     }
 
     /// <summary>One run's (setup, training) wall seconds and the process CPU seconds it took; memory of the previous run is released first.</summary>
-    private static (double Setup, double Train, double Cpu) TimeOnce(RunConfig config)
+    private static (double Setup, double Train, double Cpu) TimeOnce(RunConfig config, CancellationToken cancellation)
     {
+        cancellation.ThrowIfCancellationRequested();   // sampling a large d takes seconds: stop before it, not after
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var before = Process.GetCurrentProcess().TotalProcessorTime;
-        var (_, summary, _) = Runner.Execute(config, recordAttention: false);
+        var (_, summary, _) = Runner.Execute(config, recordAttention: false, cancellation: cancellation);
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds;
         return (summary.SetupSeconds, summary.TrainSeconds, cpu);
     }

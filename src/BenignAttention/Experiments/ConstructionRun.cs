@@ -51,7 +51,7 @@ public static class ConstructionRun
     public static readonly IReadOnlyList<TokenRole> Roles = [TokenRole.Relevant, TokenRole.WeakTrue, TokenRole.WeakOther, TokenRole.Irrelevant];
 
     /// <summary>Parses a comma-separated list of memorisation strengths c: finite, non-negative numbers (invariant culture).</summary>
-    /// <exception cref="UsageException">Empty list, empty item, or an item that is not a finite number ≥ 0.</exception>
+    /// <exception cref="UsageException">Empty list, empty item, an item that is not a finite number ≥ 0, or a value given twice.</exception>
     public static double[] ParseCValues(string text)
     {
         var items = text.Split(',', StringSplitOptions.TrimEntries);
@@ -62,49 +62,90 @@ public static class ConstructionRun
             if (!double.TryParse(items[k], NumberStyles.Float, CultureInfo.InvariantCulture, out values[k]) || !double.IsFinite(values[k]) || values[k] < 0)
                 throw new UsageException($"c value '{items[k]}' is not a finite number ≥ 0 (list: '{text}')");
         }
+        RequireDistinct(values);
         return values;
     }
+
+    /// <summary>
+    /// Config keys that only steer training; the construction trains nothing, so <see cref="Run"/> refuses them
+    /// (train_W is refused only as true: the construction uses W = I).
+    /// </summary>
+    public static readonly IReadOnlyList<string> TrainingOnlyKeys = ["learning_rate", "num_steps", "log_interval", "engine"];
 
     /// <summary>
     /// Applies <paramref name="overrides"/> to <see cref="BaseConfig"/>, checks the setting and the output folder, then
     /// builds and writes Figure 1 for every c into <paramref name="folder"/> (default <see cref="DefaultFolder"/>).
     /// </summary>
+    /// <param name="progress">Receives one unit per c built; null for none.</param>
+    /// <param name="cancellation">Checked after sampling, after each c and before writing.</param>
     /// <exception cref="ConfigException">An override names an unknown key or a value out of range.</exception>
-    /// <exception cref="UsageException">train_W = true or a sampler other than explicit (the construction needs W = I and explicit tokens).</exception>
+    /// <exception cref="UsageException">A training-only key (<see cref="TrainingOnlyKeys"/>), train_W = true or a sampler other
+    /// than explicit (the construction trains nothing and needs W = I and explicit tokens); c values repeated.</exception>
     /// <exception cref="OutputFolderException">The folder exists and holds a file that is not an unchanged earlier Figure-1 output, or cannot be written.</exception>
-    public static ConstructionOutcome Run(string? folder, IReadOnlyList<double> cs, IEnumerable<string> overrides)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
+    public static ConstructionOutcome Run(string? folder, IReadOnlyList<double> cs, IEnumerable<string> overrides,
+        IExperimentProgress? progress = null, CancellationToken cancellation = default)
     {
-        var config = ConfigLoader.Apply(BaseConfig, ConfigLoader.ParseOverrides(overrides));
+        var pairs = ConfigLoader.ParseOverrides(overrides);
+        // What does not apply to a construction is named first, before any range check of the other keys.
+        foreach (var (key, _) in pairs)
+            if (TrainingOnlyKeys.Contains(key))
+                throw new UsageException($"{key} is not applicable to construct: the construction evaluates p = μ₊₁ + μ₋₁ + c·Σξᵢ without training " +
+                                         $"(training-only keys: {string.Join(", ", TrainingOnlyKeys)}, train_W)");
+        var config = ConfigLoader.Apply(BaseConfig, pairs);
+        if (config.TrainW) throw new UsageException("train_W = true is not applicable to construct: the construction uses W = I (train_W must be false)");
+        if (config.Sampler != SamplerKind.Explicit) throw new UsageException($"sampler = {config.Sampler.ToString().ToLowerInvariant()} is not applicable to construct: the construction needs explicit tokens (sampler must be explicit)");
         ConfigLoader.Validate(config);
-        if (config.TrainW) throw new UsageException("the construction uses W = I: train_W must be false");
-        if (config.Sampler != SamplerKind.Explicit) throw new UsageException("the construction needs explicit tokens: sampler must be explicit");
+        RequireDistinct(cs);
         folder ??= DefaultFolder;
         AtomicFolder.CheckDestination(folder, Markers, OtherEntries);
-        return Write(folder, config, cs);
+        return Write(folder, config, cs, progress, cancellation);
+    }
+
+    /// <summary>Refuses a list of c values that names one value twice (it would draw the same figure column twice).</summary>
+    /// <exception cref="UsageException">A value repeats.</exception>
+    public static void RequireDistinct(IReadOnlyList<double> cs)
+    {
+        var repeated = cs.GroupBy(c => c).Where(g => g.Count() > 1).Select(g => F(g.Key)).ToList();
+        if (repeated.Count > 0)
+            throw new UsageException($"c value{(repeated.Count > 1 ? "s" : "")} {string.Join(", ", repeated)} given more than once (list: {string.Join(',', cs.Select(F))}); give each c once");
     }
 
     /// <summary>
     /// Draws one dataset for <paramref name="config"/>, builds the constructed solution for every c and writes
     /// figure1.png/.svg, figure1.csv and config.yaml atomically into <paramref name="folder"/>.
     /// </summary>
+    /// <param name="progress">Receives one unit per c built; null for none.</param>
+    /// <param name="cancellation">Checked after sampling, after each c and before the folder is written.</param>
     /// <exception cref="OutputFolderException">The folder cannot be written or holds something else.</exception>
-    public static ConstructionOutcome Write(string folder, RunConfig config, IReadOnlyList<double> cs)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
+    public static ConstructionOutcome Write(string folder, RunConfig config, IReadOnlyList<double> cs,
+        IExperimentProgress? progress = null, CancellationToken cancellation = default)
     {
+        progress ??= SilentProgress.Instance;
         var clock = Stopwatch.StartNew();
         var data = GaussianTokenSampler.Sample(config);
         double sampleSeconds = clock.Elapsed.TotalSeconds;
+        cancellation.ThrowIfCancellationRequested();
         var solutions = new List<ConstructedSolution>();
         var seconds = new List<double>();
-        foreach (double c in cs)
+        progress.Track($"construct ({cs.Count} values of c)", cs.Count, done =>
         {
-            var start = clock.Elapsed.TotalSeconds;
-            solutions.Add(ConstructedSolution.Build(data, config, c));
-            seconds.Add(clock.Elapsed.TotalSeconds - start);
-        }
+            foreach (double c in cs)
+            {
+                var start = clock.Elapsed.TotalSeconds;
+                solutions.Add(ConstructedSolution.Build(data, config, c));
+                seconds.Add(clock.Elapsed.TotalSeconds - start);
+                done(solutions.Count);
+                cancellation.ThrowIfCancellationRequested();
+            }
+            return solutions.Count;
+        });
         using var output = new AtomicFolder(folder, Markers, OtherEntries);
         ConstructionFigure.Write(Path.Combine(output.Path, "figure1"), Panels(solutions, data.Noisy), Suptitle(config));
         File.WriteAllText(Path.Combine(output.Path, "figure1.csv"), Csv(solutions));
         File.WriteAllText(Path.Combine(output.Path, "config.yaml"), ConfigLoader.ToYaml(config));
+        cancellation.ThrowIfCancellationRequested();   // the staged folder is removed unless committed
         output.Commit();
         return new ConstructionOutcome(solutions, sampleSeconds, seconds, folder, config);
     }

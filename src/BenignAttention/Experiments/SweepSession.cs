@@ -16,7 +16,8 @@ public sealed record PlannedRun(string Label, string Hash, bool Done);
 /// <summary>A dry run: the distinct runs of a plan and how many are still to train.</summary>
 /// <param name="Runs">Distinct runs in grid order.</param>
 /// <param name="StorePath">The results store consulted (it may not exist).</param>
-public sealed record SweepDryRun(IReadOnlyList<PlannedRun> Runs, string StorePath)
+/// <param name="LogInterval">The runs' log_interval, and whether it is the sweep default (<see cref="SweepSession.DefaultLogInterval"/>), not set by the caller.</param>
+public sealed record SweepDryRun(IReadOnlyList<PlannedRun> Runs, string StorePath, (int Steps, bool Default) LogInterval = default)
 {
     /// <summary>Runs not yet stored.</summary>
     public int ToTrain => Runs.Count(r => !r.Done);
@@ -71,6 +72,7 @@ public static class SweepSession
     public static SweepPlan Plan(string? configPath, string? preset, IReadOnlyList<string> grid)
     {
         var parsed = SweepGrid.Parse(grid);
+        TrainingRun.RequireSyntheticConfig(configPath, "--config", takesData: false);
         var baseConfig = ConfigLoader.Resolve(configPath, preset, []);
         bool logIntervalGiven = parsed.Axes.Any(a => a.Key == "log_interval")
             || (configPath is not null && ConfigLoader.ReadYamlMapping(File.ReadAllText(configPath)).Any(kv => kv.Key == "log_interval"));
@@ -85,9 +87,11 @@ public static class SweepSession
 
     /// <summary>
     /// Plans the sweep and lists its distinct runs, marking those already in <paramref name="folder"/>'s results
-    /// store; writes nothing and creates nothing (no folder, database, journal or lock).
+    /// store; writes nothing and creates nothing (no folder, database, journal or lock). The folder passes the
+    /// checks of a real sweep first (<see cref="CheckReadOnly"/>), so a dry run is refused where the sweep would be.
     /// </summary>
-    /// <exception cref="ResultStoreException">The folder's store is damaged or has another schema version.</exception>
+    /// <exception cref="OutputFolderException">The folder holds foreign files, takes no new entries, or another sweep holds it.</exception>
+    /// <exception cref="ResultStoreException">The folder's store is damaged, is not a results store, or has another schema version.</exception>
     /// <exception cref="UsageException">The store cannot be read, or the runs would not fit in memory.</exception>
     public static SweepDryRun DryRun(string? configPath, string? preset, IReadOnlyList<string> grid, string folder)
     {
@@ -95,6 +99,7 @@ public static class SweepSession
         // Only the axes with several values identify a run; fixed keys are the same on every line.
         var varying = plan.Grid.Axes.Where(a => a.Values.Length > 1).ToList();
         if (varying.Count == 0) varying = plan.Grid.Axes.ToList();
+        CheckReadOnly(folder);
         var stored = StoredHashesReadOnly(folder);
         var listed = new HashSet<string>(StringComparer.Ordinal);
         var lines = new List<PlannedRun>();
@@ -106,7 +111,9 @@ public static class SweepSession
                 : string.Join(' ', varying.Select(a => $"{a.Key}={run.ToKeyValues().First(kv => kv.Key == a.Key).Value}"));
             lines.Add(new PlannedRun(label, hash, stored.Contains(hash)));
         }
-        return new SweepDryRun(lines, Path.Combine(folder, SweepStore.FileName));
+        bool defaulted = plan.Grid.Axes.All(a => a.Key != "log_interval") && plan.Base.LogInterval == DefaultLogInterval
+                         && (configPath is null || ConfigLoader.ReadYamlMapping(File.ReadAllText(configPath)).All(kv => kv.Key != "log_interval"));
+        return new SweepDryRun(lines, Path.Combine(folder, SweepStore.FileName), (plan.Base.LogInterval, defaulted));
     }
 
     /// <summary>
@@ -165,6 +172,28 @@ public static class SweepSession
     }
 
     /// <summary>
+    /// The checks of <see cref="Acquire"/>, in its order and with its messages, without creating, locking or
+    /// changing anything: the folder holds only sweep entries and takes new ones, its <c>sweep.yaml</c> and <c>figures/</c> may be
+    /// overwritten, no other
+    /// sweep holds its lock, and its results store passes <see cref="SweepStore.Check"/> and the schema check of
+    /// <see cref="SweepStore.Open(string)"/> (run on a read-only connection by <see cref="StoredHashesReadOnly"/>).
+    /// </summary>
+    /// <exception cref="OutputFolderException">The folder cannot be used, or another sweep holds it.</exception>
+    /// <exception cref="ResultStoreException">Its results store is damaged or has another schema version.</exception>
+    public static void CheckReadOnly(string folder)
+    {
+        var full = AtomicFolder.CheckInPlace(folder, [], Entries);
+        CheckSweepYaml(folder);
+        PhaseDiagram.CheckFigures(Path.Combine(folder, "figures"), $"output folder {folder}");
+        var lockPath = Path.Combine(full, SweepFolder.LockFileName);
+        if (File.Exists(lockPath))
+        {
+            using var free = SweepFolder.TryLock(lockPath, FileMode.Open) ?? throw SweepFolder.Busy(folder);   // opened and closed, never written
+        }
+        SweepStore.Check(full);
+    }
+
+    /// <summary>
     /// Checks that the folder holds nothing but what a sweep folder consists of (<see cref="Entries"/>, dot-files aside),
     /// that the folder's <c>figures/</c> can take the phase diagrams without overwriting a file benign-attention did not
     /// write (<see cref="PhaseDiagram.CheckFigures"/>), then takes the folder
@@ -220,7 +249,7 @@ public static class SweepSession
     /// Hashes of the runs already stored in <c>folder/results.sqlite</c>, read through a read-only connection
     /// that creates nothing (no folder, database, journal or lock); empty when there is no store yet.
     /// </summary>
-    /// <exception cref="UsageException">The file exists but is not a results store this build can read.</exception>
+    /// <exception cref="ResultStoreException">The file exists but is not a results store this build can read.</exception>
     private static IReadOnlySet<string> StoredHashesReadOnly(string folder)
     {
         string path = Path.Combine(folder, SweepStore.FileName);
@@ -240,6 +269,8 @@ public static class SweepSession
         {
             using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
             connection.Open();
+            // The schema check of a real sweep's open (version 0 with foreign tables, another version, missing tables).
+            if (SweepStore.CheckSchema(connection, full) == 0) return hashes;   // an empty database: nothing stored yet
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT run_hash FROM runs;";
             using var reader = command.ExecuteReader();
@@ -247,7 +278,9 @@ public static class SweepSession
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
-            throw new UsageException($"output folder {folder}: {SweepStore.FileName} there is not a readable results store ({e.Message}); choose another folder");
+            // Worded like the refusal of SweepStore.Open, which a real sweep into this folder would give.
+            throw new ResultStoreException($"{full}: SQLite cannot open it as a results store ({e.Message.TrimEnd('.')}); " +
+                                           "if the file is damaged, move it away or choose another folder");
         }
         return hashes;
     }

@@ -34,18 +34,41 @@ public static class TrainingRun
     /// (<see cref="ConfigLoader.Resolve"/>); for supplied data with the data's own settings first (<see cref="SuppliedData.Resolve"/>).
     /// </summary>
     /// <exception cref="ConfigException">A key is given twice, unknown, out of range, or contradicts the data.</exception>
-    /// <exception cref="UsageException">RolesUnknown without supplied data.</exception>
+    /// <exception cref="UsageException">RolesUnknown without supplied data; a config file recorded from supplied data without them (<see cref="RequireSyntheticConfig"/>).</exception>
     /// <exception cref="DataFormatException">The data cannot be read.</exception>
     public static ResolvedTraining Resolve(TrainingRequest request)
     {
         ConfigLoader.ParseOverrides(request.Overrides);   // a key given twice is refused before anything is read
         if (request.RolesUnknown && request.DataPath is null)
             throw new UsageException("unknown token roles apply only to supplied data (synthetic data always have the fixed layout)");
+        if (request.DataPath is null) RequireSyntheticConfig(request.ConfigPath, "--config");
         string name = request.Preset ?? (request.DataPath is null ? "train" : Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(request.DataPath)));
         if (request.DataPath is null)
             return new ResolvedTraining(ConfigLoader.Resolve(request.ConfigPath, request.Preset, request.Overrides), null, name);
         var supplied = SuppliedData.Resolve(request.DataPath, request.ConfigPath, request.Preset, request.Overrides, rolesUnknown: request.RolesUnknown);
         return new ResolvedTraining(supplied.Config, supplied, name);
+    }
+
+    /// <summary>
+    /// Refuses a config file recorded from a run on supplied data (its <c># data:</c> line, written by
+    /// <see cref="SuppliedData.ToYaml"/>) when no data are supplied: its keys describe those data, and without them
+    /// the run would silently draw synthetic data with the default ρ, seed and sampler instead.
+    /// </summary>
+    /// <param name="configPath">The config file, or null (nothing to check).</param>
+    /// <param name="option">How the caller names the file in messages, e.g. <c>--config</c>.</param>
+    /// <param name="takesData">Whether the caller can take <c>--data</c> (train) or draws synthetic data only (sweep).</param>
+    /// <exception cref="UsageException">The file has a <c># data:</c> line.</exception>
+    public static void RequireSyntheticConfig(string? configPath, string option, bool takesData = true)
+    {
+        if (configPath is null || !File.Exists(configPath)) return;
+        const string marker = "# data: ";
+        string? line = File.ReadLines(configPath).FirstOrDefault(l => l.StartsWith(marker, StringComparison.Ordinal));
+        if (line is null) return;
+        string data = line[marker.Length..];
+        int cut = data.LastIndexOf(" (", StringComparison.Ordinal);
+        throw new UsageException($"{option} {configPath}: was recorded from a run on supplied data ({line}); " + (takesData
+            ? $"pass those data with --data{(cut > 0 ? " " + data[..cut] : "")} (a run without --data would draw synthetic data instead)"
+            : "sweeps draw synthetic data only; train on supplied data with `train --data`"));
     }
 
     /// <summary>

@@ -82,11 +82,11 @@ public sealed class SweepFolder : IDisposable
         }
     }
 
-    private static OutputFolderException Busy(string folder) =>
+    internal static OutputFolderException Busy(string folder) =>
         new($"output folder {folder}: another sweep is running in this folder; wait for it or choose another folder");
 
     /// <summary>Opens the lock file exclusively, or returns null when another process holds it.</summary>
-    private static FileStream? TryLock(string path, FileMode mode)
+    internal static FileStream? TryLock(string path, FileMode mode)
     {
         try
         {

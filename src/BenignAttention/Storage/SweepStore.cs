@@ -423,7 +423,7 @@ public sealed class SweepStore : IDisposable
     /// empty database; 0 with tables is a SQLite file this tool did not write; <see cref="SchemaVersion"/> must
     /// have every column this code reads). Returns whether the schema still has to be created.
     /// </summary>
-    private static long CheckSchema(SqliteConnection connection, string path)
+    internal static long CheckSchema(SqliteConnection connection, string path)
     {
         long version = Scalar<long>(connection, "PRAGMA user_version;");
         var tables = new List<string>();

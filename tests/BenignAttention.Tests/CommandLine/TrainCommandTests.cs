@@ -168,7 +168,7 @@ public class TrainCommandTests : IDisposable
         var output = Path.Combine(_root, "notest");
         var (code, stdout, stderr) = Run("train", "--out", output, "test_n=0", "embed_dim=30", "train_n=6", "num_steps=20", "learning_rate=0.05");
         Assert.True(code == 0, stderr);
-        Assert.Contains("test acc NaN", stdout);
+        Assert.Contains("test acc n/a", stdout);
         Assert.Contains("regime other", stdout);
         using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
         Assert.Equal(System.Text.Json.JsonValueKind.Null, summary.RootElement.GetProperty("final").GetProperty("test_accuracy").ValueKind);
