@@ -175,13 +175,13 @@ public static class ConfigLoader
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
             if (keyNode is not YamlScalarNode { Value: { } key })
-                throw new ConfigException("<yaml>", keyNode.ToString(), form, $"config YAML has a non-scalar key at {keyNode.Start}: must be {form}");
+                throw new ConfigException("<yaml>", keyNode.ToString(), form, $"config YAML has a non-scalar key at line {keyNode.Start.Line}, column {keyNode.Start.Column}: must be {form}");
             if (valueNode is not YamlScalarNode scalar)
                 throw new ConfigException(key, $"<{valueNode.NodeType.ToString().ToLowerInvariant()}>", "a scalar value",
-                    $"{key} has a nested {valueNode.NodeType.ToString().ToLowerInvariant()} value at {valueNode.Start}: must be a scalar value ({form})");
+                    $"{key} has a nested {valueNode.NodeType.ToString().ToLowerInvariant()} value at line {valueNode.Start.Line}, column {valueNode.Start.Column}: must be a scalar value ({form})");
             string value = scalar.Value ?? "";
             if (value.Length == 0)
-                throw new ConfigException(key, "", "a non-empty value", $"{key} has no value at {valueNode.Start}: must be a non-empty value");
+                throw new ConfigException(key, "", "a non-empty value", $"{key} has no value at line {valueNode.Start.Line}, column {valueNode.Start.Column}: must be a non-empty value");
             if (!seen.Add(key))
                 throw new ConfigException(key, value, "each key at most once", $"{key} appears more than once in the config YAML: must be each key at most once");
             result.Add(new(key, value));

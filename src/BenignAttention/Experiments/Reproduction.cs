@@ -58,7 +58,7 @@ public static class Reproduction
         SweepOutcome sweep;
         try
         {
-            figures.AddRange(ReproduceFigure1(folder, seeds, progress));
+            figures.AddRange(ReproduceFigure1(folder, seeds, progress, cancellation));
             cancellation.ThrowIfCancellationRequested();
             figures.AddRange(ReproduceFigure3(folder, seeds, jobs, progress, cancellation));
             var (phaseFigures, phaseSweep) = ReproducePhaseDiagrams(phase, seeds, quick, jobs, progress, cancellation);
@@ -92,7 +92,7 @@ public static class Reproduction
     private static string RegimeCount(IEnumerable<Regime> regimes, Regime majority, int seeds)
         => $"{RegimeClassifier.Name(majority)} ({regimes.Count(r => r == majority)}/{seeds} seeds)";
 
-    private static IEnumerable<FigureReport> ReproduceFigure1(string outDir, int seeds, IExperimentProgress progress)
+    private static IEnumerable<FigureReport> ReproduceFigure1(string outDir, int seeds, IExperimentProgress progress, CancellationToken cancellation)
     {
         double[] cs = [.. PaperOutcomes.Figure1.Select(o => o.C)];
         var paper = PaperOutcomes.Figure1;
@@ -101,9 +101,10 @@ public static class Reproduction
             var all = new List<IReadOnlyList<ConstructedSolution>>();
             for (int seed = 0; seed < seeds; seed++)
             {
+                cancellation.ThrowIfCancellationRequested();
                 var config = ConstructionRun.BaseConfig with { Seed = seed };
                 all.Add(seed == 0
-                    ? ConstructionRun.Write(Path.Combine(outDir, "figure1"), config, cs).Solutions
+                    ? ConstructionRun.Write(Path.Combine(outDir, "figure1"), config, cs, cancellation: cancellation).Solutions
                     : cs.Select(c => ConstructedSolution.Build(GaussianTokenSampler.Sample(config), config, c)).ToList());
                 report(seed + 1);
             }

@@ -226,12 +226,35 @@ public sealed class OutputSafetyTests : IDisposable
     {
         var dir = Path.Combine(_root, "stopped");
         using var cancel = new CancellationTokenSource();
-        cancel.Cancel();
-        var stopped = Assert.Throws<StoppedEarlyException>(() => Reproduction.Run(dir, 1, quick: true, jobs: 1, cancellation: cancel.Token));
+        // Ctrl-C as Figure 3 starts: Figure 1 is finished, nothing else is.
+        var stopAtFigure3 = new CancelOnPhase("figure 3", cancel);
+        var stopped = Assert.Throws<StoppedEarlyException>(() => Reproduction.Run(dir, 1, quick: true, jobs: 1, stopAtFigure3, cancel.Token));
         Assert.Contains($"finished parts are kept in {dir} (figure1/, phase/", stopped.Kept);
         Assert.Contains("rerun the same command to resume", stopped.Kept);
         Assert.True(File.Exists(Path.Combine(dir, "figure1", "figure1.csv")));
         Assert.False(File.Exists(Path.Combine(dir, "index.html")));
+    }
+
+    /// <summary>Cancels <paramref name="cancel"/> when a phase whose label starts with <paramref name="prefix"/> begins.</summary>
+    private sealed class CancelOnPhase(string prefix, CancellationTokenSource cancel) : IExperimentProgress
+    {
+        public T Track<T>(string label, long total, Func<Action<long>, T> work)
+        {
+            if (label.StartsWith(prefix, StringComparison.Ordinal)) cancel.Cancel();
+            return work(_ => { });
+        }
+
+        public void Note(string message) { }
+    }
+
+    [Fact]
+    public void AReproductionStoppedBeforeItsFirstPartKeepsNothing()
+    {
+        var dir = Path.Combine(_root, "stopped-early");
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Reproduction.Run(dir, 1, quick: true, jobs: 1, cancellation: cancel.Token));
+        Assert.False(File.Exists(Path.Combine(dir, "figure1", "figure1.csv")), "Figure 1 must honour the stop request too");
     }
 
     [Fact]

@@ -135,7 +135,7 @@ public class TrainCommandTests : IDisposable
         var (code, _, stderr) = Run("train", "--out", output, "embed_dim=20", "train_n=4", "test_n=2", "num_steps=50", "learning_rate=1e308", "signal_norm=50");
         Assert.Equal(BenignAttention.Cli.ExitCodes.Diverged, code);   // issue 7 item 8: divergence has its own exit code, 3
         Assert.Equal(3, BenignAttention.Cli.ExitCodes.Diverged);
-        Assert.Equal("error: training diverged at step 0: the training loss became non-finite after update 0 with learning_rate = 1E+308 " +
+        Assert.Equal("error: training diverged at step 0: the training loss became non-finite after update 0 with learning_rate = 1e+308 " +
                      "(the loss was finite at step 0); lower learning_rate", stderr.Trim().Split('\n')[^1]);
         Assert.False(Directory.Exists(output));
     }

@@ -103,6 +103,20 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Fact]
+    public void ANestedYamlValue_IsPlacedByLineAndColumn()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"nested-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "embed_dim: 100\nrho: [1, 2]\n");
+        try
+        {
+            var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(path, null, []));
+            Assert.Contains("at line 2, column 6", ex.Message);
+            Assert.DoesNotContain("Idx", ex.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void AKeyTwiceInAYamlFile_IsSaidInConfigTerms()
     {
         string path = Path.Combine(Path.GetTempPath(), $"dup-{Guid.NewGuid():N}.yaml");
