@@ -1,5 +1,6 @@
 using System.Globalization;
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Plotting;
 using BenignAttention.Storage;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using Parquet;
 using Parquet.Schema;
+using BenignAttention.Configuration;
 using static BenignAttention.Storage.SweepStore;
 
 namespace BenignAttention.Storage;
@@ -10,7 +11,7 @@ namespace BenignAttention.Storage;
 /// <summary>
 /// Exports a <see cref="SweepStore"/>'s tables to CSV or Parquet: <c>runs</c> (one row per run, every
 /// column of the table, in storage order) and <c>curves</c> (one row per run and step, ordered by run hash
-/// then step). Column names and order are the tables': config keys in <see cref="Experiments.ConfigKeys.All"/> order,
+/// then step). Column names and order are the tables': config keys in <see cref="ConfigKeys.All"/> order,
 /// metrics in <see cref="Analysis.StepMetrics.Columns"/> order.
 /// </summary>
 /// <remarks>
@@ -86,7 +87,7 @@ public static class ResultExport
     // config_text repeats the typed config columns as one multi-line cell; exports leave it out.
     // Rows in config-key order, then run hash: independent of the order runs finished in (--jobs).
     private static readonly Table RunsTable = new("runs", RunColumns.Where(c => c.Name != "config_text").ToArray(),
-        string.Join(", ", BenignAttention.Experiments.RunConfig.Keys.Select(Quote)) + ", run_hash");
+        string.Join(", ", RunConfig.Keys.Select(Quote)) + ", run_hash");
     private static readonly Table CurvesTable = new("curves", CurveColumns, "run_hash, step");
 
     /// <summary>The table query; dispose the command after the reader (disposing it closes the reader).</summary>
