@@ -104,7 +104,7 @@ public static class ResultExport
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(path);
         using var connection = store.OpenReadConnection();
-        WriteAtomically(path, stream =>
+        AtomicFolder.WriteFile(path, stream =>
         {
             using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
             Csv.WriteRow(writer, table.Columns.Select(c => Csv.Field(c.Name)));
@@ -124,8 +124,7 @@ public static class ResultExport
                 }
                 Csv.WriteRow(writer, fields);
             }
-            return Task.CompletedTask;
-        }, CancellationToken.None).GetAwaiter().GetResult();
+        });
     }
 
     private static async Task WriteTableParquetAsync(SweepStore store, string path, Table table, CancellationToken ct)
@@ -141,7 +140,7 @@ public static class ResultExport
         }, isNullable: !c.NotNull)).ToArray();
         var schema = new ParquetSchema(fields);
 
-        await WriteAtomically(path, async stream =>
+        await AtomicFolder.WriteFileAsync(path, async stream =>
         {
             await using var writer = await ParquetWriter.CreateAsync(schema, stream, cancellationToken: ct);
             using var query = Query(connection, table);
@@ -216,30 +215,6 @@ public static class ResultExport
         public void Clear()
         {
             _longs.Clear(); _nullableLongs.Clear(); _doubles.Clear(); _nullableDoubles.Clear(); _strings.Clear();
-        }
-    }
-
-    /// <summary>Writes via a temporary sibling file, fsyncs it, then renames it over <paramref name="path"/>.</summary>
-    private static async Task WriteAtomically(string path, Func<Stream, Task> write, CancellationToken ct)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
-            {
-                await write(stream);
-                ct.ThrowIfCancellationRequested();
-                await stream.FlushAsync(ct);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
         }
     }
 }
