@@ -291,11 +291,8 @@ public sealed class AtomicFolder : IDisposable
         var (full, temp) = TempSibling(path);
         try
         {
-            using (var stream = CreateTemp(temp))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
+            using (var stream = CreateTemp(temp)) write(stream);
+            FlushToDisk(temp);
             File.Move(temp, full, overwrite: true);
         }
         catch
@@ -320,13 +317,9 @@ public sealed class AtomicFolder : IDisposable
         var (full, temp) = TempSibling(path);
         try
         {
-            await using (var stream = CreateTemp(temp))
-            {
-                await write(stream);
-                ct.ThrowIfCancellationRequested();
-                await stream.FlushAsync(ct);
-                stream.Flush(flushToDisk: true);
-            }
+            await using (var stream = CreateTemp(temp)) await write(stream);
+            ct.ThrowIfCancellationRequested();
+            FlushToDisk(temp);
             File.Move(temp, full, overwrite: true);
         }
         catch
@@ -347,6 +340,13 @@ public sealed class AtomicFolder : IDisposable
 
     // Read access too: Parquet reads back what it wrote.
     private static FileStream CreateTemp(string temp) => new(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+
+    // fsync through a handle of our own: writers may close the stream they were given (a StreamWriter does).
+    private static void FlushToDisk(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Write, FileShare.None);
+        stream.Flush(flushToDisk: true);
+    }
 
     private static void Discard(string temp)
     {

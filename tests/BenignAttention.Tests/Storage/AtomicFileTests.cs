@@ -27,6 +27,13 @@ public sealed class AtomicFileTests : IDisposable
         AtomicFolder.WriteFile(path, Encoding.UTF8.GetBytes("a much longer first content"));
         AtomicFolder.WriteFile(path, stream => stream.Write("short"u8));
         Assert.Equal("short", File.ReadAllText(path));
+        // A writer may close the stream it is given (a StreamWriter does); the file is still synced and renamed.
+        AtomicFolder.WriteFile(path, stream =>
+        {
+            using var writer = new StreamWriter(stream);
+            writer.Write("closed by its writer");
+        });
+        Assert.Equal("closed by its writer", File.ReadAllText(path));
         Assert.Equal(["a.txt"], Directory.GetFiles(Path.Combine(_dir, "sub")).Select(Path.GetFileName));
     }
 
