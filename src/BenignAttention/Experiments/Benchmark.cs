@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using BenignAttention.Configuration;
 using BenignAttention.Storage;
 
 namespace BenignAttention.Experiments;

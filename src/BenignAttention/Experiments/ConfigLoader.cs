@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using BenignAttention.Configuration;
+using BenignAttention.Data;
 
 namespace BenignAttention.Experiments;
 
@@ -26,24 +28,8 @@ public static class ConfigLoader
     /// </summary>
     public const double MaxExplicitDoubles = 2e9;
 
-    /// <summary>Largest allowed <c>num_steps</c>: the per-step metrics and attention are kept in memory.</summary>
-    public const int MaxNumSteps = 10_000_000;
-
     /// <summary>Largest allowed <c>embed_dim</c> when <c>train_W = true</c> (W is a dense d×d matrix, held several times).</summary>
     public const int MaxTrainableWDim = 8192;
-
-    /// <summary>
-    /// Upper bound on <c>signal_norm</c>, <c>noise_std</c> and <c>rho</c>, which keeps inner products of
-    /// tokens finite in double precision.
-    /// </summary>
-    public const double MaxMagnitude = 1e6;
-
-    /// <summary>
-    /// Smallest allowed <c>signal_norm</c>. The head ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ (spec §2) scales the
-    /// value projections ⟨ν, x⟩ by 1/‖μ‖: at ‖μ‖ = 1e-6 a unit-noise token already scores about 1e6, mirroring the
-    /// 1e6 upper bound, and far smaller norms make 1/‖μ‖ (and the initial loss) overflow (1e-320 gives ∞).
-    /// </summary>
-    public const double MinSignalNorm = 1e-6;
 
     /// <summary>
     /// The key table, one row per key in <see cref="RunConfig.Keys"/> order: meaning, allowed range (as in error
@@ -204,12 +190,6 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// Members a <c>config.json</c> may hold: <c>case</c> (the name of a reference case, not a setting) and
-    /// the config keys <see cref="RunConfig.Keys"/>. The reference cases' files hold <c>case</c> and 13 of the keys.
-    /// </summary>
-    public static IReadOnlyList<string> JsonKeys { get; } = ["case", .. RunConfig.Keys];
-
-    /// <summary>
     /// Splits command-line overrides with <see cref="ParseOverride"/> and refuses a key given twice: on one
     /// command line each key appears once (precedence applies only between preset, file and overrides).
     /// </summary>
@@ -252,84 +232,16 @@ public static class ConfigLoader
     /// <exception cref="ConfigException">See <see cref="FromJsonFile"/>.</exception>
     public static RunConfig FromJson(string jsonText, string source = "config JSON")
     {
-        var pairs = ReadJsonMapping(jsonText, source).Where(kv => kv.Key != "case");
+        var pairs = ConfigJson.ReadMapping(jsonText, source).Where(kv => kv.Key != "case");
         RunConfig config = Apply(new RunConfig(), pairs);
         Validate(config);
         return config;
     }
 
     /// <summary>
-    /// Reads a <c>config.json</c>: a flat JSON object whose members are among <see cref="JsonKeys"/>, each at
-    /// most once, with string, number or boolean values. Returns (member, text) pairs in file order: numbers as
-    /// their JSON text, booleans as <c>true</c>/<c>false</c>, strings as is (<c>case</c> included). Values are
-    /// not interpreted; apply them with <see cref="Apply"/>.
-    /// </summary>
-    /// <param name="jsonText">The JSON text.</param>
-    /// <param name="source">The file (or other source) named at the start of every message.</param>
-    /// <exception cref="ConfigException">Not valid JSON (with line and column), not an object, an unknown or repeated
-    /// member (the message lists the allowed ones), or a null, array or object value.</exception>
-    public static IReadOnlyList<KeyValuePair<string, string>> ReadJsonMapping(string jsonText, string source)
-    {
-        ArgumentNullException.ThrowIfNull(jsonText);
-        ArgumentNullException.ThrowIfNull(source);
-        const string form = "a flat JSON object of config keys";
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(jsonText);
-        }
-        catch (JsonException ex)
-        {
-            string where = ex.LineNumber is { } line
-                ? $" at line {I(line + 1)}, column {I((ex.BytePositionInLine ?? 0) + 1)}"
-                : "";
-            string reason = ex.Message;
-            int cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            if (cut >= 0) reason = reason[..cut];
-            throw new ConfigException("<json>", "", form, $"{source}: not valid JSON{where} ({reason.Trim()}): must be {form}", ex);
-        }
-
-        using (document)
-        {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                string kind = root.ValueKind.ToString().ToLowerInvariant();
-                throw new ConfigException("<json>", kind, form, $"{source}: is a JSON {kind}: must be {form}");
-            }
-            var allowed = new HashSet<string>(JsonKeys, StringComparer.Ordinal);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            var pairs = new List<KeyValuePair<string, string>>();
-            foreach (JsonProperty property in root.EnumerateObject())
-            {
-                string key = property.Name;
-                if (!allowed.Contains(key))
-                {
-                    string valid = string.Join(", ", JsonKeys);
-                    throw new ConfigException(key, property.Value.GetRawText(), "one of " + valid,
-                        $"{source}: unknown key '{key}'; a config.json may hold: {valid}");
-                }
-                if (!seen.Add(key))
-                    throw new ConfigException(key, property.Value.GetRawText(), "each key at most once", $"{source}: {key} appears more than once: must be each key at most once");
-                string value = property.Value.ValueKind switch
-                {
-                    JsonValueKind.String => property.Value.GetString() ?? "",
-                    JsonValueKind.Number => property.Value.GetRawText(),
-                    JsonValueKind.True => "true",
-                    JsonValueKind.False => "false",
-                    var kind => throw new ConfigException(key, kind.ToString().ToLowerInvariant(), "a string, number or boolean",
-                        $"{source}: {key} = {kind.ToString().ToLowerInvariant()}: must be a string, number or boolean"),
-                };
-                pairs.Add(new(key, value));
-            }
-            return pairs;
-        }
-    }
-
-    /// <summary>
     /// Checks every key's <see cref="ConfigKey.Constraint"/>, in <see cref="ConfigKeys.All"/> order (e.g. embed_dim ≥ 2,
-    /// noise_ratio ∈ [0, 1), signal_norm ∈ [<see cref="MinSignalNorm"/>, <see cref="MaxMagnitude"/>]), then the cross-key
-    /// rules: <see cref="RunConfig.NoisyCount"/> = ⌈noise_ratio·train_n⌉ &lt; train_n (at least one clean label);
+    /// noise_ratio ∈ [0, 1), signal_norm ∈ [<see cref="ConfigKeys.MinSignalNorm"/>, <see cref="ConfigKeys.MaxMagnitude"/>]), then the cross-key
+    /// rules: <c>NoisyCount</c> (<see cref="LabelNoise.FlipCount"/>) = ⌈noise_ratio·train_n⌉ &lt; train_n (at least one clean label);
     /// sampler = wishart requires train_W = false and an engine that resolves to gram;
     /// train_W = true requires embed_dim ≤ <see cref="MaxTrainableWDim"/>;
     /// train_n·seq_len ≤ <see cref="MaxTrainTokens"/>; with sampler = explicit,

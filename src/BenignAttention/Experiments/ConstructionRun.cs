@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Plotting;
 using BenignAttention.Storage;

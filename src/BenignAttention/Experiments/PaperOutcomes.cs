@@ -1,4 +1,5 @@
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 
 namespace BenignAttention.Experiments;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Plotting;
 using BenignAttention.Storage;
 
@@ -94,21 +95,22 @@ public static class PhaseDiagram
     /// <summary>
     /// One row per cell: the two keys, the number of runs, the majority regime and its agreement, then the
     /// mean and the sample standard deviation over the cell's runs of every metric column.
+    /// Written in the one CSV dialect of the tool (<see cref="Csv"/>).
     /// </summary>
     public static string CellsCsv(PhaseCell?[,] cells, string xKey, string yKey)
     {
-        static string F(double v) => Storage.MetricsCsv.Format(v);
         var names = StepMetrics.Columns.Select(c => c.Name).Where(n => n != "step").ToArray();
-        var text = new System.Text.StringBuilder();
-        text.Append($"{xKey},{yKey},runs,regime,agreement,");
-        text.AppendJoin(',', names.Select(n => $"mean_{n},sd_{n}"));
-        text.Append('\n');
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        Csv.WriteRow(text, [Csv.Field(xKey), Csv.Field(yKey), "runs", "regime", "agreement", .. names.SelectMany(n => new[] { $"mean_{n}", $"sd_{n}" })]);
         foreach (var cell in cells)
         {
             if (cell is null) continue;
-            text.Append($"{F(cell.X)},{F(cell.Y)},{cell.Runs},{RegimeClassifier.Name(cell.Majority)},{F(cell.Agreement)},");
-            text.AppendJoin(',', names.Select(n => $"{F(cell.Mean[n])},{F(cell.StdDev[n])}"));
-            text.Append('\n');
+            Csv.WriteRow(text,
+            [
+                Csv.Number(cell.X), Csv.Number(cell.Y), cell.Runs.ToString(CultureInfo.InvariantCulture),
+                Csv.Field(RegimeClassifier.Name(cell.Majority)), Csv.Number(cell.Agreement),
+                .. names.SelectMany(n => new[] { Csv.Number(cell.Mean[n]), Csv.Number(cell.StdDev[n]) }),
+            ]);
         }
         return text.ToString();
     }
@@ -150,7 +152,7 @@ public static class PhaseDiagram
             written.Add(stem);
         }
         var cellsPath = Path.Combine(figuresDir, "phase_cells.csv");
-        Storage.AtomicFolder.WriteFile(cellsPath, stream =>
+        AtomicFolder.WriteFile(cellsPath, stream =>
         {
             using var writer = new StreamWriter(stream);
             writer.Write(CellsCsv(cells, xKey, yKey));

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Storage;
+using BenignAttention.Training;
 
 namespace BenignAttention.Experiments;
 

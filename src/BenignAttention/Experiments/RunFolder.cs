@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Plotting;
 using BenignAttention.Storage;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Training;
 

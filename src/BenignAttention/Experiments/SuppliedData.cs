@@ -1,20 +1,9 @@
 using System.Text;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Storage;
 
 namespace BenignAttention.Experiments;
-
-/// <summary>What a config key means for a run on supplied data (<c>train --data</c>).</summary>
-public enum SuppliedSettingRule
-{
-    /// <summary>Used as given (training and analysis settings).</summary>
-    Applied,
-    /// <summary>Read from the arrays; a stated value that differs is refused.</summary>
-    FromData,
-    /// <summary>Does not describe supplied data: refused when stated on the command line or in <c>--config</c>,
-    /// skipped when it comes from the data's <c>config.json</c> or a preset, and written as a comment in config.yaml.</summary>
-    NotApplicable,
-}
 
 /// <summary>
 /// A run on supplied data (<c>train --data DIR|FILE.npz</c>), resolved: the dataset, the run configuration, which keys

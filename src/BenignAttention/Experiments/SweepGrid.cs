@@ -1,4 +1,5 @@
 using System.Globalization;
+using BenignAttention.Configuration;
 
 namespace BenignAttention.Experiments;
 

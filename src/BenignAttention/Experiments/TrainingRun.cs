@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using BenignAttention.Configuration;
 using BenignAttention.Storage;
 using BenignAttention.Training;
 

@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Text;
 using ScottPlot;
 using SkiaSharp;
+using BenignAttention.Storage;
 
 namespace BenignAttention.Plotting;
 
 /// <summary>
 /// Shared plumbing of the figure writers: font choice, panel composition on one canvas, and atomic writing of
-/// the PNG and SVG files. Internal; the public entry points are the <c>*Figure</c>, <see cref="Heatmap"/> and
+/// the PNG and SVG files (through <see cref="AtomicFolder.WriteFile(string, byte[])"/>). Internal; the public entry points are the <c>*Figure</c>, <see cref="Heatmap"/> and
 /// <see cref="RegimeMap"/> classes.
 /// </summary>
 internal static partial class FigureWriter
@@ -91,8 +92,8 @@ internal static partial class FigureWriter
 
         byte[] png = Render(width, height, suptitle, rows, columns, build(false), svg: false);
         byte[] svg = Render(width, height, suptitle, rows, columns, build(true), svg: true);
-        WriteAtomically(fullBase + ".png", png);
-        WriteAtomically(fullBase + ".svg", svg);
+        AtomicFolder.WriteFile(fullBase + ".png", png);
+        AtomicFolder.WriteFile(fullBase + ".svg", svg);
     }
 
     private static byte[] Render(int width, int height, string? suptitle, int rows, int columns,
@@ -188,24 +189,6 @@ internal static partial class FigureWriter
                 panels[r * columns + c].Render(canvas, rect);
                 canvas.Restore();
             }
-        }
-    }
-
-    /// <summary>Writes <paramref name="bytes"/> to a temporary file next to <paramref name="path"/>, then moves it
-    /// over <paramref name="path"/>, so readers never see a half-written figure.</summary>
-    internal static void WriteAtomically(string path, byte[] bytes)
-    {
-        string dir = Path.GetDirectoryName(path) ?? ".";
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(tmp, bytes);
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
         }
     }
 

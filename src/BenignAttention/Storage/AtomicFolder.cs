@@ -275,21 +275,82 @@ public sealed class AtomicFolder : IDisposable
         }
     }
 
-    /// <summary>Writes a file atomically (temp file in the same folder, then rename).</summary>
+    /// <summary>
+    /// The one atomic file writer of the library (figures, exports, reports, manifests, phase cells, sweep.yaml): writes
+    /// through <paramref name="write"/> into a temporary sibling <c>.{name}.{guid}.tmp</c>, flushes it to disk (fsync),
+    /// then renames it over <paramref name="path"/>, so a reader sees the old file or the whole new one, never a part.
+    /// The temporary file is removed when writing fails. Creates the parent folder if needed.
+    /// </summary>
+    /// <param name="path">The file to create or replace.</param>
+    /// <param name="write">Writes the content; it may leave the stream open.</param>
+    /// <exception cref="IOException">The file cannot be written or renamed.</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission to write the folder.</exception>
     public static void WriteFile(string path, Action<Stream> write)
     {
-        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.tmp-{Guid.NewGuid():N}");
+        ArgumentNullException.ThrowIfNull(write);
+        var (full, temp) = TempSibling(path);
         try
         {
-            using (var stream = File.Create(temp)) write(stream);
-            File.Move(temp, path, overwrite: true);
+            using (var stream = CreateTemp(temp)) write(stream);
+            FlushToDisk(temp);
+            File.Move(temp, full, overwrite: true);
         }
-        finally
+        catch
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            Discard(temp);
+            throw;
         }
+    }
+
+    /// <summary>As <see cref="WriteFile(string, Action{Stream})"/>, the whole of <paramref name="bytes"/>.</summary>
+    public static void WriteFile(string path, byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        WriteFile(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>As <see cref="WriteFile(string, Action{Stream})"/>, for writers with an asynchronous API (Parquet).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; <paramref name="path"/> is unchanged.</exception>
+    public static async Task WriteFileAsync(string path, Func<Stream, Task> write, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var (full, temp) = TempSibling(path);
+        try
+        {
+            await using (var stream = CreateTemp(temp)) await write(stream);
+            ct.ThrowIfCancellationRequested();
+            FlushToDisk(temp);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            Discard(temp);
+            throw;
+        }
+    }
+
+    private static (string Full, string Temp) TempSibling(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = System.IO.Path.GetFullPath(path);
+        var dir = System.IO.Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        return (full, System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp"));
+    }
+
+    // Read access too: Parquet reads back what it wrote.
+    private static FileStream CreateTemp(string temp) => new(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+
+    // fsync through a handle of our own: writers may close the stream they were given (a StreamWriter does).
+    private static void FlushToDisk(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Write, FileShare.None);
+        stream.Flush(flushToDisk: true);
+    }
+
+    private static void Discard(string temp)
+    {
+        try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
-using BenignAttention.Experiments;
 
 namespace BenignAttention.Storage;
 
@@ -22,7 +22,7 @@ public sealed record SuppliedArrays
     public required bool IsArchive { get; init; }
     /// <summary>Input arrays by name without <c>.npy</c> (a subset of <see cref="DataDirectory.ArrayNames"/>).</summary>
     public required IReadOnlyDictionary<string, NpyArray> Arrays { get; init; }
-    /// <summary>The config keys of <c>config.json</c> in file order (see <see cref="ConfigLoader.ReadJsonMapping"/>; <c>case</c> left out); empty without one.</summary>
+    /// <summary>The config keys of <c>config.json</c> in file order (see <see cref="ConfigJson.ReadMapping"/>; <c>case</c> left out); empty without one.</summary>
     public required IReadOnlyList<KeyValuePair<string, string>> Settings { get; init; }
     /// <summary>Entries that were skipped because they are outputs of a reference run (<see cref="DataDirectory.IgnoredNames"/>), in name order.</summary>
     public required IReadOnlyList<string> Ignored { get; init; }
@@ -50,7 +50,7 @@ public sealed record SuppliedArrays
 /// <item><c>W_init</c> <c>[d, d]</c> initial key–query matrix (optional; with <c>train_W</c> and no file, W₀ is drawn from the seed).</item>
 /// <item><c>token_roles</c> <c>[T]</c> or <c>[n, T]</c> integer role codes 0 = R, 1 = W₊, 2 = W₋, 3 = I, exactly one R per
 /// sequence (optional; else the fixed layout: token 0 is R, 1 is W₊, 2 is W₋, the rest I; see <see cref="TokenRoles"/>).</item>
-/// <item><c>config.json</c>: the settings the data were made with (see <see cref="ConfigLoader.ReadJsonMapping"/>).</item>
+/// <item><c>config.json</c>: the settings the data were made with (see <see cref="ConfigJson.ReadMapping"/>).</item>
 /// </list>
 /// Outputs of a reference run (<see cref="IgnoredNames"/>) are skipped and listed in <see cref="SuppliedArrays.Ignored"/>;
 /// entries whose name starts with '.' (e.g. <c>.DS_Store</c>) are skipped silently; anything else (another file,
@@ -89,7 +89,7 @@ public static class DataDirectory
 
     private static IReadOnlyList<KeyValuePair<string, string>> Settings(Container container) =>
         container.Entries.Contains(SettingsFileName)
-            ? ConfigLoader.ReadJsonMapping(Encoding.UTF8.GetString(container.ReadAll(SettingsFileName)), container.Describe(SettingsFileName))
+            ? ConfigJson.ReadMapping(Encoding.UTF8.GetString(container.ReadAll(SettingsFileName)), container.Describe(SettingsFileName))
                 .Where(kv => kv.Key != "case").ToList()
             : [];
 

@@ -21,9 +21,6 @@ public static class MetricsCsv
             Csv.WriteRow(writer, fields);
         }
     }
-
-    /// <summary>Invariant round-trip text of a value; NaN → empty; integral values without a decimal point (<see cref="Csv.Number"/>).</summary>
-    public static string Format(double value) => Csv.Number(value);
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using Parquet;
 using Parquet.Schema;
+using BenignAttention.Configuration;
 using static BenignAttention.Storage.SweepStore;
 
 namespace BenignAttention.Storage;
@@ -10,7 +11,7 @@ namespace BenignAttention.Storage;
 /// <summary>
 /// Exports a <see cref="SweepStore"/>'s tables to CSV or Parquet: <c>runs</c> (one row per run, every
 /// column of the table, in storage order) and <c>curves</c> (one row per run and step, ordered by run hash
-/// then step). Column names and order are the tables': config keys in <see cref="Experiments.ConfigKeys.All"/> order,
+/// then step). Column names and order are the tables': config keys in <see cref="ConfigKeys.All"/> order,
 /// metrics in <see cref="Analysis.StepMetrics.Columns"/> order.
 /// </summary>
 /// <remarks>
@@ -86,7 +87,7 @@ public static class ResultExport
     // config_text repeats the typed config columns as one multi-line cell; exports leave it out.
     // Rows in config-key order, then run hash: independent of the order runs finished in (--jobs).
     private static readonly Table RunsTable = new("runs", RunColumns.Where(c => c.Name != "config_text").ToArray(),
-        string.Join(", ", BenignAttention.Experiments.RunConfig.Keys.Select(Quote)) + ", run_hash");
+        string.Join(", ", RunConfig.Keys.Select(Quote)) + ", run_hash");
     private static readonly Table CurvesTable = new("curves", CurveColumns, "run_hash, step");
 
     /// <summary>The table query; dispose the command after the reader (disposing it closes the reader).</summary>
@@ -103,7 +104,7 @@ public static class ResultExport
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(path);
         using var connection = store.OpenReadConnection();
-        WriteAtomically(path, stream =>
+        AtomicFolder.WriteFile(path, stream =>
         {
             using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
             Csv.WriteRow(writer, table.Columns.Select(c => Csv.Field(c.Name)));
@@ -123,8 +124,7 @@ public static class ResultExport
                 }
                 Csv.WriteRow(writer, fields);
             }
-            return Task.CompletedTask;
-        }, CancellationToken.None).GetAwaiter().GetResult();
+        });
     }
 
     private static async Task WriteTableParquetAsync(SweepStore store, string path, Table table, CancellationToken ct)
@@ -140,7 +140,7 @@ public static class ResultExport
         }, isNullable: !c.NotNull)).ToArray();
         var schema = new ParquetSchema(fields);
 
-        await WriteAtomically(path, async stream =>
+        await AtomicFolder.WriteFileAsync(path, async stream =>
         {
             await using var writer = await ParquetWriter.CreateAsync(schema, stream, cancellationToken: ct);
             using var query = Query(connection, table);
@@ -215,30 +215,6 @@ public static class ResultExport
         public void Clear()
         {
             _longs.Clear(); _nullableLongs.Clear(); _doubles.Clear(); _nullableDoubles.Clear(); _strings.Clear();
-        }
-    }
-
-    /// <summary>Writes via a temporary sibling file, fsyncs it, then renames it over <paramref name="path"/>.</summary>
-    private static async Task WriteAtomically(string path, Func<Stream, Task> write, CancellationToken ct)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
-            {
-                await write(stream);
-                ct.ThrowIfCancellationRequested();
-                await stream.FlushAsync(ct);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
         }
     }
 }

@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using BenignAttention.Analysis;
-using BenignAttention.Experiments;
+using BenignAttention.Configuration;
+using BenignAttention.Training;
 using Microsoft.Data.Sqlite;
 
 namespace BenignAttention.Storage;

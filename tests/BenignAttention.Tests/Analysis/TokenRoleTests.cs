@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Experiments;
 using BenignAttention.Storage;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BenignAttention.Cli;
+using BenignAttention.Configuration;
 using BenignAttention.Experiments;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Experiments;
 using BenignAttention.Storage;

@@ -1,3 +1,4 @@
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Experiments;
 using BenignAttention.Training;

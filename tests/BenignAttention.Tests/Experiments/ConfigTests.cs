@@ -1,9 +1,11 @@
+using BenignAttention.Configuration;
+using BenignAttention.Data;
 using BenignAttention.Experiments;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Xunit;
-using Interval = BenignAttention.Experiments.Interval;
+using Interval = BenignAttention.Configuration.Interval;
 
 namespace BenignAttention.Tests.Experiments;
 
@@ -235,7 +237,7 @@ public sealed class ConfigTests : IDisposable
             "num_steps = 100000000 is out of range: must be an integer in [1, 10000000] (the per-step metrics and attention are kept in memory)",
             ex.Message);
         Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["num_steps=10000001"]));
-        Assert.Equal(ConfigLoader.MaxNumSteps, ConfigLoader.Resolve(null, null, ["num_steps=10000000"]).NumSteps);
+        Assert.Equal(ConfigKeys.MaxNumSteps, ConfigLoader.Resolve(null, null, ["num_steps=10000000"]).NumSteps);
     }
 
     [Fact]
@@ -608,14 +610,14 @@ public sealed class ConfigTests : IDisposable
         from t in Gen.Choose(3, 64)
         from n in Gen.Choose(1, 300)
         from nTest in Gen.Choose(0, 1000)
-        from mu in Bounded().Select(Math.Abs).Where(x => x >= ConfigLoader.MinSignalNorm)
+        from mu in Bounded().Select(Math.Abs).Where(x => x >= ConfigKeys.MinSignalNorm)
         from sigma in Bounded().Select(Math.Abs)
         from rho in Bounded().Select(Math.Abs)
         from eta in Unit()
         from seed in Bits64().Select(b => b & long.MaxValue)
         from balanced in Gen.Elements(true, false)
         from lr in AnyFinite().Select(Math.Abs).Where(x => x > 0)
-        from steps in Gen.Choose(1, ConfigLoader.MaxNumSteps)
+        from steps in Gen.Choose(1, ConfigKeys.MaxNumSteps)
         from logEvery in Gen.Choose(1, int.MaxValue)
         from trainW in Gen.Elements(true, false) // d ≤ 5000 < 8192, so a trainable W is always allowed
         from engine in Gen.Elements(EngineKind.Auto, EngineKind.Direct, EngineKind.Gram)
@@ -633,7 +635,7 @@ public sealed class ConfigTests : IDisposable
 
     /// <summary>A finite double of magnitude ≤ 1e6 (the upper bound of signal_norm, noise_std and rho).</summary>
     private static Gen<double> Bounded() =>
-        Gen.OneOf(AnyFinite().Where(x => Math.Abs(x) <= ConfigLoader.MaxMagnitude), Gen.Elements(1e6, -1e6, 999_999.999_999_9, 1e-6));
+        Gen.OneOf(AnyFinite().Where(x => Math.Abs(x) <= ConfigKeys.MaxMagnitude), Gen.Elements(1e6, -1e6, 999_999.999_999_9, 1e-6));
 
     // ---------- annotated YAML and the documented key table ----------
 

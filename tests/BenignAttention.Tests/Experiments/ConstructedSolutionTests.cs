@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BenignAttention.Analysis;
 using BenignAttention.Cli;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Experiments;
 using Xunit;

@@ -1,3 +1,4 @@
+using BenignAttention.Configuration;
 using BenignAttention.Experiments;
 using BenignAttention.Storage;
 using Xunit;

@@ -1,6 +1,8 @@
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Experiments;
 using BenignAttention.Storage;
+using BenignAttention.Training;
 
 namespace BenignAttention.Tests.Storage;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Experiments;
 using BenignAttention.Storage;
 using Microsoft.Data.Sqlite;

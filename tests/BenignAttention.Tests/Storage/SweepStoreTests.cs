@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Experiments;
 using BenignAttention.Storage;
+using BenignAttention.Training;
 using Microsoft.Data.Sqlite;
 using Xunit;
 using static BenignAttention.Tests.Storage.StoreTestData;

@@ -1,5 +1,7 @@
 using System.Globalization;
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
+using BenignAttention.Data;
 using BenignAttention.Experiments;
 using BenignAttention.Storage;
 using BenignAttention.Training;

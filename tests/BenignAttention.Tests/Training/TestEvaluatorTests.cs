@@ -1,4 +1,5 @@
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Experiments;
 using BenignAttention.Model;

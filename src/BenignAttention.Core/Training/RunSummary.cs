@@ -1,6 +1,7 @@
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 
-namespace BenignAttention.Experiments;
+namespace BenignAttention.Training;
 
 /// <summary>
 /// The outcome of one training run: its resolved configuration, the metrics after the last update, the

@@ -1,4 +1,4 @@
-using BenignAttention.Experiments;
+using BenignAttention.Configuration;
 
 namespace BenignAttention.Data;
 

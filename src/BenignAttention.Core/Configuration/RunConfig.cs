@@ -1,4 +1,4 @@
-namespace BenignAttention.Experiments;
+namespace BenignAttention.Configuration;
 
 /// <summary>Which implementation of the training dynamics runs (spec §8).</summary>
 public enum EngineKind
@@ -73,9 +73,6 @@ public sealed record RunConfig
     public IReadOnlyList<KeyValuePair<string, string>> ToKeyValues() =>
         ConfigKeys.All.Select(k => new KeyValuePair<string, string>(k.Name, k.Text(this))).ToArray();
 
-    /// <summary>Number of flipped training labels, ⌈ηn⌉ computed without float artefacts (spec §1).</summary>
-    public int NoisyCount => Data.LabelNoise.FlipCount(TrainN, NoiseRatio);
-
     /// <summary>
     /// The engine actually used. <c>auto</c> picks <c>gram</c> unless the Gram matrices would cost more
     /// than the direct steps they replace: gram's per-step cost is m² (m = nT), direct's is m·d (W fixed)
@@ -89,13 +86,29 @@ public sealed record RunConfig
 }
 
 /// <summary>
-/// Every config key, in file order: the one table that parsing (<see cref="ConfigLoader"/>), validation, canonical text and
+/// Every config key, in file order: the one table that parsing (<c>ConfigLoader</c>), validation, canonical text and
 /// run hash, config.yaml, <c>--print-config</c>, the README's key table, the results store's config columns and the rules
-/// for supplied data (<see cref="SuppliedData"/>) are derived from. A new key is a <see cref="RunConfig"/> property plus one
-/// row here. Rules that tie several keys together are <see cref="ConfigLoader.Validate"/>'s named cross-key checks.
+/// for supplied data (<c>SuppliedData</c>) are derived from. A new key is a <see cref="RunConfig"/> property plus one
+/// row here. Rules that tie several keys together are <c>ConfigLoader.Validate</c>'s named cross-key checks.
 /// </summary>
 public static class ConfigKeys
 {
+    /// <summary>Largest allowed <c>num_steps</c>: the per-step metrics and attention are kept in memory.</summary>
+    public const int MaxNumSteps = 10_000_000;
+
+    /// <summary>
+    /// Upper bound on <c>signal_norm</c>, <c>noise_std</c> and <c>rho</c>, which keeps inner products of
+    /// tokens finite in double precision.
+    /// </summary>
+    public const double MaxMagnitude = 1e6;
+
+    /// <summary>
+    /// Smallest allowed <c>signal_norm</c>. The head ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ (spec §2) scales the
+    /// value projections ⟨ν, x⟩ by 1/‖μ‖: at ‖μ‖ = 1e-6 a unit-noise token already scores about 1e6, mirroring the
+    /// 1e6 upper bound, and far smaller norms make 1/‖μ‖ (and the initial loss) overflow (1e-320 gives ∞).
+    /// </summary>
+    public const double MinSignalNorm = 1e-6;
+
     private const string FiniteReason = "the bound is there to keep inner products finite in double precision";
     private const string SmallSignalReason = "the head ν is scaled by 1/‖μ‖, so the value projections ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms";
     private const string NegativeRhoReason = "ρ is the strength of the weakly relevant tokens W₊ = ρμ_y and W₋ = ρμ_−y; a negative ρ would turn W₊ against its own class";
@@ -112,14 +125,14 @@ public static class ConfigKeys
             c => c.TrainN, (c, v) => c with { TrainN = v }, SuppliedUse.FromData, axisLabel: "training samples n"),
         new ConfigKey<int>("test_n", "n_test, clean test sequences; 0: no test set (no test metrics, regime other)", Interval.Integer(0),
             c => c.TestN, (c, v) => c with { TestN = v }, SuppliedUse.FromData),
-        new ConfigKey<double>("signal_norm", "‖μ‖, signal norm (the head ν scales as 1/‖μ‖)", Interval.Real(ConfigLoader.MinSignalNorm, ConfigLoader.MaxMagnitude),
+        new ConfigKey<double>("signal_norm", "‖μ‖, signal norm (the head ν scales as 1/‖μ‖)", Interval.Real(MinSignalNorm, MaxMagnitude),
             c => c.SignalNorm, (c, v) => c with { SignalNorm = v },
             new SuppliedUse((hasHead, _) => hasHead ? SuppliedSettingRule.NotApplicable : SuppliedSettingRule.Applied,
                 _ => "nu.npy gives the head ν (signal_norm only builds ν when nu.npy is absent)"),
             reasonBelow: SmallSignalReason, reasonAbove: FiniteReason, axisLabel: "signal norm ‖μ‖"),
-        new ConfigKey<double>("noise_std", "σ, token-noise standard deviation", Interval.Real(0, ConfigLoader.MaxMagnitude),
+        new ConfigKey<double>("noise_std", "σ, token-noise standard deviation", Interval.Real(0, MaxMagnitude),
             c => c.NoiseStd, (c, v) => c with { NoiseStd = v }, SuppliedUse.NotApplicable(SyntheticTokens), reasonAbove: FiniteReason, axisLabel: "token-noise std σ"),
-        new ConfigKey<double>("rho", "ρ, strength of the weakly relevant tokens", Interval.Real(0, ConfigLoader.MaxMagnitude),
+        new ConfigKey<double>("rho", "ρ, strength of the weakly relevant tokens", Interval.Real(0, MaxMagnitude),
             c => c.Rho, (c, v) => c with { Rho = v }, SuppliedUse.NotApplicable(SyntheticTokens),
             reasonBelow: NegativeRhoReason, reasonAbove: FiniteReason, axisLabel: "weak-token strength ρ"),
         new ConfigKey<double>("noise_ratio", "η, label-noise ratio (⌈ηn⌉ labels flipped)", Interval.Real(0, 1, maxClosed: false),
@@ -133,7 +146,7 @@ public static class ConfigKeys
             SuppliedUse.NotApplicable("the labels are supplied (it only shapes synthetic labels)")),
         new ConfigKey<double>("learning_rate", "gradient-descent step size", Interval.Real(0, null, minClosed: false),
             c => c.LearningRate, (c, v) => c with { LearningRate = v }, SuppliedUse.Applied, axisLabel: "learning rate"),
-        new ConfigKey<int>("num_steps", "full-batch gradient steps", Interval.Integer(1, ConfigLoader.MaxNumSteps),
+        new ConfigKey<int>("num_steps", "full-batch gradient steps", Interval.Integer(1, MaxNumSteps),
             c => c.NumSteps, (c, v) => c with { NumSteps = v }, SuppliedUse.Applied,
             reasonAbove: "the per-step metrics and attention are kept in memory"),
         new ConfigKey<int>("log_interval", "test metrics every this many steps (and at the last)", Interval.Integer(1),

@@ -1,8 +1,16 @@
+using BenignAttention.Configuration;
+
 namespace BenignAttention.Data;
 
 /// <summary>Label-noise bookkeeping (spec §1).</summary>
 public static class LabelNoise
 {
+    extension(RunConfig config)
+    {
+        /// <summary>Number of flipped training labels of the run, <see cref="FlipCount"/>(train_n, noise_ratio) = ⌈ηn⌉ (spec §1).</summary>
+        public int NoisyCount => FlipCount(config.TrainN, config.NoiseRatio);
+    }
+
     /// <summary>
     /// k = ⌈η·n⌉, the number of flipped training labels. η·n is rounded to 9 decimals
     /// before the ceiling so that binary round-off (100·0.07 = 7.000000000000001) does not add a flip.

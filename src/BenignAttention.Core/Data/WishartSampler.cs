@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using BenignAttention.Experiments;
+using BenignAttention.Configuration;
 
 namespace BenignAttention.Data;
 

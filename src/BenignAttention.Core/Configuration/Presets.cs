@@ -1,4 +1,4 @@
-namespace BenignAttention.Experiments;
+namespace BenignAttention.Configuration;
 
 /// <summary>
 /// Named starting configurations for the paper's experiments (Sakamoto &amp; Sato 2024,

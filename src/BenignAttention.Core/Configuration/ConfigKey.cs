@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace BenignAttention.Experiments;
+namespace BenignAttention.Configuration;
 
 /// <summary>
 /// The allowed values of one config key: it checks a value and describes itself in the words used by error
@@ -140,6 +140,18 @@ public enum ConfigValueKind
     Boolean,
     /// <summary>A lower-case enum name (SQLite TEXT).</summary>
     Choice,
+}
+
+/// <summary>What a config key means for a run on supplied data (<c>train --data</c>).</summary>
+public enum SuppliedSettingRule
+{
+    /// <summary>Used as given (training and analysis settings).</summary>
+    Applied,
+    /// <summary>Read from the arrays; a stated value that differs is refused.</summary>
+    FromData,
+    /// <summary>Does not describe supplied data: refused when stated on the command line or in <c>--config</c>,
+    /// skipped when it comes from the data's <c>config.json</c> or a preset, and written as a comment in config.yaml.</summary>
+    NotApplicable,
 }
 
 /// <summary>What a key means for a run on supplied data (<c>train --data</c>): its rule and, when it does not apply, why.</summary>

@@ -1,4 +1,4 @@
-namespace BenignAttention.Experiments;
+namespace BenignAttention.Configuration;
 
 /// <summary>
 /// A configuration value (from a preset, YAML file, JSON file or <c>key=value</c> override) that is
