@@ -131,15 +131,15 @@ public static class Benchmark
     }
 
     /// <summary>
-    /// Creates and at once deletes the temporary file the report is written through (<see cref="AtomicFolder.WriteFile"/>
-    /// names it <c>.NAME.tmp-GUID</c> beside the report), so a name too long for the file system or a folder that
+    /// Creates and at once deletes the temporary file the report is written through (<see cref="AtomicFolder.WriteFile(string, Action{Stream})"/>
+    /// names it <c>.NAME.GUID.tmp</c> beside the report), so a name too long for the file system or a folder that
     /// refuses new files (e.g. under /proc, where access(2) says yes to root) is refused before anything is timed.
     /// </summary>
     /// <exception cref="UsageException">The file cannot be created there.</exception>
     private static void ProbeReportFile(string outPath, string parent)
     {
         string name = Path.GetFileName(outPath);
-        string probe = Path.Combine(parent, $".{name}.tmp-{Guid.NewGuid():N}");
+        string probe = Path.Combine(parent, $".{name}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }

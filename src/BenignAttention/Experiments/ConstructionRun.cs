@@ -176,8 +176,8 @@ public static class ConstructionRun
 
     private static string Csv(IEnumerable<ConstructedSolution> solutions)
     {
-        var sb = new StringBuilder();
-        sb.Append(string.Join(',', CsvColumns)).Append('\n');
+        using var sb = new StringWriter(CultureInfo.InvariantCulture);
+        Storage.Csv.WriteRow(sb, CsvColumns);
         foreach (var s in solutions)
         {
             var cells = new List<string>
@@ -187,7 +187,7 @@ public static class ConstructionRun
             };
             cells.AddRange(Roles.Select(r => s.Train.CountArgmax(r).ToString(CultureInfo.InvariantCulture)));
             cells.AddRange(Roles.Select(r => s.Test.CountArgmax(r).ToString(CultureInfo.InvariantCulture)));
-            sb.Append(string.Join(',', cells)).Append('\n');
+            Storage.Csv.WriteRow(sb, cells);
         }
         return sb.ToString();
     }
