@@ -80,7 +80,7 @@ public static class ConfigLoader
             catch (ConfigException e)
             {
                 // Name the file: the same key may also come from the preset or the command line.
-                throw new ConfigException(e.Key, e.Value, e.AllowedRange, $"--config {yamlPath}: {e.Message}", e);
+                throw new ConfigException(e.Key, e.Value, e.AllowedRange, $"config file {yamlPath}: {e.Message}", e);
             }
         }
         config = Apply(config, ParseOverrides(overrides));

@@ -85,8 +85,8 @@ public sealed record SuppliedData
             foreach (var (key, value) in pairs)
             {
                 if (rules[key] != SuppliedSettingRule.NotApplicable) continue;
-                throw new ConfigException(key, value, "not stated with --data",
-                    $"{Where(name)}{key} = {value} is not applicable with --data {dataPath}: {WhyNotApplicable(key, trainW)}; drop the setting");
+                throw new ConfigException(key, value, "not stated with supplied data",
+                    $"{Where(name)}{key} = {value} is not applicable to the supplied data {dataPath}: {WhyNotApplicable(key, trainW)}; drop the setting");
             }
         }
 
@@ -101,7 +101,7 @@ public sealed record SuppliedData
         if (!hasHead && !signalNormGiven)
         {
             throw new ConfigException("signal_norm", "", SpecRange("signal_norm"),
-                $"--data {dataPath} has no nu.npy (the head ν) and no signal_norm in a config.json: give signal_norm=… " +
+                $"supplied data {dataPath} has no nu.npy (the head ν) and no signal_norm in a config.json: give signal_norm=… " +
                 "(ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ depends on it)");
         }
         ConfigLoader.Validate(resolved);
@@ -149,7 +149,7 @@ public sealed record SuppliedData
                 ? arrays.Arrays.TryGetValue("X_test", out var xt) ? $"X_test.npy has shape [{string.Join(", ", xt.Shape)}]" : "there is no X_test.npy"
                 : $"X_train.npy has shape [{string.Join(", ", arrays.Arrays["X_train"].Shape)}]";
             throw new ConfigException(key, value, $"{actual} (from the arrays)",
-                $"{where}{key} = {value} contradicts --data {path}: {shape}, so {key} = {actual}; drop the setting");
+                $"{where}{key} = {value} contradicts the supplied data {path}: {shape}, so {key} = {actual}; drop the setting");
         }
         if (key != "noise_ratio") return;
         var ratioKey = (ConfigKey<double>)ConfigKeys.Find(key)!;
@@ -162,7 +162,7 @@ public sealed record SuppliedData
             : arrays.Arrays.ContainsKey("y_train_true") ? $"y_train_true.npy differs from y_train.npy in {noisy} of {data.TrainN} labels"
             : $"with no noisy_train.npy or y_train_true.npy no label counts as flipped (0 of {data.TrainN})";
         throw new ConfigException(key, value, $"a ratio with ⌈noise_ratio·{data.TrainN}⌉ = {noisy}",
-            $"{where}noise_ratio = {value} contradicts --data {path}: the labels are supplied and {mask}, while " +
+            $"{where}noise_ratio = {value} contradicts the supplied data {path}: the labels are supplied and {mask}, while " +
             $"⌈{value}·{data.TrainN}⌉ = {flips}; drop the setting");
     }
 

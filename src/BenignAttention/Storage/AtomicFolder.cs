@@ -89,16 +89,7 @@ public sealed class AtomicFolder : IDisposable
     /// <exception cref="OutputFolderException">The folder cannot be used.</exception>
     public static string CheckAddInto(string destination)
     {
-        if (string.IsNullOrWhiteSpace(destination)) throw new OutputFolderException("the output folder name is empty: give a folder name");
-        string full;
-        try
-        {
-            full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(destination));
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new OutputFolderException($"output folder {destination}: not a usable path: {e.Message}");
-        }
+        string full = FullFolderPath(destination);
         if (File.Exists(full)) throw new OutputFolderException($"output folder {destination}: is an existing file; choose a folder name");
         RequireWritable(full, $"output folder {destination}");
         return full;
@@ -157,18 +148,24 @@ public sealed class AtomicFolder : IDisposable
         }
     }
 
-    private static string CheckFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries, bool whole = false)
+    /// <summary>The absolute path of an output folder, without a trailing separator.</summary>
+    /// <exception cref="OutputFolderException">The name is empty or not a usable path.</exception>
+    private static string FullFolderPath(string destination)
     {
         if (string.IsNullOrWhiteSpace(destination)) throw new OutputFolderException("the output folder name is empty: give a folder name");
-        string full;
         try
         {
-            full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(destination));
+            return System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(destination));
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
             throw new OutputFolderException($"output folder {destination}: not a usable path: {e.Message}");
         }
+    }
+
+    private static string CheckFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries, bool whole = false)
+    {
+        string full = FullFolderPath(destination);
         var parent = System.IO.Path.GetDirectoryName(full);
         if (parent is null) throw new OutputFolderException($"output folder {destination}: cannot write the file-system root");
         var cwd = System.IO.Path.TrimEndingDirectorySeparator(Environment.CurrentDirectory);

@@ -115,7 +115,7 @@ public static class DataDirectory
             if (ignoredNames.Contains(entry)) { ignored.Add(entry); continue; }
             if (entry.StartsWith('.')) continue;
             throw new DataFormatException(
-                $"--data {path}: unexpected entry '{entry}': a data folder or .npz archive holds only " +
+                $"supplied data {path}: unexpected entry '{entry}': a data folder or .npz archive holds only " +
                 $"{string.Join(", ", ArrayNames.Select(a => a + ".npy"))} and {SettingsFileName} (reference-run outputs " +
                 $"{string.Join(", ", IgnoredNames)} are skipped); move it elsewhere");
         }
@@ -314,11 +314,11 @@ public static class DataDirectory
             if (File.Exists(path))
             {
                 if (!path.EndsWith(".npz", StringComparison.OrdinalIgnoreCase))
-                    throw new DataFormatException($"--data {path}: is a file but not an .npz archive (give a folder of .npy files or an .npz archive)");
+                    throw new DataFormatException($"supplied data {path}: is a file but not an .npz archive (give a folder of .npy files or an .npz archive)");
                 return new Archive(path);
             }
             if (!Directory.Exists(path))
-                throw new DataFormatException($"--data {path}: no such folder or .npz file");
+                throw new DataFormatException($"supplied data {path}: no such folder or .npz file");
             return new Folder(path);
         }
 
@@ -368,7 +368,7 @@ public static class DataDirectory
         {
             _path = path;
             try { _zip = ZipFile.OpenRead(path); }
-            catch (InvalidDataException) { throw new DataFormatException($"--data {path}: not a .npz archive (no readable zip directory: damaged, truncated, or another format)"); }
+            catch (InvalidDataException) { throw new DataFormatException($"supplied data {path}: not a .npz archive (no readable zip directory: damaged, truncated, or another format)"); }
             var entries = new HashSet<string>(StringComparer.Ordinal);
             foreach (var member in _zip.Entries)
             {
@@ -377,7 +377,7 @@ public static class DataDirectory
                 if (slash < 0 && !_members.TryAdd(top, member))
                 {
                     _zip.Dispose();
-                    throw new DataFormatException($"--data {path}: member '{top}' appears more than once");
+                    throw new DataFormatException($"supplied data {path}: member '{top}' appears more than once");
                 }
                 entries.Add(top);
             }

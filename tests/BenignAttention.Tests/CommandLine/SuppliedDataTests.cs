@@ -80,7 +80,7 @@ public sealed class SuppliedDataTests : IDisposable
         string output = Path.Combine(_root, "out");
         var (code, _, stderr) = Run("train", "--data", folder, "--out", output, "num_steps=2");
         Assert.Equal(2, code);
-        Assert.Contains($"{Path.Combine(folder, "config.json")}: {key} = {value} contradicts --data {folder}: {shape}; drop the setting", stderr);
+        Assert.Contains($"{Path.Combine(folder, "config.json")}: {key} = {value} contradicts the supplied data {folder}: {shape}; drop the setting", stderr);
         Assert.False(Directory.Exists(output));
     }
 
@@ -112,7 +112,7 @@ public sealed class SuppliedDataTests : IDisposable
         string output = Path.Combine(_root, "out");
         var (code, _, stderr) = Run("train", "--data", folder, "--out", output, "num_steps=2", "signal_norm=3", setting);
         Assert.Equal(2, code);
-        Assert.Contains($"{setting.Replace("=", " = ", StringComparison.Ordinal)} contradicts --data {folder}: the labels are supplied and noisy_train.npy marks 2 of 6 labels as flipped, while {flips}", stderr);
+        Assert.Contains($"{setting.Replace("=", " = ", StringComparison.Ordinal)} contradicts the supplied data {folder}: the labels are supplied and noisy_train.npy marks 2 of 6 labels as flipped, while {flips}", stderr);
         Assert.False(Directory.Exists(output));
     }
 
@@ -149,7 +149,7 @@ public sealed class SuppliedDataTests : IDisposable
         string output = Path.Combine(_root, "out");
         var (code, _, stderr) = Run("train", "--data", folder, "--out", output, "num_steps=2", "signal_norm=3", setting);
         Assert.Equal(2, code);
-        Assert.Contains($"{setting.Replace("=", " = ", StringComparison.Ordinal)} is not applicable with --data {folder}: {why}", stderr);
+        Assert.Contains($"{setting.Replace("=", " = ", StringComparison.Ordinal)} is not applicable to the supplied data {folder}: {why}", stderr);
         Assert.Contains("; drop the setting", stderr);
         Assert.False(Directory.Exists(output));
     }
@@ -162,7 +162,7 @@ public sealed class SuppliedDataTests : IDisposable
         File.WriteAllText(yaml, "signal_norm: 3\nrho: 0.1\n");
         var (code, _, stderr) = Run("train", "--data", folder, "--config", yaml, "--out", Path.Combine(_root, "out"), "num_steps=2");
         Assert.Equal(2, code);
-        Assert.Contains($"{yaml}: rho = 0.1 is not applicable with --data {folder}", stderr);
+        Assert.Contains($"{yaml}: rho = 0.1 is not applicable to the supplied data {folder}", stderr);
     }
 
     [Fact]
@@ -172,14 +172,14 @@ public sealed class SuppliedDataTests : IDisposable
         string folder = SmallFolder("data", extra: new Dictionary<string, NpyArray> { ["nu"] = head });
         var (code, _, stderr) = Run("train", "--data", folder, "--out", Path.Combine(_root, "out"), "num_steps=2", "signal_norm=3");
         Assert.Equal(2, code);
-        Assert.Contains("signal_norm = 3 is not applicable with --data", stderr);
+        Assert.Contains("signal_norm = 3 is not applicable to the supplied data", stderr);
         Assert.Contains("nu.npy gives the head ν", stderr);
 
         var w0 = new NpyArray([7, 7], NpyDType.Float64, [.. Enumerable.Range(0, 49).Select(k => k % 8 == 0 ? 1.0 : 0)]);
         Npy.Write(Path.Combine(folder, "W_init.npy"), w0);
         (code, _, stderr) = Run("train", "--data", folder, "--out", Path.Combine(_root, "out"), "num_steps=2", "train_W=true", "seed=4");
         Assert.Equal(2, code);
-        Assert.Contains("seed = 4 is not applicable with --data", stderr);
+        Assert.Contains("seed = 4 is not applicable to the supplied data", stderr);
         Assert.Contains("W₀ is W_init.npy", stderr);
     }
 
@@ -331,7 +331,7 @@ public sealed class SuppliedDataTests : IDisposable
             string output = Path.Combine(_root, "out");
             var (code, _, stderr) = Run("train", "--data", data, "--out", output, "num_steps=2", "signal_norm=3");
             Assert.Equal(2, code);
-            Assert.Contains($"--data {data}: unexpected entry 'notes.txt': a data folder or .npz archive holds only X_train.npy, y_train.npy", stderr);
+            Assert.Contains($"supplied data {data}: unexpected entry 'notes.txt': a data folder or .npz archive holds only X_train.npy, y_train.npy", stderr);
             Assert.False(Directory.Exists(output));
         }
     }
@@ -355,7 +355,7 @@ public sealed class SuppliedDataTests : IDisposable
         string npz = ZipFolder(folder, Path.Combine(_root, "data.npz"));
         var (code, _, stderr) = Run("train", "--data", npz, "--out", Path.Combine(_root, "out"), "num_steps=2");
         Assert.Equal(2, code);
-        Assert.Contains($"{npz}:config.json: embed_dim = 8 contradicts --data {npz}", stderr);
+        Assert.Contains($"{npz}:config.json: embed_dim = 8 contradicts the supplied data {npz}", stderr);
     }
 
     [Fact]

@@ -432,14 +432,14 @@ public sealed class ConfigTests : IDisposable
     {
         string path = WriteTemp("bad.yaml", "embed_dim: [1, 2\nnum_steps: : 5");
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(path, null, []));
-        Assert.StartsWith($"--config {path}: config YAML is malformed at line ", ex.Message);   // the file is named
+        Assert.StartsWith($"config file {path}: config YAML is malformed at line ", ex.Message);   // the file is named
         path = WriteTemp("scalar.yaml", "hello");
         ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(path, null, []));
-        Assert.Equal($"--config {path}: config YAML is a scalar, not a mapping: must be a flat mapping of 'key: value' lines", ex.Message);
+        Assert.Equal($"config file {path}: config YAML is a scalar, not a mapping: must be a flat mapping of 'key: value' lines", ex.Message);
         path = WriteTemp("unknown.yaml", "embed_dimm: 5");
         ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(path, null, []));
         Assert.Equal("embed_dimm", ex.Key);
-        Assert.StartsWith($"--config {path}: unknown config key 'embed_dimm'", ex.Message);
+        Assert.StartsWith($"config file {path}: unknown config key 'embed_dimm'", ex.Message);
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class DataDirectoryTests : IDisposable
         string text = Path.Combine(_dir, "somefile.txt");
         File.WriteAllText(text, "hello");
         var ex = Assert.Throws<DataFormatException>(() => DataDirectory.Load(text, new RunConfig()));
-        Assert.Contains($"--data {text}: is a file but not an .npz archive", ex.Message);
+        Assert.Contains($"supplied data {text}: is a file but not an .npz archive", ex.Message);
         Assert.DoesNotContain("no such", ex.Message);
     }
 
@@ -93,7 +93,7 @@ public sealed class DataDirectoryTests : IDisposable
     {
         string missing = Path.Combine(_dir, "nope");
         var ex = Assert.Throws<DataFormatException>(() => DataDirectory.Load(missing, new RunConfig()));
-        Assert.Equal($"--data {missing}: no such folder or .npz file", ex.Message);
+        Assert.Equal($"supplied data {missing}: no such folder or .npz file", ex.Message);
     }
 
     [Theory]
