@@ -32,6 +32,17 @@ public sealed record StepMetrics
     public double[] AttentionClean { get; init; } = [];
     /// <summary>Mean attention probability by token type [R, W₊, W₋, I] over noisy samples.</summary>
     public double[] AttentionNoisy { get; init; } = [];
+    /// <summary>Mean attention on tokens of <paramref name="role"/> over clean samples; NaN where role metrics are not recorded.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="role"/> is <see cref="TokenRole.Unknown"/>.</exception>
+    public double CleanAttentionOn(TokenRole role) => At(AttentionClean, RoleIndex(role));
+
+    /// <summary>Mean attention on tokens of <paramref name="role"/> over noisy samples; NaN where role metrics are not recorded.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="role"/> is <see cref="TokenRole.Unknown"/>.</exception>
+    public double NoisyAttentionOn(TokenRole role) => At(AttentionNoisy, RoleIndex(role));
+
+    private static int RoleIndex(TokenRole role) => role is >= TokenRole.Relevant and <= TokenRole.Irrelevant
+        ? (int)role : throw new ArgumentOutOfRangeException(nameof(role), role, "attention means exist for R, W₊, W₋ and I only");
+
     /// <summary>S₊₁(τ): sum over clean samples of class +1 of the cumulative 𝔖⁽ⁱ⁾ (spec §4).</summary>
     public double SelectionSumPos { get; init; }
     /// <summary>S₋₁(τ).</summary>

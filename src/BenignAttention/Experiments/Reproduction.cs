@@ -170,13 +170,13 @@ public static class Reproduction
                 PaperCheck.Near("test accuracy", s.PaperTest, [.. runs.Select(r => r.Final.TestAccuracy)], PaperOutcomes.AccuracyTolerance, s.PaperTestText),
             };
             if (s.PaperCleanRelevant is { } sR)
-                checks.Add(PaperCheck.Near("mean attention on R, clean samples", sR, [.. runs.Select(r => r.Final.AttentionClean[0])], PaperOutcomes.AccuracyTolerance, $"≈{ReproductionReport.Num(sR)}"));
+                checks.Add(PaperCheck.Near("mean attention on R, clean samples", sR, [.. runs.Select(r => r.Final.CleanAttentionOn(TokenRole.Relevant))], PaperOutcomes.AccuracyTolerance, $"≈{ReproductionReport.Num(sR)}"));
             checks.Add(PaperCheck.Same("regime (majority over seeds)", RegimeClassifier.Name(s.Expected),
                 RegimeCount(runs.Select(r => r.Regime), majority, seeds), majority == s.Expected));
             var measured = new List<(string, string, string)>
             {
                 ("noisy samples fitted (seed 0)", "", $"{first.NoisyFitted * runs[0].NoisyCount:F0} of {runs[0].NoisyCount}"),
-                ("mean attention on W₋ / R / each I, over noisy samples (seed 0)", "", $"{ReproductionReport.Num(first.AttentionNoisy[2])} / {ReproductionReport.Num(first.AttentionNoisy[0])} / {ReproductionReport.Num(first.AttentionNoisy[3])}"),
+                ("mean attention on W₋ / R / each I, over noisy samples (seed 0)", "", $"{ReproductionReport.Num(first.NoisyAttentionOn(TokenRole.WeakOther))} / {ReproductionReport.Num(first.NoisyAttentionOn(TokenRole.Relevant))} / {ReproductionReport.Num(first.NoisyAttentionOn(TokenRole.Irrelevant))}"),
             };
             if (plottedNoisy.TryGetValue(s.Id, out var plotted))
                 measured.Add(($"plotted noisy sample {plotted.Index}: final attention W₋ / R / largest I (one sample, varies with the sample)", s.Id == "figure3a" ? "W₋ ≈0.75 (one sample)" : "",
