@@ -47,7 +47,29 @@ public static class TrainingRun
         if (request.DataPath is null)
             return new ResolvedTraining(ConfigLoader.Resolve(request.ConfigPath, request.Preset, request.Overrides), null, name);
         var supplied = SuppliedData.Resolve(request.DataPath, request.ConfigPath, request.Preset, request.Overrides, rolesUnknown: request.RolesUnknown);
+        RequireConfigOfTheseData(request.ConfigPath, supplied);
         return new ResolvedTraining(supplied.Config, supplied, name);
+    }
+
+    /// <summary>
+    /// Refuses a config file recorded from a run on other supplied data: its <c># data:</c> line names the arrays'
+    /// SHA-256, and settings such as the learning rate were chosen for those arrays. A config file without that
+    /// line (written by hand, or from a synthetic run) is not checked.
+    /// </summary>
+    /// <exception cref="UsageException">The recorded hash differs from the supplied arrays' hash.</exception>
+    private static void RequireConfigOfTheseData(string? configPath, SuppliedData supplied)
+    {
+        if (configPath is null || !File.Exists(configPath)) return;
+        const string marker = "# data: ", hashMark = "arrays sha256 ";
+        string? line = File.ReadLines(configPath).FirstOrDefault(l => l.StartsWith(marker, StringComparison.Ordinal));
+        int at = line?.LastIndexOf(hashMark, StringComparison.Ordinal) ?? -1;
+        if (line is null || at < 0) return;
+        string recorded = line[(at + hashMark.Length)..].Trim();
+        if (string.Equals(recorded, supplied.Arrays.Sha256, StringComparison.OrdinalIgnoreCase)) return;
+        throw new UsageException(
+            $"config file {configPath}: was recorded from a run on other data (arrays sha256 {recorded[..Math.Min(12, recorded.Length)]}…), " +
+            $"not on supplied data {supplied.Arrays.Path} (arrays sha256 {supplied.Arrays.Sha256[..12]}…); " +
+            "use that run's data, or a config file without its '# data:' line");
     }
 
     /// <summary>

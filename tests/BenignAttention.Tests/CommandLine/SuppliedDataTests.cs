@@ -237,6 +237,14 @@ public sealed class SuppliedDataTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Equal(File.ReadAllText(Path.Combine(output, "metrics.csv")), File.ReadAllText(Path.Combine(again, "metrics.csv")));
         Assert.Equal(yaml, File.ReadAllText(Path.Combine(again, "config.yaml")));
+
+        // Given back with other data, it is refused: its settings were recorded for the first arrays.
+        string other = WriteFolder(Path.Combine(_root, "other"), Synthetic(Small with { Seed = 9 }));
+        string third = Path.Combine(_root, "third");
+        (code, _, stderr) = Run("train", "--data", other, "--config", Path.Combine(output, "config.yaml"), "--out", third);
+        Assert.Equal(2, code);
+        Assert.Contains($"was recorded from a run on other data (arrays sha256 {arrays.Sha256[..12]}…)", stderr);
+        Assert.False(Directory.Exists(third));
     }
 
     [Fact]
