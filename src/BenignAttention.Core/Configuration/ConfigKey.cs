@@ -249,10 +249,19 @@ public abstract class ConfigKey
     /// <exception cref="ConfigException">Out of range: <c>key = value is out of range: must be range</c>, with the reason if any.</exception>
     public abstract void Check(RunConfig config);
 
+    /// <summary>
+    /// A canonical value text as a user writes it in messages: <c>1e+300</c>, not .NET's round-trip <c>1E+300</c>.
+    /// The canonical text itself (config.yaml, run hashes) keeps the round-trip form.
+    /// </summary>
+    public static string AsWritten(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Replace("E+", "e+", StringComparison.Ordinal).Replace("E-", "e-", StringComparison.Ordinal);
+    }
+
     private protected void Refuse(string text, bool above)
     {
-        // Messages show numbers as a user writes them (1e+300), not .NET's round-trip form (1E+300).
-        text = text.Replace("E+", "e+", StringComparison.Ordinal).Replace("E-", "e-", StringComparison.Ordinal);
+        text = AsWritten(text);
         string? reason = above ? ReasonAbove : ReasonBelow;
         if (reason is null)
             throw new ConfigException(Name, text, Range);

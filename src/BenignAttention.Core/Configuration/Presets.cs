@@ -65,7 +65,8 @@ public static class Presets
         ArgumentNullException.ThrowIfNull(name);
         foreach (var (presetName, config) in Table)
         {
-            if (string.Equals(presetName, name, StringComparison.Ordinal))
+            // Case-insensitive, like enum values (engine=GRAM): FIG3A names fig3a.
+            if (string.Equals(presetName, name, StringComparison.OrdinalIgnoreCase))
                 return config;
         }
         string valid = string.Join(", ", Names);

@@ -51,7 +51,7 @@ public sealed class TrainingDivergedException : Exception
     /// <param name="learningRate">The step size used.</param>
     public static TrainingDivergedException AfterUpdate(int step, string what, double learningRate) => new(step, false,
         FormattableString.Invariant(
-            $"training diverged at step {step}: {what} became non-finite after update {step} with learning_rate = {learningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture).Replace("E+", "e+", StringComparison.Ordinal).Replace("E-", "e-", StringComparison.Ordinal)} (the loss was finite at step 0); lower learning_rate"));
+            $"training diverged at step {step}: {what} became non-finite after update {step} with learning_rate = {Configuration.ConfigKey.AsWritten(learningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture))} (the loss was finite at step 0); lower learning_rate"));
 
     private TrainingDivergedException(int step, bool atInitialisation, string message) : base(message)
     {

@@ -326,7 +326,7 @@ public static class ConfigLoader
             {
                 const string range = "explicit only while (train_n + test_n)·seq_len·embed_dim ≤ 2e9 doubles";
                 throw new ConfigException("sampler", "explicit", range,
-                    $"sampler = explicit is out of range: must be {range} (here {doubles.ToString("G3", CultureInfo.InvariantCulture)} doubles, " +
+                    $"sampler = explicit is out of range: must be {range} (here {doubles.ToString("0.##e+0", CultureInfo.InvariantCulture)} doubles, " +
                     $"{(doubles * 8 / 1e9).ToString("F1", CultureInfo.InvariantCulture)} GB); use sampler=wishart " +
                     "(with engine=gram and train_W=false), which never builds d-dimensional tokens, or reduce embed_dim, train_n or test_n");
             }

@@ -109,7 +109,7 @@ public static class SweepSession
             string hash = SweepStore.RunHash(run);
             if (!listed.Add(hash)) continue;
             string label = varying.Count == 0 ? "(the base configuration)"
-                : string.Join(' ', varying.Select(a => $"{a.Key}={run.ToKeyValues().First(kv => kv.Key == a.Key).Value}"));
+                : string.Join(' ', varying.Select(a => $"{a.Key}={ConfigKey.AsWritten(run.ToKeyValues().First(kv => kv.Key == a.Key).Value)}"));
             lines.Add(new PlannedRun(label, hash, stored.Contains(hash)));
         }
         bool defaulted = plan.Grid.Axes.All(a => a.Key != "log_interval") && plan.Base.LogInterval == DefaultLogInterval
@@ -228,7 +228,7 @@ public static class SweepSession
             : progress.Track($"{label} ({pending} of {runs.Count} runs to train, {jobs} jobs)", pending,
                 done => SweepRunner.Run(runs, folder, jobs, (count, _) => done(count), cancellation));
         foreach (var (config, error) in report.Failures)
-            progress.Note($"run failed: {string.Join(' ', config.ToKeyValues().Select(kv => $"{kv.Key}={kv.Value}"))}: {error}");
+            progress.Note($"run failed: {string.Join(' ', config.ToKeyValues().Select(kv => $"{kv.Key}={ConfigKey.AsWritten(kv.Value)}"))}: {error}");
         // Draw this grid's runs only: a sweep folder may also hold runs of earlier grids.
         var hashes = runs.Select(SweepStore.RunHash).ToHashSet();
         var stored = store.ReadRuns().Where(r => hashes.Contains(r.RunHash)).ToList();

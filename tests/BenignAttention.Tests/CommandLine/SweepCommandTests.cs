@@ -81,7 +81,7 @@ public class SweepCommandTests : IDisposable
             "learning_rate=0.01,1e308"]);
         Assert.Equal(3, code);
         Assert.Contains("1 trained, 0 already stored, 1 failed", stdout);
-        Assert.Contains("learning_rate=1E+308", stderr);
+        Assert.Contains("learning_rate=1e+308", stderr);
         Assert.Contains("training diverged at step 0", stderr);
         using var store = SweepStore.Open(dir);
         Assert.Equal(0.01, Assert.Single(store.ReadRuns()).Config.LearningRate);

@@ -119,6 +119,13 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Fact]
+    public void PresetNamesAreCaseInsensitiveLikeEnumValues()
+    {
+        Assert.Equal(Presets.Get("fig3a"), Presets.Get("FIG3A"));
+        Assert.Equal(ConfigLoader.Resolve(null, null, ["engine=gram"]).Engine, ConfigLoader.Resolve(null, null, ["engine=GRAM"]).Engine);
+    }
+
+    [Fact]
     public void AKeyTwiceInAYamlFile_IsSaidInConfigTerms()
     {
         string path = Path.Combine(Path.GetTempPath(), $"dup-{Guid.NewGuid():N}.yaml");
@@ -324,6 +331,7 @@ public sealed class ConfigTests : IDisposable
         Assert.Equal("sampler", ex.Key);
         Assert.Equal("explicit", ex.Value);
         Assert.Contains("2e9", ex.Message);
+        Assert.Contains("here 2.04e+9 doubles", ex.Message);   // not .NET's "2.04E+09"
         Assert.Contains("sampler=wishart", ex.Message);
         Assert.Contains(ex.AllowedRange, ex.Message);
         // The same size is fine without d-dimensional tokens.
