@@ -398,9 +398,13 @@ public static class ConfigLoader
         string reason = cut < 0 ? message : message[(cut + separator.Length)..];
         // YamlDotNet says "Duplicate key X"; say it in the terms of a config file.
         const string duplicate = "Duplicate key ";
-        return reason.StartsWith(duplicate, StringComparison.Ordinal)
-            ? $"key '{reason[duplicate.Length..].Trim()}' is given twice (give each key once)"
-            : reason;
+        if (reason.StartsWith(duplicate, StringComparison.Ordinal))
+            return $"key '{reason[duplicate.Length..].Trim()}' is given twice (give each key once)";
+        // The parser's own words ("While scanning a plain scalar value, found invalid mapping") name its grammar, not
+        // the file: lead with what the user can act on, and keep the parser's detail, attributed, for the expert.
+        reason = reason.Trim().TrimEnd('.');
+        if (reason.Length > 0) reason = char.ToLowerInvariant(reason[0]) + reason[1..];
+        return $"the text cannot be read here (check quotes, brackets, indentation and ':' after each key; YAML parser: {reason})";
     }
 
     private static ConfigKey KeyFor(string key, string value)

@@ -433,6 +433,10 @@ public sealed class ConfigTests : IDisposable
         // A YamlDotNet syntax error keeps its own reason, without the "(Line: …) - (Line: …)" prefix.
         ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("seed: 1\nembed_dim: \"unterminated\n"));
         Assert.Matches(@"^config YAML is malformed at line \d+, column \d+: [^(]", ex.Message);
+        // …and leads with what the user can act on; the parser's grammar words come last, attributed.
+        Assert.Contains(": the text cannot be read here (check quotes, brackets, indentation", ex.Message);
+        Assert.Contains("YAML parser: while scanning a quoted scalar", ex.Message);
+        Assert.DoesNotContain(": While ", ex.Message);
     }
 
     [Fact]
