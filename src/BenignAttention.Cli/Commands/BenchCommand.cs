@@ -33,6 +33,9 @@ public static class BenchCommand
         for (int k = 0; k < parts.Length; k++)
             if (!int.TryParse(parts[k], NumberStyles.Integer, CultureInfo.InvariantCulture, out dims[k]) || dims[k] < 2)
                 throw new UsageException($"--dims: '{parts[k]}' is not an integer ≥ 2");
+        var repeated = dims.GroupBy(d => d).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null)
+            throw new UsageException($"--dims: {repeated.Key} is given twice; give each dimension once (as sweep lists and construct --c do)");
         return dims;
     }
 

@@ -45,6 +45,8 @@ public static class TrainCommand
             throw new UsageException($"--roles {rolesMode}: must be 'unknown' (without --roles: token_roles.npy if the data have it, else the fixed layout)");
         if (rolesMode is not null && dataPath is null)
             throw new UsageException("--roles unknown applies only with --data (synthetic data always have the fixed layout)");
+        if (printConfig && outPath is not null)
+            throw new UsageException($"--print-config prints the configuration and writes nothing, so --out {outPath} has no effect; drop one of them");
         // Resolving and running are two steps so that --print-config shows the configuration without training.
         var run = Options.HintSweep(overrides, () => TrainingRun.Resolve(new TrainingRequest(configPath, presetName, dataPath, rolesMode == "unknown", overrides)));
         if (run.Supplied is { Arrays.Ignored.Count: > 0 } supplied)

@@ -373,4 +373,17 @@ public class NewcomerFixesTests : IDisposable
     private static string Snapshot(string dir) => string.Join('\n', new[] { $"{Directory.GetLastWriteTimeUtc(dir):O}" }.Concat(
         Directory.GetFileSystemEntries(dir, "*", SearchOption.AllDirectories).Order()
             .Select(p => File.Exists(p) ? $"{p} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(p)))} {File.GetLastWriteTimeUtc(p):O}" : p)));
+
+    [Fact]
+    public void BenchRefusesARepeatedDimension_AndPrintConfigRefusesAnOutputFolder()
+    {
+        var (code, _, err) = CliHarness.Run("bench", "--dims", "500,500", "--steps", "2", "--repeat", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("--dims: 500 is given twice", err);
+        string folder = Path.Combine(Path.GetTempPath(), $"ba-pc-{Guid.NewGuid():N}");
+        (code, _, err) = CliHarness.Run("train", "--print-config", "-o", folder);
+        Assert.Equal(2, code);
+        Assert.Contains("--print-config prints the configuration and writes nothing", err);
+        Assert.False(Directory.Exists(folder));
+    }
 }
