@@ -189,6 +189,14 @@ public sealed class AtomicFolder : IDisposable
         }
     }
 
+    /// <summary>The first three entries of <paramref name="folder"/> by name ("a, b, c, …"), subfolders with a trailing '/'.</summary>
+    private static string FirstEntries(string folder)
+    {
+        var entries = Directory.EnumerateFileSystemEntries(folder)
+            .Select(e => System.IO.Path.GetFileName(e) + (Directory.Exists(e) ? "/" : "")).Order(StringComparer.Ordinal).ToList();
+        return string.Join(", ", entries.Take(3)) + (entries.Count > 3 ? ", …" : "");
+    }
+
     private static string Shorten(string text) => text.Length <= 60 ? text : text[..28] + "…" + text[^28..];
 
     private static string CheckFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries, OutputKind? whole = null)
@@ -225,7 +233,7 @@ public sealed class AtomicFolder : IDisposable
     {
         if (!Directory.Exists(full) || !Directory.EnumerateFileSystemEntries(full).Any()) return;
         if (!File.Exists(System.IO.Path.Combine(full, OutputManifest.FileName)))
-            throw new OutputFolderException($"output folder {destination}: exists and has no benign-attention manifest ({OutputManifest.FileName}); " +
+            throw new OutputFolderException($"output folder {destination}: exists, holds {FirstEntries(full)} and has no benign-attention manifest ({OutputManifest.FileName}); " +
                                             "it may be an output of an older version or not ours; move it away or choose another folder");
         var existing = OutputManifest.ReadKind(full);
         if (existing != kind.Id)

@@ -101,7 +101,7 @@ public sealed class OutputSafetyTests : IDisposable
 
     // ---- a folder without a manifest is never replaced, whatever its files are called ---------------
 
-    private const string NoManifest = "has no benign-attention manifest (.benign-attention-outputs.json); it may be an output of an older version or not ours; " +
+    private const string NoManifest = "and has no benign-attention manifest (.benign-attention-outputs.json); it may be an output of an older version or not ours; " +
                                       "move it away or choose another folder";
 
     [Fact]
@@ -109,10 +109,10 @@ public sealed class OutputSafetyTests : IDisposable
     {
         var dir = Train("legacy");
         File.Delete(Path.Combine(dir, OutputManifest.FileName));   // an older version's run, or the user's own files
-        AssertRefusedSaying(["train", "-o", dir, .. SmallTrain], $"output folder {dir}: exists and {NoManifest}");
+        AssertRefusedSaying(["train", "-o", dir, .. SmallTrain], $"output folder {dir}: exists, holds attention.npy, config.yaml, figures/, … {NoManifest}");
         var mine = Path.Combine(_root, "mine");
         foreach (var name in RunFolder.Markers) Mine(Path.Combine(mine, name));
-        AssertRefusedSaying(["train", "-o", mine, .. SmallTrain], $"output folder {mine}: exists and {NoManifest}");
+        AssertRefusedSaying(["train", "-o", mine, .. SmallTrain], $"output folder {mine}: exists, holds config.yaml, metrics.csv, summary.json {NoManifest}");
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class OutputSafetyTests : IDisposable
     {
         var lc = Path.Combine(_root, "lc");
         foreach (var name in ConstructionRun.Markers) Mine(Path.Combine(lc, name));
-        AssertRefusedSaying(["construct", "-o", lc, "embed_dim=20", "train_n=4", "test_n=4"], $"output folder {lc}: exists and {NoManifest}");
+        AssertRefusedSaying(["construct", "-o", lc, "embed_dim=20", "train_n=4", "test_n=4"], $"output folder {lc}: exists, holds config.yaml, figure1.csv {NoManifest}");
         var rp = Path.Combine(_root, "rp");
         foreach (var name in ConstructionRun.Markers) Mine(Path.Combine(rp, "figure1", name));
         AssertRefusedSaying(["reproduce", "--quick", "-o", rp], NoManifest);
@@ -223,7 +223,7 @@ public sealed class OutputSafetyTests : IDisposable
             File.WriteAllText(Path.Combine(folder.Path, "config.yaml"), "new");
             Mine(Path.Combine(dir, "figures", "late.png"));   // the user adds a file during the run
             var e = Assert.Throws<OutputFolderException>(folder.Commit);
-            Assert.Contains($"output folder {dir}: exists and has no benign-attention manifest", e.Message);
+            Assert.Contains($"output folder {dir}: exists, holds figures/ and has no benign-attention manifest", e.Message);
             Assert.Contains($"the new output is kept in {dir}-new instead", e.Message);
         }
         Assert.Equal("mine!", File.ReadAllText(Path.Combine(dir, "figures", "late.png")));

@@ -189,7 +189,7 @@ public class TrainCommandTests : IDisposable
         string[] small = ["embed_dim=10", "train_n=4", "test_n=4", "num_steps=3"];
         var (code, _, stderr) = Run(["train", "--out", foreign, .. small]);
         Assert.Equal(2, code);
-        Assert.Contains("exists and has no benign-attention manifest (.benign-attention-outputs.json); it may be an output of an older version or not ours", stderr);
+        Assert.Contains("exists, holds thesis.tex and has no benign-attention manifest (.benign-attention-outputs.json); it may be an output of an older version or not ours", stderr);
         Assert.Equal("precious", File.ReadAllText(Path.Combine(foreign, "thesis.tex")));
 
         var file = Path.Combine(_root, "afile");
