@@ -132,22 +132,24 @@ public static class Benchmark
 
     /// <summary>
     /// Creates and at once deletes the temporary file the report is written through (<see cref="AtomicFolder.WriteFile(string, Action{Stream})"/>
-    /// names it <c>.NAME.GUID.tmp</c> beside the report), so a name too long for the file system or a folder that
+    /// names it <see cref="AtomicFolder.TemporarySibling"/>), after checking the report's name length, so a name too long for the file system or a folder that
     /// refuses new files (e.g. under /proc, where access(2) says yes to root) is refused before anything is timed.
     /// </summary>
     /// <exception cref="UsageException">The file cannot be created there.</exception>
     private static void ProbeReportFile(string outPath, string parent)
     {
         string name = Path.GetFileName(outPath);
-        string probe = Path.Combine(parent, $".{name}.{Guid.NewGuid():N}.tmp");
+        int nameBytes = Encoding.UTF8.GetByteCount(name);
+        if (nameBytes > AtomicFolder.MaxNameBytes)
+            throw new UsageException($"report file {outPath}: its name is {nameBytes} bytes long; file names can be at most {AtomicFolder.MaxNameBytes} bytes; give a shorter name");
+        string probe = AtomicFolder.TemporarySibling(outPath);
         try
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
         }
         catch (PathTooLongException)
         {
-            throw new UsageException($"report file {outPath}: its name is too long ({Encoding.UTF8.GetByteCount(name)} bytes; the report is written " +
-                                     $"through a temporary file of {Encoding.UTF8.GetByteCount(Path.GetFileName(probe))} bytes, and file systems allow 255); give a shorter name");
+            throw new UsageException($"report file {outPath}: its path is too long for the file system; give a shorter name");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

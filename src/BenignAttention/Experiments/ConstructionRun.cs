@@ -99,7 +99,7 @@ public static class ConstructionRun
         ConfigLoader.Validate(config);
         RequireDistinct(cs);
         folder ??= DefaultFolder;
-        AtomicFolder.CheckDestination(folder, Markers, OtherEntries);
+        AtomicFolder.CheckDestination(folder, OutputKind.Construction);
         return Write(folder, config, cs, progress, cancellation);
     }
 
@@ -120,8 +120,9 @@ public static class ConstructionRun
     /// <param name="cancellation">Checked after sampling, after each c and before the folder is written.</param>
     /// <exception cref="OutputFolderException">The folder cannot be written or holds something else.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
+    /// <param name="kind">Which kind of output the folder is (<see cref="OutputKind.Construction"/> unless given); an existing folder must be of that kind.</param>
     public static ConstructionOutcome Write(string folder, RunConfig config, IReadOnlyList<double> cs,
-        IExperimentProgress? progress = null, CancellationToken cancellation = default)
+        IExperimentProgress? progress = null, CancellationToken cancellation = default, OutputKind? kind = null)
     {
         progress ??= SilentProgress.Instance;
         var clock = Stopwatch.StartNew();
@@ -142,7 +143,7 @@ public static class ConstructionRun
             }
             return solutions.Count;
         });
-        using var output = new AtomicFolder(folder, Markers, OtherEntries);
+        using var output = new AtomicFolder(folder, kind ?? OutputKind.Construction);
         ConstructionFigure.Write(Path.Combine(output.Path, "figure1"), Panels(solutions, data.Noisy), Suptitle(config));
         File.WriteAllText(Path.Combine(output.Path, "figure1.csv"), Csv(solutions));
         File.WriteAllText(Path.Combine(output.Path, "config.yaml"), ConfigLoader.ToYaml(config));

@@ -51,8 +51,8 @@ public static class Reproduction
         // An interrupted reproduction has no index.html yet, so accept any folder holding only what reproduce writes.
         AtomicFolder.CheckInPlace(folder, [], Entries);
         OutputManifest.RequireOverwritable(folder, ["index.html"], $"output folder {folder}");
-        AtomicFolder.CheckDestination(Path.Combine(folder, "figure1"), ConstructionRun.Markers, ConstructionRun.OtherEntries);
-        foreach (var setting in PaperOutcomes.Figure3) AtomicFolder.CheckDestination(Path.Combine(folder, setting.Id), RunFolder.Markers, RunFolder.OtherEntries);
+        AtomicFolder.CheckDestination(Path.Combine(folder, "figure1"), OutputKind.ReproductionPart("figure1"));
+        foreach (var setting in PaperOutcomes.Figure3) AtomicFolder.CheckDestination(Path.Combine(folder, setting.Id), OutputKind.ReproductionPart(setting.Id));
         // The phase-diagram sweep folder (lock, store) is checked and held before any figure is written.
         using var phase = SweepSession.Acquire(Path.Combine(folder, "phase"));
         AtomicFolder.PrepareInPlace(folder, [], Entries);
@@ -77,7 +77,7 @@ public static class Reproduction
         var html = ReproductionReport.Html(figures, header);
         string index = Path.Combine(folder, "index.html");
         AtomicFolder.WriteFile(index, s => { using var w = new StreamWriter(s); w.Write(html); });
-        OutputManifest.Record(folder, ["index.html"]);
+        OutputManifest.Record(folder, ["index.html"], OutputKind.Reproduction);
         return new ReproductionOutcome(figures, sweep, index, clock.Elapsed.TotalSeconds);
     }
 
@@ -106,7 +106,7 @@ public static class Reproduction
                 cancellation.ThrowIfCancellationRequested();
                 var config = ConstructionRun.BaseConfig with { Seed = seed };
                 all.Add(seed == 0
-                    ? ConstructionRun.Write(Path.Combine(outDir, "figure1"), config, cs, cancellation: cancellation).Solutions
+                    ? ConstructionRun.Write(Path.Combine(outDir, "figure1"), config, cs, cancellation: cancellation, kind: OutputKind.ReproductionPart("figure1")).Solutions
                     : cs.Select(c => ConstructedSolution.Build(GaussianTokenSampler.Sample(config), config, c)).ToList());
                 report(seed + 1);
             }
@@ -149,7 +149,7 @@ public static class Reproduction
                 var (result, summary, prepared) = Runner.Execute(config, recordAttention: keep, cancellation: cancellation);
                 if (keep)
                 {
-                    RunFolder.Write(Path.Combine(outDir, job.Setting.Id), config, result, summary, prepared.Labels, job.Setting.Id);
+                    RunFolder.Write(Path.Combine(outDir, job.Setting.Id), config, result, summary, prepared.Labels, job.Setting.Id, kind: OutputKind.ReproductionPart(job.Setting.Id));
                     // The attention figure shows the first noisy sample: report its final attention (paper Fig. 3 plots one sample).
                     int i = Array.IndexOf(prepared.Labels.Noisy, true), n = prepared.Labels.Noisy.Length, T = config.SeqLen;
                     if (i >= 0) plottedNoisy[job.Setting.Id] = (i, result.Attention.AsSpan(((config.NumSteps - 1) * n + i) * T, T).ToArray());

@@ -38,10 +38,14 @@ public static class RunFolder
     /// <param name="title">Figure title, e.g. the preset name.</param>
     /// <param name="supplied">The supplied data (<c>--data</c>) the run trained on, or null for synthetic data: config.yaml is
     /// then <see cref="SuppliedData.ToYaml"/> and summary.json names the data.</param>
+    /// <param name="kind">Which kind of output the folder is (<see cref="OutputKind.TrainRun"/> unless given); an existing destination must be of that kind.</param>
+    /// <param name="cancellation">Checked right before the folder is moved into place.</param>
+    /// <exception cref="OutputFolderException">The destination holds something else or cannot be written.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
     public static void Write(string destination, RunConfig config, TrainingResult result, RunSummary summary, LabelSet labels, string title,
-        SuppliedData? supplied = null)
+        SuppliedData? supplied = null, OutputKind? kind = null, CancellationToken cancellation = default)
     {
-        using var folder = new AtomicFolder(destination, Markers, OtherEntries);
+        using var folder = new AtomicFolder(destination, kind ?? OutputKind.TrainRun);
         string F(string name) => Path.Combine(folder.Path, name);
         File.WriteAllText(F("config.yaml"), supplied?.ToYaml() ?? ConfigLoader.ToYaml(config));
         using (var writer = new StreamWriter(F("metrics.csv"), false, new UTF8Encoding(false)))
@@ -53,6 +57,7 @@ public static class RunFolder
         if (result.FinalKeyQuery is { } w) Npy.WriteFloat64(F("W_final.npy"), w, config.EmbedDim, config.EmbedDim);
         File.WriteAllText(F("summary.json"), SummaryJson(summary, labels, supplied));
         WriteFigures(Path.Combine(folder.Path, "figures"), result, labels, config.LogInterval, title);
+        cancellation.ThrowIfCancellationRequested();   // the staged folder is removed unless committed
         folder.Commit();
     }
 

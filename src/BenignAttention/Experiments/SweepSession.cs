@@ -141,7 +141,7 @@ public static class SweepSession
             w.WriteLine("# grid: " + string.Join(' ', plan.GridText));
             w.Write(ConfigLoader.ToYaml(plan.Base));
         });
-        OutputManifest.Record(held.Path, ["sweep.yaml"]);
+        OutputManifest.Record(held.Path, ["sweep.yaml"], OutputKind.Sweep);
         try
         {
             return Execute(plan.Runs, held, jobs, "sweep", progress, cancellation);

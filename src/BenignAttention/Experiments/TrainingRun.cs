@@ -120,12 +120,13 @@ public static class TrainingRun
         progress ??= SilentProgress.Instance;
         var config = run.Config;
         folder ??= DefaultFolder(run);
-        AtomicFolder.CheckDestination(folder, RunFolder.Markers, RunFolder.OtherEntries);
+        AtomicFolder.CheckDestination(folder, OutputKind.TrainRun);
         MemoryBudget.Require(Runner.TrajectoryBytes(config, recordAttention: true),
             $"num_steps = {config.NumSteps} with n·T = {config.TrainN}·{config.SeqLen} (per-step metrics, attention.npy, selection.npy)");   // fail before training, not after
         var (result, summary, prepared) = progress.Track($"train {run.Name}", config.NumSteps,
             report => Runner.Execute(config, run.Supplied?.Data, step => report(step), cancellation: cancellation));
-        RunFolder.Write(folder, config, result, summary, prepared.Labels, run.Name, run.Supplied);
+        cancellation.ThrowIfCancellationRequested();   // a stop asked for during the last step: write nothing
+        RunFolder.Write(folder, config, result, summary, prepared.Labels, run.Name, run.Supplied, cancellation: cancellation);
         return new TrainingOutcome(run, summary, folder);
     }
 }

@@ -8,19 +8,23 @@ public sealed class OutputFolderException(string message) : Exception(message);
 
 /// <summary>
 /// Builds an output folder next to its destination under a temporary name
-/// (<c>.NAME.partial-PID-GUID</c>) and moves it into place only when <see cref="Commit"/> is called, so a
+/// (<c>.ba-PID-GUID.partial</c>, whose length does not grow with the destination's name) and moves it into place only when <see cref="Commit"/> is called, so a
 /// failed or killed run never leaves a half-written folder under the destination's name, and an earlier
 /// folder there survives until the new one is complete. Dispose without Commit deletes the temporary folder;
 /// temporary folders of processes that no longer run (killed mid-write) are removed when the next one starts.
-/// An existing destination is replaced only if it is empty or every file in it is one benign-attention wrote there,
-/// unchanged (<see cref="CheckDestination"/>), so a mistyped <c>--out</c> never deletes a researcher's own files.
-/// The new folder carries its manifest (<see cref="OutputManifest"/>), written at <see cref="Commit"/>.
+/// An existing destination is replaced only if it is empty, or its manifest records the same kind of output and lists
+/// every file in it, unchanged (<see cref="CheckDestination"/>), so a mistyped <c>--out</c> never deletes a researcher's
+/// own files or another command's output. The new folder carries its manifest (<see cref="OutputManifest"/>), written at <see cref="Commit"/>.
 /// </summary>
 public sealed class AtomicFolder : IDisposable
 {
     private bool _committed;
-    private readonly IReadOnlyCollection<string> _markerFiles;
-    private readonly IReadOnlyCollection<string>? _otherEntries;
+    private readonly OutputKind _kind;
+
+    /// <summary>Longest file or folder name, in UTF-8 bytes, that Linux, macOS and Windows file systems accept.</summary>
+    public const int MaxNameBytes = 255;
+    /// <summary>Longest output folder path, in UTF-8 bytes, accepted: leaves room below Linux's 4096 for the files inside it.</summary>
+    public const int MaxFolderPathBytes = 3800;
 
     /// <summary>Final destination (absolute).</summary>
     public string Destination { get; }
@@ -28,19 +32,16 @@ public sealed class AtomicFolder : IDisposable
     public string Path { get; }
 
     /// <param name="destination">Where the folder should end up.</param>
-    /// <param name="markerFiles">Files whose presence shows an existing destination is a previous output that may be replaced.</param>
-    /// <param name="otherEntries">The other files and folders such an output consists of.</param>
+    /// <param name="kind">Which kind of output the folder is; recorded in its manifest; an existing destination must be of the same kind.</param>
     /// <exception cref="OutputFolderException">See <see cref="CheckDestination"/>.</exception>
-    public AtomicFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
+    public AtomicFolder(string destination, OutputKind kind)
     {
-        Destination = CheckDestination(destination, markerFiles, otherEntries);
-        _markerFiles = markerFiles;
-        _otherEntries = otherEntries;
+        Destination = CheckDestination(destination, kind);
+        _kind = kind;
         var parent = System.IO.Path.GetDirectoryName(Destination)!;
-        var name = System.IO.Path.GetFileName(Destination);
         Directory.CreateDirectory(parent);
-        RemoveStalePartials(parent, name);
-        Path = System.IO.Path.Combine(parent, $".{name}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        RemoveStalePartials(parent);
+        Path = System.IO.Path.Combine(parent, $".ba-{Environment.ProcessId}-{Guid.NewGuid():N}.partial");
         Directory.CreateDirectory(Path);
     }
 
@@ -48,17 +49,18 @@ public sealed class AtomicFolder : IDisposable
     /// Checks, before any work is done and without creating or changing anything, that <paramref name="destination"/>
     /// can be written and replaced: it is not a file, not the current folder or one of its ancestors, no
     /// ancestor on its path is a file, the nearest existing ancestor of its parent takes new entries
-    /// (<see cref="RequireWritable"/>), and if it exists it is empty or an earlier output benign-attention wrote as a
-    /// whole: every file in it, subfolders included, is listed unchanged in its manifest (<see cref="OutputManifest"/>);
-    /// a folder of an earlier version without a manifest must hold every marker file and nothing but the files that
-    /// output consists of (<paramref name="markerFiles"/> plus <paramref name="otherEntries"/>, relative paths such as
-    /// <c>figures/training.png</c>). So a file a user added or changed is never deleted.
+    /// (<see cref="RequireWritable"/>), no name on its path is longer than <see cref="MaxNameBytes"/> (nor the path longer
+    /// than <see cref="MaxFolderPathBytes"/>), and if it exists it is empty or an earlier output of the same
+    /// <paramref name="kind"/> that benign-attention wrote as a whole: its manifest (<see cref="OutputManifest"/>) records
+    /// that kind and lists every file in it, subfolders included, unchanged. A folder without a manifest is refused (it
+    /// may be an output of an older version, or not ours). So a file a user added or changed is never deleted.
     /// </summary>
     /// <returns>The absolute destination.</returns>
     /// <exception cref="OutputFolderException">The destination must not or cannot be used.</exception>
-    public static string CheckDestination(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries = null)
+    public static string CheckDestination(string destination, OutputKind kind)
     {
-        var full = CheckFolder(destination, markerFiles, otherEntries, whole: true);
+        ArgumentNullException.ThrowIfNull(kind);
+        var full = CheckFolder(destination, [], null, kind);
         RequireWritable(System.IO.Path.GetDirectoryName(full)!, $"output folder {destination}");
         return full;
     }
@@ -149,21 +151,55 @@ public sealed class AtomicFolder : IDisposable
     }
 
     /// <summary>The absolute path of an output folder, without a trailing separator.</summary>
-    /// <exception cref="OutputFolderException">The name is empty or not a usable path.</exception>
+    /// <exception cref="OutputFolderException">The name is empty, not a usable path, or too long for the file system.</exception>
     private static string FullFolderPath(string destination)
     {
         if (string.IsNullOrWhiteSpace(destination)) throw new OutputFolderException("the output folder name is empty: give a folder name");
+        string full;
         try
         {
-            return System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(destination));
+            full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(destination));
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
             throw new OutputFolderException($"output folder {destination}: not a usable path: {e.Message}");
         }
+        RequireNameLengths(full, $"output folder {Shorten(destination)}");
+        if (System.Text.Encoding.UTF8.GetByteCount(full) > MaxFolderPathBytes)
+            throw new OutputFolderException($"output folder {Shorten(destination)}: its full path is {System.Text.Encoding.UTF8.GetByteCount(full)} bytes long; " +
+                                            $"at most {MaxFolderPathBytes} bytes are allowed; choose a shorter path");
+        return full;
     }
 
-    private static string CheckFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries, bool whole = false)
+    /// <summary>
+    /// Checks that no file or folder name on <paramref name="fullPath"/> is longer than <see cref="MaxNameBytes"/> UTF-8
+    /// bytes, the limit of common file systems, so an output with such a name is refused before any work is done.
+    /// </summary>
+    /// <param name="fullPath">An absolute path.</param>
+    /// <param name="label">Start of the message, e.g. <c>output folder runs/x</c>.</param>
+    /// <exception cref="OutputFolderException">A name is too long.</exception>
+    public static void RequireNameLengths(string fullPath, string label)
+    {
+        ArgumentNullException.ThrowIfNull(fullPath);
+        foreach (var name in fullPath.Split(System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar))
+        {
+            int bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+            if (bytes > MaxNameBytes)
+                throw new OutputFolderException($"{label}: the name {Shorten(name)} is {bytes} bytes long; file and folder names can be at most {MaxNameBytes} bytes; choose a shorter name");
+        }
+    }
+
+    /// <summary>The first three entries of <paramref name="folder"/> by name ("a, b, c, …"), subfolders with a trailing '/'.</summary>
+    private static string FirstEntries(string folder)
+    {
+        var entries = Directory.EnumerateFileSystemEntries(folder)
+            .Select(e => System.IO.Path.GetFileName(e) + (Directory.Exists(e) ? "/" : "")).Order(StringComparer.Ordinal).ToList();
+        return string.Join(", ", entries.Take(3)) + (entries.Count > 3 ? ", …" : "");
+    }
+
+    private static string Shorten(string text) => text.Length <= 60 ? text : text[..28] + "…" + text[^28..];
+
+    private static string CheckFolder(string destination, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string>? otherEntries, OutputKind? whole = null)
     {
         string full = FullFolderPath(destination);
         var parent = System.IO.Path.GetDirectoryName(full);
@@ -172,7 +208,7 @@ public sealed class AtomicFolder : IDisposable
         if (cwd == full || cwd.StartsWith(full + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new OutputFolderException($"output folder {destination}: is the current folder or contains it; choose a new folder");
         if (File.Exists(full)) throw new OutputFolderException($"output folder {destination}: is an existing file; choose a folder name");
-        if (whole) CheckReplaceable(destination, full, markerFiles, otherEntries ?? []);
+        if (whole is not null) CheckReplaceable(destination, full, whole);
         else if (Directory.Exists(full))
         {
             var entries = Directory.EnumerateFileSystemEntries(full).Select(System.IO.Path.GetFileName).OfType<string>()
@@ -189,20 +225,25 @@ public sealed class AtomicFolder : IDisposable
     }
 
     /// <summary>
-    /// Refuses an existing folder that is about to be replaced as a whole unless every file in it, recursively, was
-    /// written by benign-attention and is unchanged (<see cref="OutputManifest.FirstForeign"/>); a folder without a
-    /// manifest (written before manifests existed) must also hold every marker file.
+    /// Refuses an existing, non-empty folder that is about to be replaced as a whole unless its manifest records
+    /// <paramref name="kind"/> and every file in it, recursively, was written by benign-attention and is unchanged
+    /// (<see cref="OutputManifest.FirstForeign"/>). A folder without a manifest is refused whatever its files are called.
     /// </summary>
-    private static void CheckReplaceable(string destination, string full, IReadOnlyCollection<string> markerFiles, IReadOnlyCollection<string> otherEntries)
+    private static void CheckReplaceable(string destination, string full, OutputKind kind)
     {
         if (!Directory.Exists(full) || !Directory.EnumerateFileSystemEntries(full).Any()) return;
-        var foreign = OutputManifest.FirstForeign(full, [.. markerFiles, .. otherEntries]);
+        if (!File.Exists(System.IO.Path.Combine(full, OutputManifest.FileName)))
+            throw new OutputFolderException($"output folder {destination}: exists, holds {FirstEntries(full)} and has no benign-attention manifest ({OutputManifest.FileName}); " +
+                                            "it may be an output of an older version or not ours; move it away or choose another folder");
+        var existing = OutputManifest.ReadKind(full);
+        if (existing != kind.Id)
+            throw new OutputFolderException(existing is null
+                ? $"output folder {destination}: its manifest records no kind of output; it may be an output of an older version or damaged; move it away or choose another folder"
+                : $"output folder {destination}: holds {OutputKind.Describe(existing)}; {kind.Command} writes only into its own kind of folder ({kind.Description}); choose another folder");
+        var foreign = OutputManifest.FirstForeign(full);
         if (foreign is not null)
             throw new OutputFolderException($"output folder {destination}: {foreign} was not written by benign-attention (or was changed since); " +
                                             "move it away or choose another folder");
-        if (OutputManifest.Read(full) is null && !markerFiles.All(m => File.Exists(System.IO.Path.Combine(full, m))))
-            throw new OutputFolderException($"output folder {destination}: exists and is not an earlier output of this kind (no {string.Join(", ", markerFiles)}); " +
-                                            "choose another folder or move those files away yourself");
     }
 
     /// <summary>
@@ -214,10 +255,10 @@ public sealed class AtomicFolder : IDisposable
     /// replaced, and the new folder is kept beside it under a free name (<c>DEST-new</c>, <c>DEST-new2</c>, …), which the message gives.</exception>
     public void Commit()
     {
-        OutputManifest.WriteAll(Path);
+        OutputManifest.WriteAll(Path, _kind);
         try
         {
-            CheckDestination(Destination, _markerFiles, _otherEntries);
+            CheckDestination(Destination, _kind);
         }
         catch (OutputFolderException e)
         {
@@ -231,8 +272,7 @@ public sealed class AtomicFolder : IDisposable
         string? old = null;
         if (Directory.Exists(Destination))
         {
-            old = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Destination)!,
-                $".{System.IO.Path.GetFileName(Destination)}.old-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            old = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Destination)!, $".ba-{Environment.ProcessId}-{Guid.NewGuid():N}.old");
             Directory.Move(Destination, old);
         }
         Directory.Move(Path, Destination);
@@ -245,14 +285,14 @@ public sealed class AtomicFolder : IDisposable
         if (!_committed && Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
     }
 
-    /// <summary>Deletes <c>.NAME.partial-PID-*</c> and <c>.NAME.old-PID-*</c> folders whose process is gone.</summary>
-    private static void RemoveStalePartials(string parent, string name)
+    /// <summary>Deletes <c>.ba-PID-GUID.partial</c> and <c>.ba-PID-GUID.old</c> folders in <paramref name="parent"/> whose process is gone.</summary>
+    private static void RemoveStalePartials(string parent)
     {
         if (!Directory.Exists(parent)) return;
         foreach (var kind in new[] { "partial", "old" })
-            foreach (var dir in Directory.EnumerateDirectories(parent, $".{name}.{kind}-*"))
+            foreach (var dir in Directory.EnumerateDirectories(parent, $".ba-*.{kind}"))
             {
-                var rest = System.IO.Path.GetFileName(dir)[$".{name}.{kind}-".Length..];
+                var rest = System.IO.Path.GetFileName(dir)[".ba-".Length..];
                 int dash = rest.IndexOf('-');
                 if (dash <= 0 || !int.TryParse(rest[..dash], out int pid) || IsAlive(pid)) continue;
                 try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
@@ -274,7 +314,7 @@ public sealed class AtomicFolder : IDisposable
 
     /// <summary>
     /// The one atomic file writer of the library (figures, exports, reports, manifests, phase cells, sweep.yaml): writes
-    /// through <paramref name="write"/> into a temporary sibling <c>.{name}.{guid}.tmp</c>, flushes it to disk (fsync),
+    /// through <paramref name="write"/> into a temporary sibling <c>.ba-GUID.tmp</c> (<see cref="TemporarySibling"/>), flushes it to disk (fsync),
     /// then renames it over <paramref name="path"/>, so a reader sees the old file or the whole new one, never a part.
     /// The temporary file is removed when writing fails. Creates the parent folder if needed.
     /// </summary>
@@ -285,7 +325,7 @@ public sealed class AtomicFolder : IDisposable
     public static void WriteFile(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var (full, temp) = TempSibling(path);
+        var (full, temp) = PrepareTemporary(path);
         try
         {
             using (var stream = CreateTemp(temp)) write(stream);
@@ -311,7 +351,7 @@ public sealed class AtomicFolder : IDisposable
     public static async Task WriteFileAsync(string path, Func<Stream, Task> write, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var (full, temp) = TempSibling(path);
+        var (full, temp) = PrepareTemporary(path);
         try
         {
             await using (var stream = CreateTemp(temp)) await write(stream);
@@ -326,13 +366,23 @@ public sealed class AtomicFolder : IDisposable
         }
     }
 
-    private static (string Full, string Temp) TempSibling(string path)
+    /// <summary>
+    /// The temporary file <see cref="WriteFile(string, Action{Stream})"/> writes <paramref name="path"/> through: a new
+    /// <c>.ba-GUID.tmp</c> beside it (absolute), 41 bytes whatever the length of the target's name.
+    /// </summary>
+    public static string TemporarySibling(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        return System.IO.Path.Combine(dir, $".ba-{Guid.NewGuid():N}.tmp");
+    }
+
+    private static (string Full, string Temp) PrepareTemporary(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = System.IO.Path.GetFullPath(path);
-        var dir = System.IO.Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        return (full, System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp"));
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        return (full, TemporarySibling(full));
     }
 
     // Read access too: Parquet reads back what it wrote.

@@ -7,6 +7,37 @@ namespace BenignAttention.Storage;
 public sealed record OutputEntry(string Path, long Size, string Sha256);
 
 /// <summary>
+/// Which kind of output a folder is, recorded in its manifest (<c>kind</c>): a folder written as a whole is replaced only
+/// by an output of the same kind, so one command never deletes another command's folder.
+/// </summary>
+/// <param name="Id">Stored in the manifest, e.g. <c>train run</c>, <c>reproduce part figure1</c>.</param>
+/// <param name="Description">What the folder holds, for messages: e.g. <c>a train run</c>.</param>
+/// <param name="Command">The command that writes it, e.g. <c>train</c>.</param>
+public sealed record OutputKind(string Id, string Description, string Command)
+{
+    /// <summary>A run folder of <c>train</c>.</summary>
+    public static readonly OutputKind TrainRun = new("train run", "a train run", "train");
+    /// <summary>A Figure-1 folder of <c>construct</c>.</summary>
+    public static readonly OutputKind Construction = new("construct", "a construct output (Figure 1)", "construct");
+    /// <summary>A reproduction folder (<c>reproduce</c>), which holds its parts.</summary>
+    public static readonly OutputKind Reproduction = new("reproduce", "a reproduce output", "reproduce");
+    /// <summary>A sweep folder (<c>sweep</c>).</summary>
+    public static readonly OutputKind Sweep = new("sweep", "a sweep folder", "sweep");
+
+    /// <summary>The part <paramref name="part"/> (e.g. <c>figure1</c>, <c>figure3a</c>) of a reproduction folder.</summary>
+    public static OutputKind ReproductionPart(string part) => new($"reproduce part {part}", $"part {part} of a reproduce output", "reproduce");
+
+    /// <summary>What a folder whose manifest records <paramref name="id"/> holds, for messages.</summary>
+    public static string Describe(string id)
+    {
+        foreach (var kind in new[] { TrainRun, Construction, Reproduction, Sweep })
+            if (kind.Id == id) return kind.Description;
+        const string part = "reproduce part ";
+        return id.StartsWith(part, StringComparison.Ordinal) ? ReproductionPart(id[part.Length..]).Description : $"an output of kind '{id}'";
+    }
+}
+
+/// <summary>
 /// The provenance of the files benign-attention wrote into a folder: a hidden JSON file <see cref="FileName"/>
 /// listing each file (relative path, size, SHA-256), written last and atomically. A command replaces or
 /// overwrites a file only when this list shows it wrote that file and the file is unchanged since, so a
@@ -40,6 +71,25 @@ public static class OutputManifest
         return entries;
     }
 
+    /// <summary>
+    /// The kind of output (<see cref="OutputKind.Id"/>) the manifest of <paramref name="folder"/> records, or null when
+    /// there is no manifest, it is unreadable, or it records no kind (written by an earlier version).
+    /// </summary>
+    public static string? ReadKind(string folder)
+    {
+        var path = System.IO.Path.Combine(folder, FileName);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            return doc.RootElement.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String ? kind.GetString() : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Size and SHA-256 of <paramref name="relative"/> inside <paramref name="folder"/>.</summary>
     public static OutputEntry Describe(string folder, string relative)
     {
@@ -68,15 +118,17 @@ public static class OutputManifest
 
     private static string Relative(string folder, string full) => System.IO.Path.GetRelativePath(folder, full).Replace('\\', '/');
 
-    /// <summary>Writes the manifest of a folder written as a whole: every file in it, recursively.</summary>
-    public static void WriteAll(string folder) => Save(folder, Files(folder).Select(f => Describe(folder, f)));
+    /// <summary>Writes the manifest of a folder written as a whole: its kind and every file in it, recursively.</summary>
+    public static void WriteAll(string folder, OutputKind kind) => Save(folder, Files(folder).Select(f => Describe(folder, f)), kind.Id);
 
     /// <summary>
     /// Adds (or updates) the entries of <paramref name="written"/>, files just written into <paramref name="folder"/>,
     /// keeping the entries of other files the tool wrote there that still exist unchanged.
     /// </summary>
-    public static void Record(string folder, IEnumerable<string> written)
+    /// <param name="kind">The kind of folder to record; null keeps the kind the manifest records, if any.</param>
+    public static void Record(string folder, IEnumerable<string> written, OutputKind? kind = null)
     {
+        string? kindId = kind?.Id ?? ReadKind(folder);
         var entries = new Dictionary<string, OutputEntry>(StringComparer.Ordinal);
         var old = Read(folder);
         if (old is not null)
@@ -84,16 +136,17 @@ public static class OutputManifest
                 if (IsUnchanged(old, folder, entry.Path)) entries[entry.Path] = entry;
         foreach (var relative in written)
             if (File.Exists(System.IO.Path.Combine(folder, relative))) entries[relative] = Describe(folder, relative);
-        Save(folder, entries.Values);
+        Save(folder, entries.Values, kindId);
     }
 
-    private static void Save(string folder, IEnumerable<OutputEntry> entries)
+    private static void Save(string folder, IEnumerable<OutputEntry> entries, string? kind)
     {
         AtomicFolder.WriteFile(System.IO.Path.Combine(folder, FileName), stream =>
         {
             using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             json.WriteStartObject();
             json.WriteString("written_by", "benign-attention");
+            if (kind is not null) json.WriteString("kind", kind);
             json.WriteStartArray("files");
             foreach (var entry in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
             {
@@ -109,23 +162,17 @@ public static class OutputManifest
     }
 
     /// <summary>
-    /// The first entry of <paramref name="folder"/> (a folder written as a whole, about to be replaced) that the tool
-    /// did not write or that changed since, or null when every file may be deleted. With a manifest: every file,
-    /// recursively, must be listed with its size and SHA-256, and every subfolder must hold a listed file. Without one
-    /// (an output of a version before manifests): every file must have one of the names that output consists of
-    /// (<paramref name="knownFiles"/>, relative paths), and every subfolder must be on the path of such a name.
+    /// The first entry of <paramref name="folder"/> (a folder written as a whole, about to be replaced, which has a
+    /// manifest) that the tool did not write or that changed since, or null when every file may be deleted: every file,
+    /// recursively, must be listed with its size and SHA-256, and every subfolder must hold a listed file.
     /// </summary>
-    public static string? FirstForeign(string folder, IReadOnlyCollection<string> knownFiles)
+    public static string? FirstForeign(string folder)
     {
-        var manifest = Read(folder);
-        var allowed = manifest is null ? knownFiles.ToHashSet(StringComparer.Ordinal) : manifest.Keys.ToHashSet(StringComparer.Ordinal);
+        var manifest = Read(folder) ?? new Dictionary<string, OutputEntry>();
         foreach (var file in Files(folder))
-        {
-            bool ours = manifest is null ? allowed.Contains(file) : IsUnchanged(manifest, folder, file);
-            if (!ours) return file;
-        }
+            if (!IsUnchanged(manifest, folder, file)) return file;
         foreach (var sub in Folders(folder))
-            if (!allowed.Any(a => a.StartsWith(sub + "/", StringComparison.Ordinal))) return sub + "/";
+            if (!manifest.Keys.Any(a => a.StartsWith(sub + "/", StringComparison.Ordinal))) return sub + "/";
         return null;
     }
 

@@ -70,7 +70,7 @@ public class LibraryCallerTests
         File.WriteAllText(file, "mine");
         var e = Assert.Throws<OutputFolderException>(() => ConstructionRun.Run(file, [0.06], ["embed_dim=20", "train_n=4", "test_n=4"]));
         Assert.Equal($"output folder {file}: is an existing file; choose a folder name", e.Message);
-        var empty = Assert.Throws<OutputFolderException>(() => AtomicFolder.CheckDestination(" ", RunFolder.Markers));
+        var empty = Assert.Throws<OutputFolderException>(() => AtomicFolder.CheckDestination(" ", OutputKind.TrainRun));
         Assert.Equal("the output folder name is empty: give a folder name", empty.Message);
         var c = Assert.Throws<UsageException>(() => ConstructionRun.ParseCValues("0.06,x"));
         Assert.Equal("c value 'x' is not a finite number ≥ 0 (list: '0.06,x')", c.Message);

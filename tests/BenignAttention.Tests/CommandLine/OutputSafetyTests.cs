@@ -42,14 +42,18 @@ public sealed class OutputSafetyTests : IDisposable
     }
 
     /// <summary>Runs the command, expects exit 2 and every part in the message, and no byte or mtime changed under the test folder.</summary>
-    private void AssertRefused(string[] args, params string[] expected)
+    private void AssertRefused(string[] args, params string[] expected) =>
+        AssertRefusedSaying(args, [.. expected, "was not written by benign-attention (or was changed since)"]);
+
+    /// <summary>Runs the command, expects exit 2 and every part of <paramref name="expected"/> in the message, and nothing changed on disk.</summary>
+    private string AssertRefusedSaying(string[] args, params string[] expected)
     {
         var before = FolderSnapshot.Take(_root);
         var (code, _, stderr) = CliHarness.Run(args);
         Assert.True(code == 2, $"exit {code}, stderr: {stderr}");
         foreach (var part in expected) Assert.Contains(part, stderr);
-        Assert.Contains("was not written by benign-attention (or was changed since)", stderr);
         FolderSnapshot.AssertUnchanged(before, _root);
+        return stderr;
     }
 
     private static void Mine(string path, string text = "mine!")
@@ -74,10 +78,8 @@ public sealed class OutputSafetyTests : IDisposable
     [Fact]
     public void ReproduceRefusesAFigurePartHoldingAFileOfMineInASubfolder()
     {
-        // A Figure-3 part as an earlier version wrote it (no manifest): known names only may be replaced.
         var dir = Path.Combine(_root, "rq");
-        foreach (var name in RunFolder.Markers.Concat(["figures/attention.png", "figures/training.png"]))
-            Mine(Path.Combine(dir, "figure3a", name), "earlier output");
+        Ok(CliHarness.Run(["reproduce", "--quick", "-o", dir]));
         Mine(Path.Combine(dir, "figure3a", "figures", "mine.txt"));
         AssertRefused(["reproduce", "--quick", "-o", dir], "figures/mine.txt");
     }
@@ -97,13 +99,118 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.Equal(first["metrics.csv"], second["metrics.csv"]);   // same config and seed: same bytes
     }
 
+    // ---- a folder without a manifest is never replaced, whatever its files are called ---------------
+
+    private const string NoManifest = "and has no benign-attention manifest (.benign-attention-outputs.json); it may be an output of an older version or not ours; " +
+                                      "move it away or choose another folder";
+
     [Fact]
-    public void AFolderOfAnEarlierVersionWithOnlyKnownNamesIsReplaced()
+    public void AFolderWithoutAManifestIsRefusedEvenIfItsFilesHaveOutputNames()
     {
         var dir = Train("legacy");
-        File.Delete(Path.Combine(dir, OutputManifest.FileName));
-        Ok(CliHarness.Run(["train", "-o", dir, .. SmallTrain]));
-        Assert.True(File.Exists(Path.Combine(dir, OutputManifest.FileName)));
+        File.Delete(Path.Combine(dir, OutputManifest.FileName));   // an older version's run, or the user's own files
+        AssertRefusedSaying(["train", "-o", dir, .. SmallTrain], $"output folder {dir}: exists, holds attention.npy, config.yaml, figures/, … {NoManifest}");
+        var mine = Path.Combine(_root, "mine");
+        foreach (var name in RunFolder.Markers) Mine(Path.Combine(mine, name));
+        AssertRefusedSaying(["train", "-o", mine, .. SmallTrain], $"output folder {mine}: exists, holds config.yaml, metrics.csv, summary.json {NoManifest}");
+    }
+
+    [Fact]
+    public void ConstructAndReproduceRefuseAFolderWithoutAManifest()
+    {
+        var lc = Path.Combine(_root, "lc");
+        foreach (var name in ConstructionRun.Markers) Mine(Path.Combine(lc, name));
+        AssertRefusedSaying(["construct", "-o", lc, "embed_dim=20", "train_n=4", "test_n=4"], $"output folder {lc}: exists, holds config.yaml, figure1.csv {NoManifest}");
+        var rp = Path.Combine(_root, "rp");
+        foreach (var name in ConstructionRun.Markers) Mine(Path.Combine(rp, "figure1", name));
+        AssertRefusedSaying(["reproduce", "--quick", "-o", rp], NoManifest);
+        Assert.Equal("mine!", File.ReadAllText(Path.Combine(rp, "figure1", "figure1.csv")));
+    }
+
+    // ---- one command never replaces another command's folder --------------------------------------------
+
+    [Fact]
+    public void ConstructRefusesATrainRunAndTrainRefusesAConstructOutput()
+    {
+        var det = Train("det1");
+        AssertRefusedSaying(["construct", "-o", det, "embed_dim=20", "train_n=4", "test_n=4"],
+            $"output folder {det}: holds a train run; construct writes only into its own kind of folder (a construct output (Figure 1)); choose another folder");
+        Assert.Equal("train run", OutputManifest.ReadKind(det));
+        var lc = Path.Combine(_root, "lc");
+        Ok(CliHarness.Run(["construct", "-o", lc, "embed_dim=20", "train_n=4", "test_n=4"]));
+        AssertRefusedSaying(["train", "-o", lc, .. SmallTrain],
+            $"output folder {lc}: holds a construct output (Figure 1); train writes only into its own kind of folder (a train run); choose another folder");
+    }
+
+    [Fact]
+    public void TrainRefusesAPartOfAReproductionAndSaysWhatItIs()
+    {
+        var rp = Path.Combine(_root, "rp");
+        Ok(CliHarness.Run(["reproduce", "--quick", "-o", rp]));
+        var part = Path.Combine(rp, "figure1");
+        var stderr = AssertRefusedSaying(["train", "-o", part, .. SmallTrain],
+            $"output folder {part}: holds part figure1 of a reproduce output; train writes only into its own kind of folder");
+        Assert.DoesNotContain("was not written by benign-attention", stderr);
+        AssertRefusedSaying(["train", "-o", rp, .. SmallTrain], $"output folder {rp}: holds a reproduce output");
+        AssertRefusedSaying(["construct", "-o", Path.Combine(rp, "figure3a"), "embed_dim=20", "train_n=4", "test_n=4"], "holds part figure3a of a reproduce output");
+    }
+
+    // ---- temporary names do not grow with the output's name -----------------------------------------------
+
+    [Fact]
+    public void ALongValidFolderNameIsWrittenAndATooLongOneIsRefusedBeforeTraining()
+    {
+        var longDir = Path.Combine(_root, new string('z', 230));
+        Ok(CliHarness.Run(["train", "-o", longDir, .. SmallTrain]));
+        Assert.True(File.Exists(Path.Combine(longDir, "summary.json")));
+        Ok(CliHarness.Run(["train", "-o", longDir, .. SmallTrain]));   // replaced too
+        Assert.Equal([Path.GetFileName(longDir)], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
+        var tooLong = Path.Combine(_root, new string('y', 300));
+        var stderr = AssertRefusedSaying(["train", "-o", tooLong, .. SmallTrain], "is 300 bytes long; file and folder names can be at most 255 bytes; choose a shorter name");
+        Assert.DoesNotContain("too long", stderr.Replace("is 300 bytes long", "", StringComparison.Ordinal));   // no .NET wording
+        Assert.False(Directory.Exists(tooLong));
+    }
+
+    [Fact]
+    public void TemporaryFilesHaveShortNamesWhateverTheTarget()
+    {
+        var target = Path.Combine(_root, new string('x', 250) + ".csv");
+        var temp = AtomicFolder.TemporarySibling(target);
+        Assert.Equal(_root, Path.GetDirectoryName(temp));
+        Assert.Matches("^\\.ba-[0-9a-f]{32}\\.tmp$", Path.GetFileName(temp));
+        AtomicFolder.WriteFile(target, [1, 2, 3]);
+        Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(target));
+    }
+
+    // ---- a stop asked for during the last step writes nothing ----------------------------------------------
+
+    /// <summary>Cancels when the tracked work reports its last unit (the last training step, the last c).</summary>
+    private sealed class CancelOnLastUnit(CancellationTokenSource cancel) : IExperimentProgress
+    {
+        public T Track<T>(string label, long total, Func<Action<long>, T> work) => work(done => { if (done >= total) cancel.Cancel(); });
+
+        public void Note(string message) { }
+    }
+
+    [Fact]
+    public void TrainStoppedOnItsLastStepWritesNothing()
+    {
+        var dir = Path.Combine(_root, "stopped-train");
+        var run = TrainingRun.Resolve(new TrainingRequest(null, null, null, false, SmallTrain));
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => TrainingRun.Run(run, dir, new CancelOnLastUnit(cancel), cancel.Token));
+        Assert.True(cancel.IsCancellationRequested);
+        Assert.Empty(Directory.GetFileSystemEntries(_root));
+    }
+
+    [Fact]
+    public void ConstructStoppedOnItsLastValueWritesNothing()
+    {
+        var dir = Path.Combine(_root, "stopped-construct");
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            ConstructionRun.Run(dir, [0.06, 0.5], ["embed_dim=20", "train_n=4", "test_n=4"], new CancelOnLastUnit(cancel), cancel.Token));
+        Assert.Empty(Directory.GetFileSystemEntries(_root));
     }
 
     [Fact]
@@ -111,12 +218,12 @@ public sealed class OutputSafetyTests : IDisposable
     {
         var dir = Path.Combine(_root, "late");
         Directory.CreateDirectory(dir);
-        using (var folder = new AtomicFolder(dir, RunFolder.Markers, RunFolder.OtherEntries))
+        using (var folder = new AtomicFolder(dir, OutputKind.TrainRun))
         {
             File.WriteAllText(Path.Combine(folder.Path, "config.yaml"), "new");
             Mine(Path.Combine(dir, "figures", "late.png"));   // the user adds a file during the run
             var e = Assert.Throws<OutputFolderException>(folder.Commit);
-            Assert.Contains("figures/late.png was not written by benign-attention", e.Message);
+            Assert.Contains($"output folder {dir}: exists, holds figures/ and has no benign-attention manifest", e.Message);
             Assert.Contains($"the new output is kept in {dir}-new instead", e.Message);
         }
         Assert.Equal("mine!", File.ReadAllText(Path.Combine(dir, "figures", "late.png")));

@@ -154,7 +154,7 @@ public sealed class RefusalTests : IDisposable
         var dir = Path.Combine(_root, "fig1");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "paper.pdf"), "mine");
-        AssertRefused(["construct", "--out", dir, "embed_dim=50", "train_n=10", "test_n=10"], "paper.pdf");
+        AssertRefused(["construct", "--out", dir, "embed_dim=50", "train_n=10", "test_n=10"], "holds paper.pdf and has no benign-attention manifest");
     }
 
     // ---- plot, export ---------------------------------------------------------------------------

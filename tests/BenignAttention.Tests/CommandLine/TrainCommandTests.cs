@@ -189,7 +189,7 @@ public class TrainCommandTests : IDisposable
         string[] small = ["embed_dim=10", "train_n=4", "test_n=4", "num_steps=3"];
         var (code, _, stderr) = Run(["train", "--out", foreign, .. small]);
         Assert.Equal(2, code);
-        Assert.Contains("thesis.tex was not written by benign-attention", stderr);
+        Assert.Contains("exists, holds thesis.tex and has no benign-attention manifest (.benign-attention-outputs.json); it may be an output of an older version or not ours", stderr);
         Assert.Equal("precious", File.ReadAllText(Path.Combine(foreign, "thesis.tex")));
 
         var file = Path.Combine(_root, "afile");
@@ -203,7 +203,7 @@ public class TrainCommandTests : IDisposable
         // An earlier run folder is replaced; a stale partial folder of a dead process is cleaned up.
         var run = Path.Combine(_root, "run");
         Assert.Equal(0, Run(["train", "--out", run, .. small, "seed=1"]).Code);
-        var stale = Path.Combine(_root, ".run.partial-2147483000-deadbeef");
+        var stale = Path.Combine(_root, ".ba-2147483000-deadbeef.partial");
         Directory.CreateDirectory(stale);
         Assert.Equal(0, Run(["train", "--out", run, .. small, "seed=2"]).Code);
         Assert.Contains("seed: 2", File.ReadAllText(Path.Combine(run, "config.yaml")));
