@@ -192,17 +192,6 @@ internal static partial class FigureWriter
         }
     }
 
-    /// <summary>Formats an axis value compactly and culture-independently (e.g. 250, 0.2, 1e-04).</summary>
-    internal static string FormatValue(double v)
-    {
-        if (double.IsNaN(v))
-            return "NaN";
-        double a = Math.Abs(v);
-        if (a != 0 && (a < 1e-3 || a >= 1e6))
-            return v.ToString("0.##e+0", CultureInfo.InvariantCulture);
-        return v.ToString("0.####", CultureInfo.InvariantCulture);
-    }
-
     /// <summary>Picks at most about <paramref name="maxTicks"/> evenly strided indices out of <paramref name="count"/>,
     /// anchored at the last index, with a stride from 1, 2, 4, 5, 10, 20, 25, 50, … so that ticks of an evenly spaced
     /// grid such as 250…5000 land on round values (1000, 2000, …). Returned in increasing order.</summary>
