@@ -3,6 +3,7 @@ using System.Globalization;
 using BenignAttention.Analysis;
 using BenignAttention.Configuration;
 using BenignAttention.Data;
+using BenignAttention.Plotting;
 using BenignAttention.Storage;
 using BenignAttention.Training;
 
@@ -22,6 +23,9 @@ public sealed record ReproductionOutcome(IReadOnlyList<FigureReport> Figures, Sw
 /// </summary>
 public static class Reproduction
 {
+    /// <summary>Alt text of the regime map on the reproduction page: names all four classes the map draws.</summary>
+    public const string RegimeMapAltText = "Regime map over d × ‖μ‖: " + RegimeMap.ClassesText + " per cell (majority over seeds)";
+
     /// <summary>What a reproduction folder may hold.</summary>
     public static readonly string[] Entries = ["index.html", "figure1", "figure3a", "figure3b", "figure3c", "phase"];
 
@@ -230,7 +234,7 @@ public static class Reproduction
             [("Eq. 9 ratio range (cell means)", "", $"{ReproductionReport.Num(Min("eq9_ratio"))} – {ReproductionReport.Num(Max("eq9_ratio"))}"),
              ("regime map (cells)", "", regimeCounts)],
             [new("phase/figures/eq9_ratio.png", "Paper Figure 4: Eq. 9 ratio min_k S_k / max Σ s(1−s) over dimension d and signal norm ‖μ‖"),
-             new("phase/figures/regime.png", "Regime map over d × ‖μ‖: benign, harmful or not overfitting per cell (majority over seeds)")],
+             new("phase/figures/regime.png", RegimeMapAltText)],
             [], "no numeric criterion: the paper's Eq. 9 right-hand side and its values could not be recovered (docs/MODEL.md §4), so the heatmap is shown for comparison by eye"));
         var figure5Checks = new List<PaperCheck>
         {
