@@ -192,6 +192,11 @@ internal static partial class FigureWriter
         }
     }
 
+    /// <summary>Labels an axis of training steps (integers) with whole numbers only, so a short run's axis never
+    /// shows ticks such as 0.5, 1.5.</summary>
+    internal static void UseStepTicks(IAxis axis) =>
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+
     /// <summary>Picks at most about <paramref name="maxTicks"/> evenly strided indices out of <paramref name="count"/>,
     /// anchored at the last index, with a stride from 1, 2, 4, 5, 10, 20, 25, 50, … so that ticks of an evenly spaced
     /// grid such as 250…5000 land on round values (1000, 2000, …). Returned in increasing order.</summary>
