@@ -167,7 +167,7 @@ public static class PhaseDiagram
             }
         var regimeStem = Path.Combine(figuresDir, "regime");
         RegimeMap.Write(regimeStem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), regimes, agreement,
-            "Regime (benign / harmful overfitting / not overfitting)" + (seedsPerCell > 1 ? " — majority over seeds" : ""));
+            RegimeMap.Title + (seedsPerCell > 1 ? " — majority over seeds" : ""));
         written.Add(regimeStem);
         OutputManifest.Record(figuresDir, [.. written.SelectMany(stem => new[] { Path.GetFileName(stem) + ".png", Path.GetFileName(stem) + ".svg" }), "phase_cells.csv"]);
         return written;

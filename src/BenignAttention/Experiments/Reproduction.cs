@@ -3,6 +3,7 @@ using System.Globalization;
 using BenignAttention.Analysis;
 using BenignAttention.Configuration;
 using BenignAttention.Data;
+using BenignAttention.Plotting;
 using BenignAttention.Storage;
 using BenignAttention.Training;
 
@@ -22,6 +23,9 @@ public sealed record ReproductionOutcome(IReadOnlyList<FigureReport> Figures, Sw
 /// </summary>
 public static class Reproduction
 {
+    /// <summary>Alt text of the regime map on the reproduction page: names all four classes the map draws.</summary>
+    public const string RegimeMapAltText = "Regime map over d × ‖μ‖: " + RegimeMap.ClassesText + " per cell (majority over seeds)";
+
     /// <summary>What a reproduction folder may hold.</summary>
     public static readonly string[] Entries = ["index.html", "figure1", "figure3a", "figure3b", "figure3c", "phase"];
 
@@ -179,8 +183,7 @@ public static class Reproduction
                 ("mean attention on W₋ / R / each I, over noisy samples (seed 0)", "", $"{ReproductionReport.Num(first.NoisyAttentionOn(TokenRole.WeakOther))} / {ReproductionReport.Num(first.NoisyAttentionOn(TokenRole.Relevant))} / {ReproductionReport.Num(first.NoisyAttentionOn(TokenRole.Irrelevant))}"),
             };
             if (plottedNoisy.TryGetValue(s.Id, out var plotted))
-                measured.Add(($"plotted noisy sample {plotted.Index}: final attention W₋ / R / largest I (one sample, varies with the sample)", s.Id == "figure3a" ? "W₋ ≈0.75 (one sample)" : "",
-                    $"{ReproductionReport.Num(plotted.Final[2])} / {ReproductionReport.Num(plotted.Final[0])} / {ReproductionReport.Num(plotted.Final.Skip(3).DefaultIfEmpty(float.NaN).Max())}"));
+                measured.Add(PlottedNoisySampleRow(s.Id, plotted.Index, plotted.Final));
             string letter = s.Id[^1..];
             yield return new FigureReport(s.Id, s.Title,
                 $"preset {s.Preset}: n = 20, T = 8, ρ = 0.2, η = 0.2, n_test = 1000, lr = 1e-4, 10 000 steps, W = I, explicit tokens; {(seeds == 1 ? "seed 0" : $"seeds 0…{seeds - 1}")}; figures from seed 0",
@@ -188,8 +191,39 @@ public static class Reproduction
                 [new($"{s.Id}/figures/attention.png", $"Paper Figure 3{letter}: attention probability of each token over training, one clean and one noisy training sample (seed 0)"),
                  new($"{s.Id}/figures/training.png", $"Training curves of the Figure 3{letter} run: accuracies and losses over training (seed 0)")],
                 checks,
-                $"train and test accuracy{(s.PaperCleanRelevant is null ? "" : " and clean attention on R")} within the tolerance ({PaperOutcomes.AccuracyTolerance}) or the run-to-run spread of the paper's value; majority regime equals the paper's");
+                $"train and test accuracy{(s.PaperCleanRelevant is null ? "" : " and clean attention on R")} within the tolerance ({PaperOutcomes.AccuracyTolerance}) or the run-to-run spread of the paper's value; majority regime equals the paper's" +
+                (s.Id == OneSampleFigure ? "; " + OneSampleNote : ""));
         }
+    }
+
+    /// <summary>The Figure 3 setting whose paper text states a value read off its one plotted sample (noisy s_W₋ ≈ 0.75).</summary>
+    private const string OneSampleFigure = "figure3a";
+
+    /// <summary>Marks a paper value read off one plotted sample in the report: shown beside ours, not checked.</summary>
+    public const string NotCheckedOneSample = "not checked (one sample)";
+
+    /// <summary>Criterion note of a figure whose paper text states a value read off one plotted sample.</summary>
+    public const string OneSampleNote = "the paper's noisy s_W₋ ≈0.75 is read off one plotted sample, so it is shown for comparison and not checked";
+
+    /// <summary>
+    /// The "further quantity (not judged)" row of a Figure 3 report for the noisy training sample drawn in the
+    /// attention figure (paper Fig. 3 plots one sample): its final attention probabilities on W₋, R and the largest
+    /// irrelevant token. For Figure 3a the paper column carries the paper's one-sample value, marked
+    /// <see cref="NotCheckedOneSample"/>.
+    /// </summary>
+    /// <param name="figureId">Report id, e.g. "figure3a".</param>
+    /// <param name="sampleIndex">Index of the plotted noisy sample in the training set.</param>
+    /// <param name="finalAttention">Its attention probabilities at the last step, length T ≥ 3, tokens in the order R, W₊, W₋, I₁, … (spec §1).</param>
+    /// <returns>(quantity, paper value, our value) as shown in index.html.</returns>
+    /// <exception cref="ArgumentException"><paramref name="finalAttention"/> has fewer than 3 entries.</exception>
+    public static (string Quantity, string Paper, string Ours) PlottedNoisySampleRow(string figureId, int sampleIndex, IReadOnlyList<float> finalAttention)
+    {
+        ArgumentNullException.ThrowIfNull(finalAttention);
+        if (finalAttention.Count < 3)
+            throw new ArgumentException($"finalAttention has {finalAttention.Count} entries, expected at least 3 (R, W₊, W₋)", nameof(finalAttention));
+        return ($"plotted noisy sample {sampleIndex}: final attention W₋ / R / largest I (one sample, varies with the sample)",
+            figureId == OneSampleFigure ? "W₋ ≈0.75 — " + NotCheckedOneSample : "",
+            $"{ReproductionReport.Num(finalAttention[2])} / {ReproductionReport.Num(finalAttention[0])} / {ReproductionReport.Num(finalAttention.Skip(3).DefaultIfEmpty(float.NaN).Max())}");
     }
 
     private static (List<FigureReport> Figures, SweepOutcome Sweep) ReproducePhaseDiagrams(SweepFolder phase, int seeds, bool quick, int jobs, IExperimentProgress progress, CancellationToken cancellation)
@@ -230,7 +264,7 @@ public static class Reproduction
             [("Eq. 9 ratio range (cell means)", "", $"{ReproductionReport.Num(Min("eq9_ratio"))} – {ReproductionReport.Num(Max("eq9_ratio"))}"),
              ("regime map (cells)", "", regimeCounts)],
             [new("phase/figures/eq9_ratio.png", "Paper Figure 4: Eq. 9 ratio min_k S_k / max Σ s(1−s) over dimension d and signal norm ‖μ‖"),
-             new("phase/figures/regime.png", "Regime map over d × ‖μ‖: benign, harmful or not overfitting per cell (majority over seeds)")],
+             new("phase/figures/regime.png", RegimeMapAltText)],
             [], "no numeric criterion: the paper's Eq. 9 right-hand side and its values could not be recovered (docs/MODEL.md §4), so the heatmap is shown for comparison by eye"));
         var figure5Checks = new List<PaperCheck>
         {

@@ -156,6 +156,7 @@ public static class AttentionFigure
         double xMax = panel.Steps is { Length: > 0 } s ? s.Max() : Math.Max(1, steps - 1);
         double xMin = panel.Steps is { Length: > 0 } s2 ? s2.Min() : 0;
         plot.Axes.SetLimitsX(xMin, xMax > xMin ? xMax : xMin + 1);
+        FigureWriter.UseStepTicks(plot.Axes.Bottom);
         plot.XLabel("step τ");
         plot.YLabel("attention probability");
         FigureWriter.SetTitle(plot, panel.Title);

@@ -17,8 +17,9 @@ public sealed record ScatterPanel(string Title, double[] X, double[] Y, int[] La
 /// <summary>
 /// Paper Figure 1: a 2 × 3 grid for three constructed solutions p (columns, e.g. c = 0.06, 1, 0.001) on the
 /// training set (top row) and the test set (bottom row). Each panel scatters the samples by label, shades the two
-/// decision half-planes (y &gt; x ⇒ predicted +1, y &lt; x ⇒ predicted −1) and shows the accuracy in its title.
-/// The legend of every panel names the label markers, the ring marking noisy samples (when the panel has any) and
+/// decision half-planes (above the diagonal the model output f &gt; 0, predicted +1; below it f &lt; 0, predicted −1) and shows the accuracy in its title.
+/// The legend of every panel names the label markers ("observed label ±1" on the training row, "true label ±1" on
+/// the test row), the ring marking noisy samples (when the panel has any) and
 /// the meaning of the two shaded half-planes.
 /// </summary>
 public static class ConstructionFigure
@@ -67,10 +68,10 @@ public static class ConstructionFigure
         }
         int columns = panels.Count / 2;
         FigureWriter.WriteGrid(pathWithoutExtension, PanelWidth * columns, PanelHeight * 2 + 50, suptitle, 2, columns,
-            _ => [.. panels.Select(BuildPanel)]);
+            _ => [.. panels.Select((p, i) => BuildPanel(p, trainRow: i < columns))]);
     }
 
-    private static Plot BuildPanel(ScatterPanel panel)
+    private static Plot BuildPanel(ScatterPanel panel, bool trainRow)
     {
         var plot = new Plot();
         FigureWriter.Style(plot);
@@ -125,7 +126,8 @@ public static class ConstructionFigure
             var m = plot.Add.Markers(xs.ToArray(), ys.ToArray(),
                 label == 1 ? MarkerShape.FilledCircle : MarkerShape.FilledTriangleUp, 7,
                 (label == 1 ? PositiveColor : NegativeColor).WithAlpha(0.8));
-            m.LegendText = label == 1 ? "label +1" : "label −1";
+            // train panels show the observed (possibly flipped) labels, test panels the true labels
+            m.LegendText = (trainRow ? "observed label " : "true label ") + (label == 1 ? "+1" : "−1");
         }
 
         if (panel.Noisy is { } noisy && noisy.Any(v => v))
@@ -150,7 +152,7 @@ public static class ConstructionFigure
         plot.YLabel("projection on μ₊₁");
         FigureWriter.SetTitle(plot, $"{panel.Title}\naccuracy {panel.Accuracy.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}");
         // the shaded half-planes are the classes predicted from the argmax token (same hue as the label)
-        foreach (var (text, color) in new[] { ("shaded: predicted +1 (y > x)", PositiveColor), ("shaded: predicted −1 (y < x)", NegativeColor) })
+        foreach (var (text, color) in new[] { ("shaded: predicted +1 (f > 0)", PositiveColor), ("shaded: predicted −1 (f < 0)", NegativeColor) })
         {
             plot.Legend.ManualItems.Add(new LegendItem
             {

@@ -192,16 +192,10 @@ internal static partial class FigureWriter
         }
     }
 
-    /// <summary>Formats an axis value compactly and culture-independently (e.g. 250, 0.2, 1e-04).</summary>
-    internal static string FormatValue(double v)
-    {
-        if (double.IsNaN(v))
-            return "NaN";
-        double a = Math.Abs(v);
-        if (a != 0 && (a < 1e-3 || a >= 1e6))
-            return v.ToString("0.##e+0", CultureInfo.InvariantCulture);
-        return v.ToString("0.####", CultureInfo.InvariantCulture);
-    }
+    /// <summary>Labels an axis of training steps (integers) with whole numbers only, so a short run's axis never
+    /// shows ticks such as 0.5, 1.5.</summary>
+    internal static void UseStepTicks(IAxis axis) =>
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
 
     /// <summary>Picks at most about <paramref name="maxTicks"/> evenly strided indices out of <paramref name="count"/>,
     /// anchored at the last index, with a stride from 1, 2, 4, 5, 10, 20, 25, 50, … so that ticks of an evenly spaced

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 
 namespace BenignAttention.Plotting;
@@ -8,7 +9,7 @@ namespace BenignAttention.Plotting;
 /// tick labels show the actual parameter values, thinned so they never overlap. Unevenly spaced values are drawn
 /// one equal cell per value and the axis label says so (<see cref="UnevenNote"/>).
 /// </summary>
-internal static class GridAxes
+public static class GridAxes
 {
     /// <summary>Validates the grid arguments shared by the cell-grid figures.</summary>
     internal static void Validate<T>(double[] xValues, double[] yValues, T[,] values, string valuesName)
@@ -55,13 +56,78 @@ internal static class GridAxes
     {
         var gen = new ScottPlot.TickGenerators.NumericManual();
         var major = new HashSet<int>(FigureWriter.TickIndices(values.Length, maxTicks));
+        string[] labels = ValueLabels(values);
         for (int i = 0; i < values.Length; i++)
         {
             if (major.Contains(i))
-                gen.AddMajor(i, FigureWriter.FormatValue(values[i]));
+                gen.AddMajor(i, labels[i]);
             else
                 gen.AddMinor(i);
         }
         return gen;
     }
+
+    /// <summary>Fewest significant digits a tick label starts from (more are used only to keep labels distinct).</summary>
+    public const int MinLabelDigits = 4;
+
+    /// <summary>
+    /// Tick labels of one grid axis: every value is written with the same number of significant digits s (at least
+    /// <see cref="MinLabelDigits"/>, trailing zeros dropped, integer digits never rounded away), s being the fewest
+    /// that give different values different labels (0.0001 and 0.00010000001 → "1e-4", "1.0000001e-4"; 250, 500 →
+    /// "250", "500"). Values below 1e-3 or from 1e6 in magnitude use a lower-case exponent without "+"
+    /// ("2.5e6", "1e-4"); others are plain decimals. Invariant culture.
+    /// </summary>
+    /// <param name="values">The axis values, any length; NaN is labelled "NaN", ±∞ "∞" / "-∞".</param>
+    /// <returns>One label per value, same order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
+    public static string[] ValueLabels(double[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        for (int digits = MinLabelDigits; digits <= 17; digits++)
+        {
+            string[] labels = values.Select(v => FormatValue(v, digits)).ToArray();
+            if (AllDistinct(values, labels))
+                return labels;
+        }
+        return values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static bool AllDistinct(double[] values, string[] labels)
+    {
+        var valueOf = new Dictionary<string, double>();
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (valueOf.TryGetValue(labels[i], out double seen) && !seen.Equals(values[i]))
+                return false;
+            valueOf[labels[i]] = values[i];
+        }
+        return true;
+    }
+
+    /// <summary>One value with <paramref name="digits"/> significant digits (see <see cref="ValueLabels"/>).</summary>
+    internal static string FormatValue(double v, int digits)
+    {
+        if (double.IsNaN(v))
+            return "NaN";
+        if (double.IsInfinity(v))
+            return v > 0 ? "∞" : "-∞";
+        if (v == 0)
+            return "0";
+        double a = Math.Abs(v);
+        if (a < 1e-3 || a >= 1e6)
+        {
+            // "d.ddddE-004" → mantissa without trailing zeros, exponent without "+" or leading zeros
+            string e = v.ToString("E" + (digits - 1), CultureInfo.InvariantCulture);
+            int at = e.IndexOf('E');
+            string mantissa = TrimZeros(e[..at]);
+            int exponent = int.Parse(e[(at + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            return mantissa + "e" + exponent.ToString(CultureInfo.InvariantCulture);
+        }
+        int magnitude = (int)Math.Floor(Math.Log10(a));
+        int decimals = Math.Max(0, digits - 1 - magnitude);
+        string plain = TrimZeros(v.ToString("F" + decimals, CultureInfo.InvariantCulture));
+        return plain == "-0" ? "0" : plain;
+    }
+
+    private static string TrimZeros(string s) => s.Contains('.') ? s.TrimEnd('0').TrimEnd('.') : s;
 }

@@ -84,7 +84,8 @@ public static class Heatmap
                 return ticks;
             }
         }
-        return [(min, min.ToString("G4", CultureInfo.InvariantCulture)), (max, max.ToString("G4", CultureInfo.InvariantCulture))];
+        string[] ends = GridAxes.ValueLabels([min, max]);
+        return [(min, ends[0]), (max, ends[1])];
     }
 
     /// <summary>Default figure width in pixels.</summary>

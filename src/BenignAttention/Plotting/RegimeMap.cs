@@ -24,6 +24,12 @@ public static class RegimeMap
     /// <summary>Regime code: no run for this cell.</summary>
     public const int Missing = -1;
 
+    /// <summary>Title of a regime map naming all four drawn classes (the grey "other" included).</summary>
+    public const string Title = "Regime (benign / harmful overfitting, not overfitting, other)";
+
+    /// <summary>The four classes of a regime map in words, for alt texts and captions.</summary>
+    public const string ClassesText = "benign overfitting, harmful overfitting, not overfitting or other (underfitting / undecided)";
+
     /// <summary>Default figure width in pixels.</summary>
     public const int DefaultWidth = 1050;
 

@@ -72,6 +72,7 @@ public static class TrainingFigure
             double lo = steps.Min(), hi = steps.Max();
             plot.Axes.SetLimitsX(lo, hi > lo ? hi : lo + 1);
         }
+        FigureWriter.UseStepTicks(plot.Axes.Bottom);
         plot.XLabel("step τ");
         plot.YLabel(yLabel);
         FigureWriter.SetTitle(plot, title);

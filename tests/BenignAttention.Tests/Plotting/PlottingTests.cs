@@ -274,8 +274,14 @@ public sealed class PlottingTests : IDisposable
         // one noisy entry (train panel only), one entry per shaded half-plane in each panel
         Assert.Single(texts.Distinct(), t => t.Contains("noisy sample", StringComparison.Ordinal));
         Assert.Single(svg.Texts.Where(t => t.Text.Contains("noisy sample", StringComparison.Ordinal)).Select(t => t.Box).Distinct());
-        Assert.Equal(2, svg.Texts.Where(t => t.Text.StartsWith("shaded: predicted +1", StringComparison.Ordinal)).Select(t => t.Box).Distinct().Count());
-        Assert.Equal(2, svg.Texts.Where(t => t.Text.StartsWith("shaded: predicted −1", StringComparison.Ordinal)).Select(t => t.Box).Distinct().Count());
+        Assert.Equal(2, svg.Texts.Where(t => t.Text == "shaded: predicted +1 (f > 0)").Select(t => t.Box).Distinct().Count());
+        Assert.Equal(2, svg.Texts.Where(t => t.Text == "shaded: predicted −1 (f < 0)").Select(t => t.Box).Distinct().Count());
+        // the label markers say which labels they show: observed on the training row, true on the test row
+        Assert.Single(svg.Texts.Where(t => t.Text == "observed label +1").Select(t => t.Box).Distinct());
+        Assert.Single(svg.Texts.Where(t => t.Text == "observed label −1").Select(t => t.Box).Distinct());
+        Assert.Single(svg.Texts.Where(t => t.Text == "true label +1").Select(t => t.Box).Distinct());
+        Assert.Single(svg.Texts.Where(t => t.Text == "true label −1").Select(t => t.Box).Distinct());
+        Assert.DoesNotContain(texts, t => t.Contains("y > x", StringComparison.Ordinal) || t == "label +1");
         Assert.Throws<ArgumentException>(() => ConstructionFigure.Write(path, [panels[0] with { Noisy = [true] }, panels[1]], "bad"));
     }
 }
