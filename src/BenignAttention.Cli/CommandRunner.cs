@@ -46,7 +46,15 @@ public static class CommandRunner
             Stop(ExitCodes.Terminated, s_uncheckedCommand is null ? "terminate: stopping after the current step (SIGTERM again to kill)"
                 : $"terminate: {s_uncheckedCommand} finishes the file it is writing and the rest (SIGTERM again to kill)");
         });
-        try { return InvokeParsed(root, args); }
+        try
+        {
+            int code = InvokeParsed(root, args);
+            // A stop request that came after the command's last check point (while its output was being moved into
+            // place) could not be honoured: say that the output is complete rather than leave "stopping…" standing.
+            if (code == ExitCodes.Ok && s_cancel.IsCancellationRequested && s_uncheckedCommand is null)
+                Console.Error.WriteLine("note: the stop request came after the last check; the command had finished and its output is complete");
+            return code;
+        }
         finally { Console.CancelKeyPress -= onCancel; }
     }
 

@@ -8,7 +8,7 @@ public sealed class OutputFolderException(string message) : Exception(message);
 
 /// <summary>
 /// Builds an output folder next to its destination under a temporary name
-/// (<c>.ba-PID-GUID.partial</c>, whose length does not grow with the destination's name) and moves it into place only when <see cref="Commit"/> is called, so a
+/// (<c>.ba-HOST-PID-GUID.partial</c>, whose length does not grow with the destination's name) and moves it into place only when <see cref="Commit"/> is called, so a
 /// failed or killed run never leaves a half-written folder under the destination's name, and an earlier
 /// folder there survives until the new one is complete. Dispose without Commit deletes the temporary folder;
 /// temporary folders of processes that no longer run (killed mid-write) are removed when the next one starts.
@@ -16,7 +16,7 @@ public sealed class OutputFolderException(string message) : Exception(message);
 /// every file in it, unchanged (<see cref="CheckDestination"/>), so a mistyped <c>--out</c> never deletes a researcher's
 /// own files or another command's output. The new folder carries its manifest (<see cref="OutputManifest"/>), written at <see cref="Commit"/>.
 /// </summary>
-public sealed class AtomicFolder : IDisposable
+public sealed partial class AtomicFolder : IDisposable
 {
     private bool _committed;
     private readonly OutputKind _kind;
@@ -41,7 +41,7 @@ public sealed class AtomicFolder : IDisposable
         var parent = System.IO.Path.GetDirectoryName(Destination)!;
         Directory.CreateDirectory(parent);
         RemoveStalePartials(parent);
-        Path = System.IO.Path.Combine(parent, $".ba-{Environment.ProcessId}-{Guid.NewGuid():N}.partial");
+        Path = System.IO.Path.Combine(parent, TemporaryFolderName("partial"));
         Directory.CreateDirectory(Path);
     }
 
@@ -272,7 +272,7 @@ public sealed class AtomicFolder : IDisposable
         string? old = null;
         if (Directory.Exists(Destination))
         {
-            old = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Destination)!, $".ba-{Environment.ProcessId}-{Guid.NewGuid():N}.old");
+            old = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Destination)!, TemporaryFolderName("old"));
             Directory.Move(Destination, old);
         }
         Directory.Move(Path, Destination);
@@ -285,18 +285,36 @@ public sealed class AtomicFolder : IDisposable
         if (!_committed && Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
     }
 
-    /// <summary>Deletes <c>.ba-PID-GUID.partial</c> and <c>.ba-PID-GUID.old</c> folders in <paramref name="parent"/> whose process is gone.</summary>
+    /// <summary>
+    /// The first 8 hex digits of the SHA-256 of this machine's name: temporary folders carry it, so a folder left by a
+    /// process of another machine on a shared file system is never taken for one of this machine's dead processes.
+    /// </summary>
+    public static string HostTag { get; } =
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Environment.MachineName)))[..8];
+
+    /// <summary><c>.ba-HOST-PID-GUID.KIND</c>: short whatever the destination's name (see <see cref="MaxNameBytes"/>).</summary>
+    private static string TemporaryFolderName(string kind) =>
+        $".ba-{HostTag}-{Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}.{kind}";
+
+    [System.Text.RegularExpressions.GeneratedRegex("^\\.ba-([0-9a-f]{8})-([0-9]{1,10})-[0-9a-f]{32}\\.(partial|old)$")]
+    private static partial System.Text.RegularExpressions.Regex TemporaryFolderPattern();
+
+    /// <summary>
+    /// Deletes temporary folders in <paramref name="parent"/> left by a dead process of this machine: only names of exactly
+    /// the form <see cref="TemporaryFolderName"/> writes, with this machine's <see cref="HostTag"/>, that are real folders
+    /// (not links). Anything else — a folder of yours that merely starts with <c>.ba-</c> — is never touched.
+    /// </summary>
     private static void RemoveStalePartials(string parent)
     {
         if (!Directory.Exists(parent)) return;
-        foreach (var kind in new[] { "partial", "old" })
-            foreach (var dir in Directory.EnumerateDirectories(parent, $".ba-*.{kind}"))
-            {
-                var rest = System.IO.Path.GetFileName(dir)[".ba-".Length..];
-                int dash = rest.IndexOf('-');
-                if (dash <= 0 || !int.TryParse(rest[..dash], out int pid) || IsAlive(pid)) continue;
-                try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-            }
+        foreach (var dir in Directory.EnumerateDirectories(parent, ".ba-*"))
+        {
+            var match = TemporaryFolderPattern().Match(System.IO.Path.GetFileName(dir));
+            if (!match.Success || match.Groups[1].Value != HostTag) continue;
+            if (!int.TryParse(match.Groups[2].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid) || IsAlive(pid)) continue;
+            if (new DirectoryInfo(dir).LinkTarget is not null) continue;
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
     }
 
     private static bool IsAlive(int pid)

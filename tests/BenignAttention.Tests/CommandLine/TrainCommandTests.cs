@@ -203,11 +203,24 @@ public class TrainCommandTests : IDisposable
         // An earlier run folder is replaced; a stale partial folder of a dead process is cleaned up.
         var run = Path.Combine(_root, "run");
         Assert.Equal(0, Run(["train", "--out", run, .. small, "seed=1"]).Code);
-        var stale = Path.Combine(_root, ".ba-2147483000-deadbeef.partial");
+        var stale = Path.Combine(_root, $".ba-{AtomicFolder.HostTag}-2147483000-{new string('d', 32)}.partial");
         Directory.CreateDirectory(stale);
+        // Folders that merely look like ours are never touched: a user's name, another machine's tag.
+        var mine = Path.Combine(_root, ".ba-99995-myname.partial");
+        var otherHost = Path.Combine(_root, $".ba-{(AtomicFolder.HostTag == "00000000" ? "11111111" : "00000000")}-2147483000-{new string('e', 32)}.partial");
+        foreach (var keep in new[] { mine, otherHost })
+        {
+            Directory.CreateDirectory(keep);
+            File.WriteAllText(Path.Combine(keep, "mine.txt"), "mine");
+        }
         Assert.Equal(0, Run(["train", "--out", run, .. small, "seed=2"]).Code);
         Assert.Contains("seed: 2", File.ReadAllText(Path.Combine(run, "config.yaml")));
         Assert.False(Directory.Exists(stale));
+        foreach (var keep in new[] { mine, otherHost })
+        {
+            Assert.Equal("mine", File.ReadAllText(Path.Combine(keep, "mine.txt")));
+            Directory.Delete(keep, recursive: true);
+        }
         // …but not once a user has added a file of their own to it.
         File.WriteAllText(Path.Combine(run, "notes.txt"), "mine");
         Assert.Equal(2, Run(["train", "--out", run, .. small, "seed=3"]).Code);
