@@ -12,19 +12,8 @@ namespace BenignAttention.Tests.CommandLine;
 /// printed configuration.
 /// </summary>
 [Collection("cli")]
-public class ConventionsTests : IDisposable
+public class ConventionsTests() : TemporaryWorkingFolder("ba-conventions-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("ba-conventions-").FullName;
-    private readonly string _cwd = Environment.CurrentDirectory;
-
-    public ConventionsTests() => Environment.CurrentDirectory = _root;   // commands with default output folders write nothing here either
-
-    public void Dispose()
-    {
-        Environment.CurrentDirectory = _cwd;
-        Directory.Delete(_root, recursive: true);
-    }
-
     private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -48,7 +37,7 @@ public class ConventionsTests : IDisposable
         var line = Assert.Single(Lines(stderr));
         Assert.StartsWith($"error: {command[0]}: unknown option '--foo'; options: ", line);
         Assert.DoesNotContain("malformed", line);
-        Assert.Empty(Directory.GetFileSystemEntries(_root));
+        Assert.Empty(Directory.GetFileSystemEntries(Root));
     }
 
     [Fact]
@@ -69,17 +58,17 @@ public class ConventionsTests : IDisposable
     [InlineData("sweep", "embed_dim=10,20", "embed_dim=30")]
     public void SameKeyTwiceIsRefusedByEveryCommand(string command, string first, string second)
     {
-        var (code, _, stderr) = Run(command, "-o", Path.Combine(_root, "out"), first, second);
+        var (code, _, stderr) = Run(command, "-o", Path.Combine(Root, "out"), first, second);
         Assert.Equal(2, code);
         var line = Assert.Single(Lines(stderr));
         Assert.Contains("embed_dim is given twice on the command line".Replace("embed_dim", first[..first.IndexOf('=')]), line);
-        Assert.Empty(Directory.GetFileSystemEntries(_root));
+        Assert.Empty(Directory.GetFileSystemEntries(Root));
     }
 
     [Fact]
     public void SameFilterTwiceAndSameOptionTwiceAreRefused()
     {
-        var sweep = Path.Combine(_root, "sweep");
+        var sweep = Path.Combine(Root, "sweep");
         Assert.Equal(0, Run(["sweep", "-o", sweep, "-j", "1", .. Small, "signal_norm=1,2", "seed=0,1"]).Code);
         var (code, _, stderr) = Run("plot", sweep, "--x", "seed", "--y", "signal_norm", "num_steps=5", "num_steps=6");
         Assert.Equal(2, code);
@@ -91,7 +80,7 @@ public class ConventionsTests : IDisposable
         (code, _, stderr) = Run("reproduce", "--seeds", "1", "--seeds", "2");
         Assert.Equal(2, code);
         Assert.Contains("--seeds is given 2 times (1, 2)", stderr);
-        Assert.False(Directory.Exists(Path.Combine(_root, "reproduce")));
+        Assert.False(Directory.Exists(Path.Combine(Root, "reproduce")));
     }
 
     [Fact]
@@ -108,7 +97,7 @@ public class ConventionsTests : IDisposable
                 if (option.Name == "--jobs") Assert.Contains("-j", option.Aliases);
             }
         }
-        var dir = Path.Combine(_root, "grid");
+        var dir = Path.Combine(Root, "grid");
         var (code, stdout, _) = Run(["sweep", "-o", dir, "-j", "1", "--dry-run", .. Small, "seed=0,1"]);
         Assert.Equal(0, code);
         Assert.Contains(Path.Combine(dir, "results.sqlite"), stdout);
@@ -133,7 +122,7 @@ public class ConventionsTests : IDisposable
         Assert.Equal($"error: {command}: {name} {value}: must be an integer ≥ 1 (see `benign-attention {command} --help`)", line);
         Assert.DoesNotContain("System.", line);
         Assert.DoesNotContain("Int32", line);
-        Assert.Empty(Directory.GetFileSystemEntries(_root));
+        Assert.Empty(Directory.GetFileSystemEntries(Root));
     }
 
     [Theory]
@@ -141,19 +130,19 @@ public class ConventionsTests : IDisposable
     [InlineData("sweep")]
     public void ConfigFolderIsCalledAFolder(string command)
     {
-        var folder = Path.Combine(_root, "configs");
+        var folder = Path.Combine(Root, "configs");
         Directory.CreateDirectory(folder);
-        var (code, _, stderr) = Run(command, "--config", folder, "-o", Path.Combine(_root, "out"));
+        var (code, _, stderr) = Run(command, "--config", folder, "-o", Path.Combine(Root, "out"));
         Assert.Equal(2, code);
         Assert.Contains($"--config {folder}: is a folder; give a YAML file", stderr);
         Assert.DoesNotContain("not found", stderr);
-        Assert.False(Directory.Exists(Path.Combine(_root, "out")));
+        Assert.False(Directory.Exists(Path.Combine(Root, "out")));
     }
 
     [Fact]
     public void ResultsGoToStdoutProgressToStderr()
     {
-        var output = Path.Combine(_root, "run");
+        var output = Path.Combine(Root, "run");
         var (code, stdout, stderr) = Run(["train", "-o", output, .. Small]);
         Assert.Equal(0, code);
         var result = Assert.Single(Lines(stdout));
@@ -161,7 +150,7 @@ public class ConventionsTests : IDisposable
         Assert.Contains("train train: started (5 units)", stderr);
         Assert.DoesNotContain("started", stdout);
 
-        (code, stdout, stderr) = Run("sweep", "-o", Path.Combine(_root, "grid"), "-j", "1", "embed_dim=20", "train_n=4", "test_n=4", "num_steps=5", "seed=0,1");
+        (code, stdout, stderr) = Run("sweep", "-o", Path.Combine(Root, "grid"), "-j", "1", "embed_dim=20", "train_n=4", "test_n=4", "num_steps=5", "seed=0,1");
         Assert.Equal(0, code);
         Assert.StartsWith("sweep: 2 trained, 0 already stored", Assert.Single(Lines(stdout)));
         Assert.Contains("sweep (2 of 2 runs to train, 1 jobs): started (2 units)", stderr);
@@ -172,7 +161,7 @@ public class ConventionsTests : IDisposable
     [Fact]
     public void TablesAreTabSeparatedWhenPiped()
     {
-        var (code, stdout, stderr) = RunProcess(["construct", "-o", Path.Combine(_root, "fig1"), "embed_dim=200", "train_n=10", "test_n=10", "--c", "0.06,1,0.001"]);
+        var (code, stdout, stderr) = RunProcess(["construct", "-o", Path.Combine(Root, "fig1"), "embed_dim=200", "train_n=10", "test_n=10", "--c", "0.06,1,0.001"]);
         Assert.True(code == 0, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("c\ttrain acc\ttest acc\tnoisy fitted\tregime\ttrain argmax R/W₊/W₋/I\ttest argmax R/W₊/W₋/I", lines[0]);
@@ -187,7 +176,7 @@ public class ConventionsTests : IDisposable
     public void SigtermStopsLikeCtrlC()
     {
         if (OperatingSystem.IsWindows()) return;
-        var output = Path.Combine(_root, "long");
+        var output = Path.Combine(Root, "long");
         var start = StartInfo(["train", "-o", output, "embed_dim=50", "test_n=10", "num_steps=5000000"]);
         using var process = Process.Start(start)!;
         var stderr = new System.Text.StringBuilder();
@@ -223,7 +212,7 @@ public class ConventionsTests : IDisposable
     [Fact]
     public void DryRunCountsOnlyRunsStillToTrainAndChangesNothing()
     {
-        var dir = Path.Combine(_root, "grid");
+        var dir = Path.Combine(Root, "grid");
         Assert.Equal(0, Run(["sweep", "-o", dir, "-j", "1", .. Small, "signal_norm=1,2"]).Code);
         var before = Snapshot(dir);
         var (code, stdout, _) = Run(["sweep", "-o", dir, "--dry-run", .. Small, "signal_norm=1,2,3"]);
@@ -250,7 +239,7 @@ public class ConventionsTests : IDisposable
         Assert.Contains("seed: 4", stdout);
         Assert.Contains("# seed of every random stream (data, W₀); an integer ≥ 0; default 0", stdout);
         Assert.Equal(RunConfig.Keys.Count, Lines(stdout).Count(l => !l.StartsWith('#') && l.Contains("; default ", StringComparison.Ordinal)));
-        Assert.Empty(Directory.GetFileSystemEntries(_root));
+        Assert.Empty(Directory.GetFileSystemEntries(Root));
     }
 
     private static ProcessStartInfo StartInfo(string[] args)

@@ -12,25 +12,13 @@ namespace BenignAttention.Tests.CommandLine;
 /// bench's report path, printed configurations of supplied data, and dry runs refused where the sweep would be.
 /// </summary>
 [Collection("cli")]
-public class NewcomerFixesTests : IDisposable
+public class NewcomerFixesTests() : TemporaryWorkingFolder("ba-newcomer-")
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("ba-newcomer-").FullName;
-    private readonly string _cwd = Environment.CurrentDirectory;
-
-    public NewcomerFixesTests() => Environment.CurrentDirectory = _root;
-
-    public void Dispose()
-    {
-        Environment.CurrentDirectory = _cwd;
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_root, recursive: true);
-    }
-
     private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     private static readonly string[] Small = ["embed_dim=20", "train_n=4", "test_n=4", "num_steps=5"];
 
-    private string[] Entries() => Directory.GetFileSystemEntries(_root, "*", SearchOption.AllDirectories).Order().ToArray();
+    private string[] Entries() => Directory.GetFileSystemEntries(Root, "*", SearchOption.AllDirectories).Order().ToArray();
 
     // ---------- D7: --help of every command, without its required arguments ----------
 
@@ -164,7 +152,7 @@ public class NewcomerFixesTests : IDisposable
     [Fact]
     public void PrintConfigWithDataRoundTripsAndIsRefusedWithoutData()
     {
-        string data = SuppliedDataTests.WriteFolder(Path.Combine(_root, "data"), SuppliedDataTests.Synthetic(SuppliedDataTests.Small));
+        string data = SuppliedDataTests.WriteFolder(Path.Combine(Root, "data"), SuppliedDataTests.Synthetic(SuppliedDataTests.Small));
         File.WriteAllText(Path.Combine(data, "config.json"), """{"signal_norm": 3, "rho": 0.1}""");
         var (code, printed, stderr) = Run("train", "--data", data, "--print-config");
         Assert.True(code == 0, stderr);
@@ -174,7 +162,7 @@ public class NewcomerFixesTests : IDisposable
         Assert.Contains("# noise_std: not applicable (supplied data)", printed);
         Assert.Contains("# seed: not applicable (supplied data)", printed);
         Assert.DoesNotContain("\nseed:", printed);
-        string yaml = Path.Combine(_root, "pc.yaml");
+        string yaml = Path.Combine(Root, "pc.yaml");
         File.WriteAllText(yaml, printed);
 
         var (again, printedAgain, err2) = Run("train", "--data", data, "--config", yaml, "--print-config");
@@ -200,7 +188,7 @@ public class NewcomerFixesTests : IDisposable
     [MemberData(nameof(RefusedFolders))]
     public void DryRunIsRefusedLikeTheSweep(string kind)
     {
-        string dir = Path.Combine(_root, "sweep");
+        string dir = Path.Combine(Root, "sweep");
         Directory.CreateDirectory(dir);
         string db = Path.Combine(dir, SweepStore.FileName);
         switch (kind)
@@ -224,7 +212,7 @@ public class NewcomerFixesTests : IDisposable
     [Fact]
     public void DryRunOnADamagedStoreIsRefusedAsDamagedWritingNothing()
     {
-        string dir = Path.Combine(_root, "damaged");
+        string dir = Path.Combine(Root, "damaged");
         Assert.Equal(0, Run(["sweep", "-o", dir, "-j", "1", .. Small, "seed=0"]).Code);
         SqliteConnection.ClearAllPools();
         using (var f = new FileStream(Path.Combine(dir, SweepStore.FileName), FileMode.Open))
@@ -243,7 +231,7 @@ public class NewcomerFixesTests : IDisposable
     [Fact]
     public void DryRunIsRefusedWhileAnotherSweepHoldsTheFolder()
     {
-        string dir = Path.Combine(_root, "busy");
+        string dir = Path.Combine(Root, "busy");
         Assert.Equal(0, Run(["sweep", "-o", dir, "-j", "1", .. Small, "seed=0"]).Code);
         using (var held = SweepFolder.Acquire(dir, BenignAttention.Experiments.SweepSession.Entries))
         {
@@ -259,7 +247,7 @@ public class NewcomerFixesTests : IDisposable
     [Fact]
     public void DryRunAndSweepYamlShowTheSweepDefaultLogInterval()
     {
-        string dir = Path.Combine(_root, "li");
+        string dir = Path.Combine(Root, "li");
         var (code, stdout, _) = Run(["sweep", "-o", dir, "--dry-run", .. Small, "seed=0,1"]);
         Assert.Equal(0, code);
         Assert.StartsWith("log_interval=100 (the sweep default", stdout);
@@ -295,27 +283,27 @@ public class NewcomerFixesTests : IDisposable
     public void ConstructStopsOnSigtermAndWritesNothing()
     {
         if (OperatingSystem.IsWindows()) return;
-        string output = Path.Combine(_root, "fig1");
+        string output = Path.Combine(Root, "fig1");
         string cs = string.Join(',', Enumerable.Range(1, 10_000).Select(k => (k * 1e-4).ToString("R", CultureInfo.InvariantCulture)));
         var (exit, stderr) = Terminate(["construct", "-o", output, "--c", cs], "started", fromStdout: false);
         Assert.Equal(143, exit);
         Assert.Contains("error: terminated: nothing was written", stderr);
         Assert.DoesNotContain("sweep", stderr);
         Assert.False(Directory.Exists(output));
-        Assert.Empty(Directory.GetFileSystemEntries(_root));
+        Assert.Empty(Directory.GetFileSystemEntries(Root));
     }
 
     [Fact]
     public void BenchStopsOnSigtermAndWritesNoReport()
     {
         if (OperatingSystem.IsWindows()) return;
-        string report = Path.Combine(_root, "bench.md");
+        string report = Path.Combine(Root, "bench.md");
         // Short runs (never skipped by the time estimate) repeated far more often than the test waits: only SIGTERM ends it.
         var (exit, stderr) = Terminate(["bench", "--steps", "2000", "--repeat", "100000", "--dims", "100", "-o", report], "machine:", fromStdout: true);
         Assert.Equal(143, exit);
         Assert.Contains("error: terminated: nothing was written", stderr);
         Assert.False(File.Exists(report));
-        Assert.Empty(Directory.GetFileSystemEntries(_root));
+        Assert.Empty(Directory.GetFileSystemEntries(Root));
     }
 
     /// <summary>Every command either checks the stop request in its long loops or is one of the short ones told apart in the stop message.</summary>
