@@ -62,6 +62,14 @@ public sealed record RunConfig
     /// <summary>Test accuracy at or above which test error counts as small in the regime label (spec §5); in (0, 1].</summary>
     public double RegimeTestAccuracy { get; init; } = 0.95;
 
+    /// <summary>
+    /// SNR = ‖μ‖ / (σ √d), the signal-to-noise ratio of the final paper (arXiv:2409.17625v3, ICML 2025; docs/MODEL.md §1):
+    /// the signal norm against the typical norm σ√d of a token's noise. Dimensionless; +∞ when σ = 0. High SNR: noisy
+    /// samples are not fitted; low SNR: benign overfitting. Derived, never a key of its own (a sweep's <c>snr=</c> axis
+    /// resolves into <c>signal_norm</c>).
+    /// </summary>
+    public double SignalToNoiseRatio => SignalNorm / (NoiseStd * Math.Sqrt(EmbedDim));
+
     /// <summary>Config keys in the order they are written to <c>config.yaml</c>: the names of <see cref="ConfigKeys.All"/>.</summary>
     public static IReadOnlyList<string> Keys => ConfigKeys.Names;
 
