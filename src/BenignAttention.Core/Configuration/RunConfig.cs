@@ -21,6 +21,18 @@ public enum SamplerKind
 }
 
 /// <summary>
+/// Storage precision of the large arrays of a run: the supplied or explicit tokens in the direct engine, the Gram
+/// matrices in the gram engine. Sums and parameters are always accumulated in double precision (spec §8).
+/// </summary>
+public enum StoragePrecision
+{
+    /// <summary>Double precision (8 bytes per entry); results match the reference to rounding.</summary>
+    Float64,
+    /// <summary>Single precision (4 bytes per entry): half the memory and memory traffic; each stored entry carries a relative rounding error of at most 2⁻²⁴.</summary>
+    Float32,
+}
+
+/// <summary>
 /// One training run, fully resolved. Keys are the spec table's (docs/MODEL.md §1) plus
 /// training and analysis settings; <see cref="ConfigKeys.All"/> describes them, in file order. Immutable: derive
 /// variants with <c>with</c>.
@@ -59,6 +71,8 @@ public sealed record RunConfig
     public EngineKind Engine { get; init; } = EngineKind.Auto;
     /// <summary>Sampler for synthetic data (spec §8).</summary>
     public SamplerKind Sampler { get; init; } = SamplerKind.Explicit;
+    /// <summary>Storage precision of tokens (direct engine) or Gram matrices (gram engine); accumulation stays float64.</summary>
+    public StoragePrecision DType { get; init; } = StoragePrecision.Float64;
     /// <summary>Test accuracy at or above which test error counts as small in the regime label (spec §5); in (0, 1].</summary>
     public double RegimeTestAccuracy { get; init; } = 0.95;
 
@@ -166,6 +180,8 @@ public static class ConfigKeys
         new ConfigKey<SamplerKind>("sampler", "data sampler (wishart: Gram matrices only)", Options.Of<SamplerKind>(),
             c => c.Sampler, (c, v) => c with { Sampler = v },
             SuppliedUse.NotApplicable("the tokens are supplied (it only chooses how synthetic tokens are drawn)")),
+        new ConfigKey<StoragePrecision>("dtype", "storage precision of tokens (direct) or Gram matrices (gram); sums stay float64", Options.Of<StoragePrecision>(),
+            c => c.DType, (c, v) => c with { DType = v }, SuppliedUse.Applied, sinceSchema: 2),
         new ConfigKey<double>("regime_test_accuracy", "test accuracy counted as small test error in the regime label", Interval.Real(0, 1, minClosed: false),
             c => c.RegimeTestAccuracy, (c, v) => c with { RegimeTestAccuracy = v }, SuppliedUse.Applied),
     ];

@@ -80,7 +80,7 @@ public class StoreVersionTests
         using var cmd = c.CreateCommand();
         cmd.CommandText = "PRAGMA user_version;";
         Assert.Equal((long)SweepStore.SchemaVersion, cmd.ExecuteScalar());
-        Assert.Equal(1, SweepStore.SchemaVersion);
+        Assert.Equal(2, SweepStore.SchemaVersion);
     }
 
     private static List<string> ColumnSet(string db, string table)
@@ -96,19 +96,20 @@ public class StoreVersionTests
     }
 
     [Fact]
-    public void ANewStoreHasTheVersionOneColumnsInItsOwnOrder()
+    public void ANewStoreHasTheVersionOneColumnsPlusTheLaterOnesInItsOwnOrder()
     {
         // Version 1 fixes the columns' names, types and keys, not their order (rows are read by name): a store
-        // created now must have exactly the version-one columns while SchemaVersion is 1.
+        // created now has exactly the version-one columns plus one per key or metric declared since.
         using var dir = new TempDir();
         string old = Path.Combine(dir.Path, "v1.sqlite");
         Sql(old, VersionOneSchema);
         using (SweepStore.Open(dir.Path)) { }
         string now = Path.Combine(dir.Path, SweepStore.FileName);
-        Assert.Equal(1, SweepStore.SchemaVersion);
-        Assert.Equal(ColumnSet(old, "runs"), ColumnSet(now, "runs"));
-        Assert.Equal(ColumnSet(old, "curves"), ColumnSet(now, "curves"));
-        Assert.Equal(49, ColumnSet(now, "runs").Count);
+        var laterKeys = ConfigKeys.All.Where(k => k.SinceSchema > 1).Select(k => k.Name).ToHashSet();
+        var laterMetrics = StepMetrics.Columns.Where(c => c.SinceSchema > 1).Select(c => c.Name).ToHashSet();
+        Assert.Equal(ColumnSet(old, "runs"), ColumnSet(now, "runs").Where(c => !laterKeys.Contains(c.Split(' ')[0]) && !laterMetrics.Contains(c.Split(' ')[0])));
+        Assert.Equal(ColumnSet(old, "curves"), ColumnSet(now, "curves").Where(c => !laterMetrics.Contains(c.Split(' ')[0])));
+        Assert.Contains("dtype TEXT 1 0", ColumnSet(now, "runs"));
     }
 
     [Fact]
@@ -137,14 +138,14 @@ public class StoreVersionTests
     }
 
     [Theory]
-    [InlineData(2)]
+    [InlineData(3)]
     [InlineData(99)]
     public void ANewerVersionIsRefusedNamingBothVersions(int version)
     {
         using var dir = new TempDir();
         using (SweepStore.Open(dir.Path)) { }
         Sql(Path.Combine(dir.Path, SweepStore.FileName), $"PRAGMA user_version = {version};");
-        AssertRefused(dir.Path, $"results store schema version {version}, this tool reads version 1: ");
+        AssertRefused(dir.Path, $"results store schema version {version}, this tool reads version {SweepStore.SchemaVersion}: ");
         AssertRefused(dir.Path, "written by a newer benign-attention");
     }
 
@@ -154,7 +155,7 @@ public class StoreVersionTests
         using var dir = new TempDir();
         using (SweepStore.Open(dir.Path)) { }
         Sql(Path.Combine(dir.Path, SweepStore.FileName), "PRAGMA user_version = -3;");
-        AssertRefused(dir.Path, "results store schema version -3, this tool reads version 1: ");
+        AssertRefused(dir.Path, $"results store schema version -3, this tool reads version {SweepStore.SchemaVersion}: ");
         AssertRefused(dir.Path, "no migration");
     }
 
@@ -166,7 +167,7 @@ public class StoreVersionTests
         Sql(db, "CREATE TABLE people (name TEXT); INSERT INTO people VALUES ('ada');");
         string before = Fingerprint(dir.Path);
         var e = Assert.Throws<ResultStoreException>(() => SweepStore.Open(dir.Path));
-        Assert.Contains("results store schema version 0 (none recorded), this tool reads version 1: ", e.Message);
+        Assert.Contains($"results store schema version 0 (none recorded), this tool reads version {SweepStore.SchemaVersion}: ", e.Message);
         Assert.Contains("people", e.Message);
         Assert.Equal(before, Fingerprint(dir.Path));
         Sql(db, "SELECT name FROM people;");   // still the user's own database, not switched to WAL
