@@ -15,6 +15,7 @@ internal sealed class MetricRecorder
     private readonly int _n, _seqLen;
     private readonly SelectionTracker? _tracker;   // null when the token roles are unknown (no 𝔖, no role metric)
     private double[] _attentionClean = [], _attentionNoisy = [];
+    private readonly DelayedGeneralizationTracker _phases = new();
 
     /// <param name="labels">The run's labels and token roles.</param>
     /// <param name="numSteps">Number of steps to record.</param>
@@ -59,6 +60,7 @@ internal sealed class MetricRecorder
     public void AfterUpdate(int step, double lossBefore, double trainLoss, ReadOnlySpan<double> outputs, (double Norm, double AlignPos, double AlignNeg) query)
     {
         var (accuracy, noisyFitted, cleanFitted) = Fitting.Fractions(outputs, _labels.YTrain, _labels.Noisy);
+        _phases.AddTrain(step, accuracy, noisyFitted);
         var (sumPos, sumNeg, eq9, eq10, eq10Normalized) = _tracker?.Ratios() ?? (double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
         Steps[step] = new StepMetrics
         {
@@ -72,5 +74,13 @@ internal sealed class MetricRecorder
     }
 
     /// <summary>Adds the test loss and accuracy of an already recorded step.</summary>
-    public void RecordTest(int step, double loss, double accuracy) => Steps[step] = Steps[step] with { TestLoss = loss, TestAccuracy = accuracy };
+    public void RecordTest(int step, double loss, double accuracy)
+    {
+        Steps[step] = Steps[step] with { TestLoss = loss, TestAccuracy = accuracy };
+        _phases.AddTest(step, accuracy);
+    }
+
+    /// <summary>τ_fit, τ_mem, τ_gen, dip and delay of the steps recorded so far (see <see cref="DelayedGeneralization"/>).</summary>
+    /// <param name="threshold">Test accuracy counted as small test error.</param>
+    public DelayedGeneralization Phases(double threshold) => _phases.Result(threshold);
 }

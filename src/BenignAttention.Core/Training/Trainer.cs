@@ -27,6 +27,8 @@ public sealed record TrainingResult
     /// <summary>W after the last update <c>[d, d]</c>, when trained and formable.</summary>
     public double[]? FinalKeyQuery { get; init; }
     public required Regime Regime { get; init; }
+    /// <summary>τ_fit, τ_mem, τ_gen, the dip and the delay of the run (paper v3's delayed generalization).</summary>
+    public required DelayedGeneralization Phases { get; init; }
     /// <summary>Wall-clock seconds of the loop.</summary>
     public required double Seconds { get; init; }
     public StepMetrics Final => Steps[^1];
@@ -125,6 +127,7 @@ public static class Trainer
             FinalQuery = engine.MaterializeQuery(),
             FinalKeyQuery = engine.MaterializeKeyQuery(),
             Regime = RegimeClassifier.Classify(final.TrainAccuracy, final.CleanFitted, final.TestAccuracy, options.RegimeTestAccuracy),
+            Phases = metrics.Phases(options.RegimeTestAccuracy),
             Seconds = clock.Elapsed.TotalSeconds,
         };
 
