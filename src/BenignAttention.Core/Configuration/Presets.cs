@@ -42,6 +42,33 @@ public static class Presets
     /// </summary>
     public static RunConfig PhaseDiagram => PaperV1 with { Sampler = SamplerKind.Wishart, Engine = EngineKind.Gram, LogInterval = 1000 };
 
+    /// <summary>
+    /// The synthetic setting of the final paper's official code (Sakamoto &amp; Sato, arXiv:2409.17625v3, ICML 2025): W and p
+    /// trained together (W₀ entries U(−1/√d, 1/√d), p₀ = 0), n = 20, T = 8, d = 2000, ‖μ‖ = 20, σ = 1, ρ = 0.1, η = 0.2,
+    /// learning rate 5e-3, 1000 steps, test evaluation every 10 steps (and at the last), n_test = 1000, seed 42, balanced
+    /// true labels; SNR = 20/√2000 ≈ 0.447.
+    /// </summary>
+    public static RunConfig Icml2025 { get; } = new()
+    {
+        EmbedDim = 2000,
+        SeqLen = 8,
+        TrainN = 20,
+        TestN = 1000,
+        SignalNorm = 20,
+        NoiseStd = 1,
+        Rho = 0.1,
+        NoiseRatio = 0.2,
+        Seed = 42,
+        BalancedLabels = true,
+        LearningRate = 5e-3,
+        NumSteps = 1000,
+        LogInterval = 10,
+        LogSchedule = StepSchedule.Linear,
+        TrainW = true,
+        Engine = EngineKind.Auto,
+        Sampler = SamplerKind.Explicit,
+    };
+
     private static readonly (string Name, RunConfig Config)[] Table =
     [
         ("paper-v1", PaperV1),
@@ -51,9 +78,11 @@ public static class Presets
         ("fig3b", PaperV1 with { EmbedDim = 4500, SignalNorm = 5 }),
         // Figure 3c "large signal": not overfitting.
         ("fig3c", PaperV1 with { EmbedDim = 1000, SignalNorm = 80 }),
+        // The final paper's (v3, ICML 2025) official synthetic setting: trainable W.
+        ("icml2025", Icml2025),
     ];
 
-    /// <summary>Valid preset names, in documentation order: <c>paper-v1, fig3a, fig3b, fig3c</c>.</summary>
+    /// <summary>Valid preset names, in documentation order: <c>paper-v1, fig3a, fig3b, fig3c, icml2025</c>.</summary>
     public static IReadOnlyList<string> Names { get; } = Table.Select(t => t.Name).ToArray();
 
     /// <summary>Returns the preset called <paramref name="name"/> (exact, case-sensitive match).</summary>

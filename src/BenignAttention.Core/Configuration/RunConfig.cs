@@ -21,6 +21,21 @@ public enum SamplerKind
 }
 
 /// <summary>
+/// Which steps of a run are recorded (per-step metrics, attention, 𝔖) and when the test set is evaluated. Training
+/// runs every step either way; see <c>Training.RecordSchedule</c>.
+/// </summary>
+public enum StepSchedule
+{
+    /// <summary>Every step is recorded; the test set is evaluated every <c>log_interval</c> steps and at the last.</summary>
+    Linear,
+    /// <summary>
+    /// Steps round(10^(j/k)) − 1 for j = 0, 1, … (k = <c>log_points</c> per decade), deduplicated, plus the last step; the
+    /// test set is evaluated on exactly these steps and <c>log_interval</c> is not used.
+    /// </summary>
+    Log,
+}
+
+/// <summary>
 /// Storage precision of the large arrays of a run: the supplied or explicit tokens in the direct engine, the Gram
 /// matrices in the gram engine. Sums and parameters are always accumulated in double precision (spec §8).
 /// </summary>
@@ -65,6 +80,10 @@ public sealed record RunConfig
     public int NumSteps { get; init; } = 10_000;
     /// <summary>Test metrics are evaluated every this many steps (and at the last step); ≥ 1.</summary>
     public int LogInterval { get; init; } = 1;
+    /// <summary>Which steps are recorded and tested: every step (test every <see cref="LogInterval"/>) or log-spaced.</summary>
+    public StepSchedule LogSchedule { get; init; } = StepSchedule.Linear;
+    /// <summary>Recorded steps per decade with <see cref="StepSchedule.Log"/>; in [1, <see cref="ConfigKeys.MaxLogPoints"/>].</summary>
+    public int LogPoints { get; init; } = 10;
     /// <summary>Train the key–query matrix W as well (paper's final version); W₀ ~ U(±1/√d).</summary>
     public bool TrainW { get; init; } = false;
     /// <summary>Engine for the dynamics (spec §8).</summary>
@@ -115,8 +134,18 @@ public sealed record RunConfig
 /// </summary>
 public static class ConfigKeys
 {
-    /// <summary>Largest allowed <c>num_steps</c>: the per-step metrics and attention are kept in memory.</summary>
+    /// <summary>
+    /// Largest allowed <c>num_steps</c> with <c>log_schedule = linear</c>, which keeps every step's metrics and attention in
+    /// memory (a cross-key check of <c>ConfigLoader.Validate</c>); <c>log_schedule = log</c> keeps about
+    /// <c>log_points</c> steps per decade and allows up to <see cref="MaxLogScheduleSteps"/>.
+    /// </summary>
     public const int MaxNumSteps = 10_000_000;
+
+    /// <summary>Largest allowed <c>num_steps</c> with any schedule: steps are counted in 32-bit integers.</summary>
+    public const int MaxLogScheduleSteps = int.MaxValue;
+
+    /// <summary>Largest allowed <c>log_points</c> (recorded steps per decade of the log schedule).</summary>
+    public const int MaxLogPoints = 1000;
 
     /// <summary>
     /// Upper bound on <c>signal_norm</c>, <c>noise_std</c> and <c>rho</c>, which keeps inner products of
@@ -168,11 +197,16 @@ public static class ConfigKeys
             SuppliedUse.NotApplicable("the labels are supplied (it only shapes synthetic labels)")),
         new ConfigKey<double>("learning_rate", "gradient-descent step size", Interval.Real(0, null, minClosed: false),
             c => c.LearningRate, (c, v) => c with { LearningRate = v }, SuppliedUse.Applied, axisLabel: "learning rate"),
-        new ConfigKey<int>("num_steps", "full-batch gradient steps", Interval.Integer(1, MaxNumSteps),
+        new ConfigKey<int>("num_steps", "full-batch gradient steps (≤ 10000000 with log_schedule = linear)", Interval.Integer(1, MaxLogScheduleSteps),
             c => c.NumSteps, (c, v) => c with { NumSteps = v }, SuppliedUse.Applied,
-            reasonAbove: "the per-step metrics and attention are kept in memory"),
-        new ConfigKey<int>("log_interval", "test metrics every this many steps (and at the last)", Interval.Integer(1),
+            reasonAbove: "steps are counted in 32-bit integers"),
+        new ConfigKey<int>("log_interval", "test metrics every this many steps (and at the last); log_schedule = linear only", Interval.Integer(1),
             c => c.LogInterval, (c, v) => c with { LogInterval = v }, SuppliedUse.Applied),
+        new ConfigKey<StepSchedule>("log_schedule", "recorded steps: linear (every step, test every log_interval) or log (round(10^(j/log_points)) − 1 and the last step, tested there)",
+            Options.Of<StepSchedule>(), c => c.LogSchedule, (c, v) => c with { LogSchedule = v }, SuppliedUse.Applied, sinceSchema: 2),
+        new ConfigKey<int>("log_points", "recorded steps per decade with log_schedule = log", Interval.Integer(1, MaxLogPoints),
+            c => c.LogPoints, (c, v) => c with { LogPoints = v }, SuppliedUse.Applied,
+            reasonAbove: "more points per decade than this is close to recording every step; use log_schedule=linear", sinceSchema: 2),
         new ConfigKey<bool>("train_W", "train the key–query matrix W too (paper v3)", BooleanValue.Instance,
             c => c.TrainW, (c, v) => c with { TrainW = v }, SuppliedUse.Applied),
         new ConfigKey<EngineKind>("engine", "dynamics engine (auto: gram when n·T < d)", Options.Of<EngineKind>(),

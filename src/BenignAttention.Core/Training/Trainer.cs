@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BenignAttention.Analysis;
+using BenignAttention.Configuration;
 using BenignAttention.Data;
 using BenignAttention.Model;
 
@@ -8,19 +9,36 @@ namespace BenignAttention.Training;
 /// <summary>Gradient-descent settings (spec §3).</summary>
 /// <param name="LearningRate">Step size, &gt; 0.</param>
 /// <param name="NumSteps">Number of full-batch steps, ≥ 1.</param>
-/// <param name="LogInterval">Test metrics on steps τ with τ mod LogInterval = 0 and on the last step.</param>
+/// <param name="LogInterval">Linear schedule: test metrics on steps τ with τ mod LogInterval = 0 and on the last step.</param>
 /// <param name="RegimeTestAccuracy">Threshold of "small test error" for the regime label (spec §5).</param>
-/// <param name="RecordAttention">Keep attention probabilities of every step (<c>[steps, n, T]</c> float32).</param>
-public sealed record TrainingOptions(double LearningRate, int NumSteps, int LogInterval, double RegimeTestAccuracy, bool RecordAttention = true);
+/// <param name="RecordAttention">Keep attention probabilities of every recorded step (<c>[records, n, T]</c> float32).</param>
+/// <param name="Schedule">Which steps are recorded and tested (<see cref="RecordSchedule"/>); linear records every step.</param>
+/// <param name="LogPoints">Recorded steps per decade of the log schedule, ≥ 1.</param>
+public sealed record TrainingOptions(double LearningRate, int NumSteps, int LogInterval, double RegimeTestAccuracy, bool RecordAttention = true,
+    StepSchedule Schedule = StepSchedule.Linear, int LogPoints = 10)
+{
+    /// <summary>The options of <paramref name="config"/>: learning_rate, num_steps, log_interval, regime_test_accuracy, log_schedule and log_points.</summary>
+    public static TrainingOptions For(RunConfig config, bool recordAttention = true) =>
+        new(config.LearningRate, config.NumSteps, config.LogInterval, config.RegimeTestAccuracy, recordAttention, config.LogSchedule, config.LogPoints);
+
+    /// <summary>The recorded and tested steps these options give.</summary>
+    public RecordSchedule RecordSchedule() => Training.RecordSchedule.Create(Schedule, NumSteps, LogInterval, LogPoints);
+}
 
 /// <summary>Outcome of <see cref="Trainer.Train"/>.</summary>
 public sealed record TrainingResult
 {
-    /// <summary>One entry per step τ = 0 … num_steps − 1 (see <see cref="StepMetrics"/> for before/after-update meaning).</summary>
+    /// <summary>
+    /// One entry per recorded step of <see cref="Schedule"/>, in step order: every step τ = 0 … num_steps − 1 with the
+    /// linear schedule, the log-spaced steps with the log schedule. Index i is record i, <see cref="StepMetrics.Step"/> its
+    /// step (see <see cref="StepMetrics"/> for before/after-update meaning). The first and the last step are always present.
+    /// </summary>
     public required StepMetrics[] Steps { get; init; }
-    /// <summary>Attention probabilities before each update, <c>[steps, n, T]</c>, or empty when not recorded.</summary>
+    /// <summary>Which steps are recorded and tested.</summary>
+    public required RecordSchedule Schedule { get; init; }
+    /// <summary>Attention probabilities before each recorded update, <c>[records, n, T]</c> (row i is <see cref="Steps"/>[i]), or empty when not recorded.</summary>
     public required float[] Attention { get; init; }
-    /// <summary>Per-sample cumulative 𝔖, C_i(τ) = Σ_{τ'≤τ} s_{i,R}(1 − s_{i,R}) (spec §4), <c>[steps, n]</c>, recorded with the attention; empty when the token roles are unknown.</summary>
+    /// <summary>Per-sample cumulative 𝔖, C_i(τ) = Σ_{τ'≤τ} s_{i,R}(1 − s_{i,R}) (spec §4) summed over every step up to the recorded step, <c>[records, n]</c>, recorded with the attention; empty when the token roles are unknown.</summary>
     public required double[] SelectionCumulative { get; init; }
     /// <summary>p after the last update <c>[d]</c>, when the engine can form it.</summary>
     public double[]? FinalQuery { get; init; }
@@ -69,11 +87,13 @@ public sealed class TrainingDivergedException : Exception
 }
 
 /// <summary>
-/// Full-batch gradient descent on the mean logistic loss with the analysis of spec §4 at every step.
+/// Full-batch gradient descent on the mean logistic loss with the analysis of spec §4 on the recorded steps.
 /// Engines only supply attention logits, value projections and the update; everything measured is computed
 /// here, once (<see cref="MetricRecorder"/>, <see cref="TestEvaluator"/>). Per step: one forward pass on the
-/// training set (reused as the next step's "before" state), one update, and a test evaluation every
-/// <see cref="TrainingOptions.LogInterval"/> steps and on the last.
+/// training set (reused as the next step's "before" state), one update, the fit and 𝔖 bookkeeping, and a test
+/// evaluation on the steps <see cref="RecordSchedule.IsTested"/> names (linear: every
+/// <see cref="TrainingOptions.LogInterval"/> steps and the last; log: every recorded step). The schedule changes what is
+/// kept, never the trajectory: the same seed gives the same parameters at every step under either schedule.
 /// </summary>
 public static class Trainer
 {
@@ -94,7 +114,8 @@ public static class Trainer
         var probabilities = new double[y.Length * T];
         var outputs = new double[y.Length];
         var coefficients = new double[y.Length * T];
-        var metrics = new MetricRecorder(labels, options.NumSteps, options.RecordAttention);
+        var schedule = options.RecordSchedule();
+        var metrics = new MetricRecorder(labels, schedule, options.RecordAttention);
         var tests = new TestEvaluator(engine, labels.YTest, T, metrics.RecordTest);
 
         double lossBefore = Forward();
@@ -111,7 +132,7 @@ public static class Trainer
             var query = engine.QueryStatistics();
             if (!double.IsFinite(query.Norm)) throw TrainingDivergedException.AfterUpdate(step, "‖p‖", options.LearningRate);
             metrics.AfterUpdate(step, lossBefore, loss, outputs, query);
-            if (step % options.LogInterval == 0 || step == options.NumSteps - 1) tests.Evaluate(step);
+            if (schedule.IsTested(step)) tests.Evaluate(step);
 
             lossBefore = loss;
             progress?.Invoke(step + 1);
@@ -122,6 +143,7 @@ public static class Trainer
         return new TrainingResult
         {
             Steps = metrics.Steps,
+            Schedule = schedule,
             Attention = metrics.Attention,
             SelectionCumulative = metrics.SelectionCumulative,
             FinalQuery = engine.MaterializeQuery(),

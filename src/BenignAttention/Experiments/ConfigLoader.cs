@@ -242,6 +242,7 @@ public static class ConfigLoader
     /// Checks every key's <see cref="ConfigKey.Constraint"/>, in <see cref="ConfigKeys.All"/> order (e.g. embed_dim ≥ 2,
     /// noise_ratio ∈ [0, 1), signal_norm ∈ [<see cref="ConfigKeys.MinSignalNorm"/>, <see cref="ConfigKeys.MaxMagnitude"/>]), then the cross-key
     /// rules: <c>NoisyCount</c> (<see cref="LabelNoise.FlipCount"/>) = ⌈noise_ratio·train_n⌉ &lt; train_n (at least one clean label);
+    /// num_steps ≤ <see cref="ConfigKeys.MaxNumSteps"/> with log_schedule = linear;
     /// sampler = wishart requires train_W = false and an engine that resolves to gram;
     /// train_W = true requires embed_dim ≤ <see cref="MaxTrainableWDim"/>;
     /// train_n·seq_len ≤ <see cref="MaxTrainTokens"/>; with sampler = explicit,
@@ -255,6 +256,7 @@ public static class ConfigLoader
         foreach (var key in ConfigKeys.All)
             key.Check(config);
         CheckLabelNoise(config);
+        CheckLinearScheduleLength(config);
         CheckWishartSampler(config);
         CheckSizeGuards(config);
     }
@@ -269,6 +271,18 @@ public static class ConfigLoader
             throw new ConfigException("noise_ratio", D(c.NoiseRatio), range,
                 $"noise_ratio = {D(c.NoiseRatio)} with train_n = {I(c.TrainN)} flips ⌈{D(c.NoiseRatio)}·{I(c.TrainN)}⌉ = {I(flipped)} " +
                 $"of {I(c.TrainN)} training labels, i.e. all of them: must be {range}; lower noise_ratio or raise train_n");
+        }
+    }
+
+    /// <summary>Cross-key rule: with log_schedule = linear every step is kept in memory, so num_steps ≤ <see cref="ConfigKeys.MaxNumSteps"/>.</summary>
+    private static void CheckLinearScheduleLength(RunConfig c)
+    {
+        if (c.LogSchedule == StepSchedule.Linear && c.NumSteps > ConfigKeys.MaxNumSteps)
+        {
+            string range = $"an integer in [1, {I(ConfigKeys.MaxNumSteps)}] when log_schedule = linear";
+            throw new ConfigException("num_steps", I(c.NumSteps), range,
+                $"num_steps = {I(c.NumSteps)} is out of range: must be {range} (the linear schedule keeps every step's metrics and " +
+                "attention in memory); log_schedule=log records only log_points steps per decade and allows longer runs");
         }
     }
 

@@ -71,7 +71,7 @@ public static class ConstructionRun
     /// Config keys that only steer training; the construction trains nothing, so <see cref="Run"/> refuses them
     /// (train_W is refused only as true: the construction uses W = I).
     /// </summary>
-    public static readonly IReadOnlyList<string> TrainingOnlyKeys = ["learning_rate", "num_steps", "log_interval", "engine"];
+    public static readonly IReadOnlyList<string> TrainingOnlyKeys = ["learning_rate", "num_steps", "log_interval", "log_schedule", "log_points", "engine"];
 
     /// <summary>
     /// Applies <paramref name="overrides"/> to <see cref="BaseConfig"/>, checks the setting and the output folder, then

@@ -156,7 +156,7 @@ public static class Reproduction
                     RunFolder.Write(Path.Combine(outDir, job.Setting.Id), config, result, summary, prepared.Labels, job.Setting.Id, kind: OutputKind.ReproductionPart(job.Setting.Id));
                     // The attention figure shows the first noisy sample: report its final attention (paper Fig. 3 plots one sample).
                     int i = Array.IndexOf(prepared.Labels.Noisy, true), n = prepared.Labels.Noisy.Length, T = config.SeqLen;
-                    if (i >= 0) plottedNoisy[job.Setting.Id] = (i, result.Attention.AsSpan(((config.NumSteps - 1) * n + i) * T, T).ToArray());
+                    if (i >= 0) plottedNoisy[job.Setting.Id] = (i, result.Attention.AsSpan(((result.Steps.Length - 1) * n + i) * T, T).ToArray());
                 }
                 summaries[(job.Setting.Id, job.Seed)] = summary;
                 report(Interlocked.Increment(ref done));

@@ -11,8 +11,9 @@ namespace BenignAttention.Experiments;
 
 /// <summary>
 /// The output folder of one training run (the <c>train</c> command; Figure 3 of <c>reproduce</c>):
-/// <c>config.yaml</c> (resolved), <c>metrics.csv</c> (one row per step), <c>attention.npy</c> float32
-/// <c>[steps, n, T]</c>, <c>selection.npy</c> float64 <c>[steps, n]</c> (per-sample cumulative 𝔖; absent when the token roles are unknown), <c>p_final.npy</c> <c>[d]</c> (and <c>W_final.npy</c> <c>[d, d]</c> with trained W) when
+/// <c>config.yaml</c> (resolved), <c>metrics.csv</c> (one row per recorded step: every step with
+/// <c>log_schedule = linear</c>, the log-spaced steps with <c>log</c>; column <c>step</c> names it), <c>attention.npy</c> float32
+/// <c>[records, n, T]</c>, <c>selection.npy</c> float64 <c>[records, n]</c> (row i belongs to metrics.csv's row i) (per-sample cumulative 𝔖; absent when the token roles are unknown), <c>p_final.npy</c> <c>[d]</c> (and <c>W_final.npy</c> <c>[d, d]</c> with trained W) when
 /// the tokens exist, <c>summary.json</c>, and <c>figures/attention.{png,svg}</c>, <c>figures/training.{png,svg}</c>.
 /// Everything is written into a temporary folder that replaces the destination only when complete, with the
 /// manifest <see cref="OutputManifest.FileName"/> listing every file; an existing folder is replaced only if
@@ -127,13 +128,18 @@ public static class RunFolder
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 
-    /// <summary>Paper Figure 3 style attention trajectories of the first clean and first noisy sample, and training curves.</summary>
+    /// <summary>
+    /// Paper Figure 3 style attention trajectories of the first clean and first noisy sample, and training curves, drawn
+    /// against the true step values of the recorded steps (dense with the linear schedule, log-spaced with the log schedule).
+    /// </summary>
+    /// <param name="logInterval">The test spacing of the linear schedule (not used when <paramref name="result"/> has the log schedule).</param>
     public static void WriteFigures(string figuresDir, TrainingResult result, LabelSet labels, int logInterval, string title)
     {
-        int steps = result.Steps.Length, n = labels.YTrain.Length, T = labels.SeqLen;
+        int records = result.Steps.Length, n = labels.YTrain.Length, T = labels.SeqLen;
         // Figures draw at most ~2000 points per line: enough for the eye, and it keeps the SVGs small.
-        int stride = Math.Max(1, steps / 2000);
-        var shown = Enumerable.Range(0, steps).Where(s => s % stride == 0 || s == steps - 1).ToArray();
+        int stride = Math.Max(1, records / 2000);
+        var shownRows = Enumerable.Range(0, records).Where(r => r % stride == 0 || r == records - 1).ToArray();
+        var shown = shownRows.Select(r => result.Steps[r].Step).ToArray();
         if (result.Attention.Length > 0)
         {
             var panels = new List<AttentionPanel>();
@@ -143,15 +149,16 @@ public static class RunFolder
                 if (index < 0) continue;
                 var a = new double[shown.Length, T];
                 for (int k = 0; k < shown.Length; k++)
-                    for (int t = 0; t < T; t++) a[k, t] = result.Attention[((long)shown[k] * n + index) * T + t];
+                    for (int t = 0; t < T; t++) a[k, t] = result.Attention[((long)shownRows[k] * n + index) * T + t];
                 panels.Add(new AttentionPanel($"{kind} sample {index} (observed label {labels.YTrain[index]:+0;-0})", a, TokenLabels(labels.Roles, index, T),
                     [.. Enumerable.Range(0, T).Select(t => labels.Roles.IsKnown ? labels.Roles.RoleOf(index, t) : TokenRole.Unknown)], Steps: shown));
             }
             AttentionFigure.Write(Path.Combine(figuresDir, "attention"), panels, $"{title}: attention probabilities");
         }
-        // Test metrics exist on multiples of log_interval; thin them on a stride that is such a multiple.
-        int testStride = (stride + logInterval - 1) / logInterval * logInterval;
-        var curve = result.Steps.Where(m => m.Step % stride == 0 || m.Step % testStride == 0 || m.Step == steps - 1).ToArray();
+        // Linear schedule: test metrics exist on multiples of log_interval; thin them on a stride that is such a multiple.
+        // Log schedule: every record has test metrics, so thinning the records keeps them.
+        int testStride = result.Schedule.Kind == StepSchedule.Log ? stride : (stride + logInterval - 1) / logInterval * logInterval;
+        var curve = result.Steps.Where((m, r) => r % stride == 0 || m.Step % testStride == 0 || r == records - 1).ToArray();
         TrainingFigure.Write(Path.Combine(figuresDir, "training"), curve.Select(m => m.Step).ToArray(),
             curve.Select(m => m.TrainLoss).ToArray(), curve.Select(m => m.TestLoss).ToArray(),
             curve.Select(m => m.TrainAccuracy).ToArray(), curve.Select(m => m.TestAccuracy).ToArray(),

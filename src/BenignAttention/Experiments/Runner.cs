@@ -47,7 +47,7 @@ public static class Runner
         Action<int>? progress = null, bool recordAttention = true, CancellationToken cancellation = default)
     {
         var prepared = Prepare(config, data);
-        var options = new TrainingOptions(config.LearningRate, config.NumSteps, config.LogInterval, config.RegimeTestAccuracy, recordAttention);
+        var options = TrainingOptions.For(config, recordAttention);
         var result = Trainer.Train(prepared.Engine, prepared.Labels, options, progress, cancellation);
         var summary = new RunSummary
         {
@@ -63,9 +63,10 @@ public static class Runner
     }
 
     /// <summary>
-    /// Bytes a run keeps in memory for its trajectory: per step the metrics record (≈400 B) and, when recorded,
-    /// the attention probabilities (4·n·T B) and cumulative 𝔖 (8·n B). Data and Gram matrices come on top.
+    /// Bytes a run keeps in memory for its trajectory: per recorded step (every step with log_schedule = linear, about
+    /// log_points per decade with log) the metrics record (≈400 B) and, when recorded, the attention probabilities
+    /// (4·n·T B) and cumulative 𝔖 (8·n B). Data and Gram matrices come on top.
     /// </summary>
     public static long TrajectoryBytes(RunConfig config, bool recordAttention) =>
-        (long)config.NumSteps * (400 + (recordAttention ? 4L * config.TrainN * config.SeqLen + 8L * config.TrainN : 0));
+        RecordSchedule.For(config).TrajectoryBytes(config.TrainN, config.SeqLen, recordAttention);
 }

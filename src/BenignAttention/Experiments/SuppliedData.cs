@@ -12,7 +12,7 @@ namespace BenignAttention.Experiments;
 /// <list type="bullet">
 /// <item>from the data: <c>embed_dim</c>, <c>seq_len</c>, <c>train_n</c>, <c>test_n</c> (shapes of X_train and X_test) and
 /// <c>noise_ratio</c> (a stated η must flip as many labels as the data mark noisy, ⌈η·n⌉ = count; recorded as count / n);</item>
-/// <item>applied: <c>learning_rate</c>, <c>num_steps</c>, <c>log_interval</c>, <c>train_W</c>, <c>engine</c>,
+/// <item>applied: <c>learning_rate</c>, <c>num_steps</c>, <c>log_interval</c>, <c>log_schedule</c>, <c>log_points</c>, <c>train_W</c>, <c>engine</c>,
 /// <c>regime_test_accuracy</c>; <c>signal_norm</c> when there is no <c>nu.npy</c> (it builds ν); <c>seed</c> when it
 /// draws W₀ (<c>train_W = true</c> and no <c>W_init.npy</c>);</item>
 /// <item>not applicable: <c>noise_std</c>, <c>rho</c>, <c>balanced_labels</c>, <c>sampler</c> (they shape synthetic data),

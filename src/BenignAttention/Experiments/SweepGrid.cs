@@ -10,6 +10,11 @@ namespace BenignAttention.Experiments;
 /// the job of the <c>apply</c> delegate given to <see cref="Expand"/>.
 /// </summary>
 /// <remarks>
+/// The axis <c>snr=</c> is not a config key: each value resolves, at each grid point, into
+/// <c>signal_norm = snr·noise_std·√embed_dim</c> (SNR = ‖μ‖/(σ√d) of the final paper, arXiv:2409.17625v3;
+/// <see cref="RunConfig.SignalToNoiseRatio"/>), using the point's own embed_dim and noise_std — those of the base config,
+/// or of the point when embed_dim or noise_std is an axis too — after every other axis is applied (see <see cref="ResolveSnr"/>).
+/// It overrides the base config's signal_norm and cannot be combined with a signal_norm axis.
 /// Ranges whose three bounds all parse as integers produce integer text (<c>seed=0:9:1</c> → "0" … "9").
 /// Otherwise values are computed as start + i·step, rounded to 12 significant digits (so 0.05:0.25:0.05
 /// gives "0.05", "0.1", "0.15", "0.2", "0.25" rather than 0.15000000000000002) and printed in round-trip
@@ -19,6 +24,9 @@ public sealed class SweepGrid
 {
     /// <summary>Largest number of runs a grid may expand to.</summary>
     public const int MaxRuns = 1_000_000;
+
+    /// <summary>The axis that resolves into <c>signal_norm</c> (see the type remarks).</summary>
+    public const string SnrAxis = "snr";
 
     private readonly string[] _keys;
     private readonly string[][] _values;
@@ -47,7 +55,8 @@ public sealed class SweepGrid
     /// <exception cref="SweepGridException">
     /// An argument is malformed (no <c>=</c>, empty key, empty value or list item, repeated list value,
     /// a range without a step, unparsable or non-finite range bound, step ≤ 0, stop &lt; start), a key is repeated, or the grid would
-    /// exceed <see cref="MaxRuns"/> runs. The message and <see cref="SweepGridException.Argument"/> name the argument.
+    /// exceed <see cref="MaxRuns"/> runs, or <c>snr</c> and <c>signal_norm</c> are both axes. The message and
+    /// <see cref="SweepGridException.Argument"/> name the argument.
     /// </exception>
     public static SweepGrid Parse(IEnumerable<string> args)
     {
@@ -70,6 +79,9 @@ public sealed class SweepGrid
                 throw new SweepGridException(arg, $"{key} is given twice on the command line; give each key once (a list: {key}=v1,v2,…)");
             if (value.Length == 0)
                 throw new SweepGridException(arg, "empty value list");
+            if ((key == SnrAxis && seen.Contains("signal_norm")) || (key == "signal_norm" && seen.Contains(SnrAxis)))
+                throw new SweepGridException(arg, "snr and signal_norm cannot both be axes: each snr value resolves into " +
+                                                  "signal_norm = snr·noise_std·√embed_dim; sweep one of them");
 
             string[] axis;
             if (value.Contains(','))
@@ -95,10 +107,12 @@ public sealed class SweepGrid
     /// <param name="baseConfig">Configuration the overrides are applied to.</param>
     /// <param name="apply">
     /// Applies (key, text) overrides to a config and returns the result (e.g. <c>ConfigLoader.Apply</c>). It
-    /// receives the pairs in axis order; exceptions it throws for bad keys or values propagate.
+    /// receives the pairs in axis order, without the <c>snr</c> axis, which is resolved afterwards
+    /// (<see cref="ResolveSnr"/>); exceptions it throws for bad keys or values propagate.
     /// </param>
     /// <returns><see cref="Count"/> configurations.</returns>
     /// <exception cref="ArgumentNullException">An argument is null, or <paramref name="apply"/> returns null.</exception>
+    /// <exception cref="ConfigException">An <c>snr</c> value is not a positive number, noise_std is 0, or the resolved signal_norm is out of its range.</exception>
     public IReadOnlyList<RunConfig> Expand(
         RunConfig baseConfig, Func<RunConfig, IEnumerable<KeyValuePair<string, string>>, RunConfig> apply)
     {
@@ -106,13 +120,15 @@ public sealed class SweepGrid
         ArgumentNullException.ThrowIfNull(apply);
         var result = new RunConfig[Count];
         int[] index = new int[_keys.Length];
+        int snr = Array.IndexOf(_keys, SnrAxis);
         for (int r = 0; r < Count; r++)
         {
-            var pairs = new KeyValuePair<string, string>[_keys.Length];
+            var pairs = new List<KeyValuePair<string, string>>(_keys.Length);
             for (int a = 0; a < _keys.Length; a++)
-                pairs[a] = new KeyValuePair<string, string>(_keys[a], _values[a][index[a]]);
+                if (a != snr) pairs.Add(new KeyValuePair<string, string>(_keys[a], _values[a][index[a]]));
             result[r] = apply(baseConfig, pairs)
                 ?? throw new ArgumentNullException(nameof(apply), "apply returned null");
+            if (snr >= 0) result[r] = ResolveSnr(result[r], _values[snr][index[snr]]);
             // Odometer increment: last axis fastest.
             for (int a = _keys.Length - 1; a >= 0; a--)
             {
@@ -121,6 +137,46 @@ public sealed class SweepGrid
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// Resolves an <c>snr</c> value at one grid point: signal_norm = snr·σ·√d with the point's noise_std σ and embed_dim d
+    /// (SNR = ‖μ‖/(σ√d), arXiv:2409.17625v3; <see cref="RunConfig.SignalToNoiseRatio"/>). When embed_dim &lt; 2 or noise_std &lt; 0
+    /// the config is returned unchanged, so that validation names the real key.
+    /// </summary>
+    /// <param name="config">The grid point with every other axis applied.</param>
+    /// <param name="text">The snr value as written (invariant culture).</param>
+    /// <returns><paramref name="config"/> with <c>signal_norm</c> replaced.</returns>
+    /// <exception cref="ConfigException">
+    /// Key <c>snr</c>: the value is not a finite number &gt; 0; noise_std = 0 (SNR is infinite whatever ‖μ‖); or the
+    /// resolved signal_norm lies outside [<see cref="ConfigKeys.MinSignalNorm"/>, <see cref="ConfigKeys.MaxMagnitude"/>] — the
+    /// message gives the snr range allowed at this embed_dim and noise_std.
+    /// </exception>
+    public static RunConfig ResolveSnr(RunConfig config, string text)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(text);
+        var inv = CultureInfo.InvariantCulture;
+        const string positive = "finite and > 0";
+        if (!double.TryParse(text, NumberStyles.Float, inv, out double snr) || !double.IsFinite(snr) || !(snr > 0))
+            throw new ConfigException(SnrAxis, text, positive,
+                $"snr = {text} is out of range: must be {positive} (SNR = ‖μ‖/(σ√d), resolved into signal_norm = snr·noise_std·√embed_dim)");
+        if (config.EmbedDim < 2 || config.NoiseStd < 0 || double.IsNaN(config.NoiseStd)) return config;
+        if (config.NoiseStd == 0)
+            throw new ConfigException(SnrAxis, text, "defined only when noise_std > 0",
+                $"snr = {text} is out of range: snr is defined only when noise_std > 0 (SNR = ‖μ‖/(σ√d) is infinite at noise_std = 0); " +
+                "set noise_std > 0 or sweep signal_norm instead");
+        double scale = config.NoiseStd * Math.Sqrt(config.EmbedDim);
+        double signalNorm = snr * scale;
+        if (!(signalNorm >= ConfigKeys.MinSignalNorm && signalNorm <= ConfigKeys.MaxMagnitude))
+        {
+            string range = $"in [{(ConfigKeys.MinSignalNorm / scale).ToString("G6", inv)}, {(ConfigKeys.MaxMagnitude / scale).ToString("G6", inv)}] " +
+                           $"at embed_dim = {config.EmbedDim.ToString(inv)}, noise_std = {config.NoiseStd.ToString("R", inv)}";
+            throw new ConfigException(SnrAxis, text, range,
+                $"snr = {text} is out of range: must be {range} (it resolves into signal_norm = snr·noise_std·√embed_dim = " +
+                $"{signalNorm.ToString("G6", inv)}, which must be in [{ConfigKeys.MinSignalNorm.ToString("G", inv)}, {ConfigKeys.MaxMagnitude.ToString("G", inv)}])");
+        }
+        return config with { SignalNorm = signalNorm };
     }
 
     private static string[] ParseList(string arg, string value)

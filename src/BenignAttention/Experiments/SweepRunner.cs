@@ -14,7 +14,8 @@ public sealed record SweepReport(int Total, int Skipped, int Trained, IReadOnlyL
 /// Runs already in the store (same resolved config, hence same hash) are skipped, so re-running a sweep
 /// resumes it; each finished run is committed in its own transaction, so killing the process loses only
 /// the runs in flight. A run that diverges is reported and not stored (a resumed sweep retries it).
-/// Curves are stored at the run's <c>log_interval</c> (and the last step).
+/// Curves are stored at the run's <c>log_interval</c> (and the last step) with <c>log_schedule = linear</c>, on every
+/// recorded step with <c>log_schedule = log</c> (each of them has test metrics).
 /// </summary>
 public static class SweepRunner
 {
@@ -37,7 +38,7 @@ public static class SweepRunner
             try
             {
                 var (result, summary, _) = Runner.Execute(config, recordAttention: false, cancellation: cancellation);
-                store.Put(summary, Curve(result.Steps, config.LogInterval));
+                store.Put(summary, Curve(result.Steps, config.LogSchedule == StepSchedule.Log ? 1 : config.LogInterval));
             }
             catch (TrainingDivergedException e)
             {
@@ -53,7 +54,7 @@ public static class SweepRunner
         return new SweepReport(runs.Count, runs.Count - todo.Count, todo.Count - failures.Count, failures.ToList());
     }
 
-    /// <summary>Steps with τ mod interval = 0, plus the last step.</summary>
+    /// <summary>The recorded steps with τ mod interval = 0, plus the last recorded step (the records may be sparse: log schedule).</summary>
     public static IReadOnlyList<StepMetrics> Curve(StepMetrics[] steps, int interval) =>
-        steps.Where(m => m.Step % interval == 0 || m.Step == steps.Length - 1).ToArray();
+        steps.Where((m, i) => m.Step % interval == 0 || i == steps.Length - 1).ToArray();
 }

@@ -109,7 +109,9 @@ public static class SweepSession
             string hash = SweepStore.RunHash(run);
             if (!listed.Add(hash)) continue;
             string label = varying.Count == 0 ? "(the base configuration)"
-                : string.Join(' ', varying.Select(a => $"{a.Key}={ConfigKey.AsWritten(run.ToKeyValues().First(kv => kv.Key == a.Key).Value)}"));
+                : string.Join(' ', varying.Select(a => a.Key == SweepGrid.SnrAxis
+                    ? $"snr={run.SignalToNoiseRatio.ToString("G10", System.Globalization.CultureInfo.InvariantCulture)}"
+                    : $"{a.Key}={ConfigKey.AsWritten(run.ToKeyValues().First(kv => kv.Key == a.Key).Value)}"));
             lines.Add(new PlannedRun(label, hash, stored.Contains(hash)));
         }
         bool defaulted = plan.Grid.Axes.All(a => a.Key != "log_interval") && plan.Base.LogInterval == DefaultLogInterval

@@ -122,7 +122,7 @@ public static class TrainingRun
         folder ??= DefaultFolder(run);
         AtomicFolder.CheckDestination(folder, OutputKind.TrainRun);
         MemoryBudget.Require(Runner.TrajectoryBytes(config, recordAttention: true),
-            $"num_steps = {config.NumSteps} with n·T = {config.TrainN}·{config.SeqLen} (per-step metrics, attention.npy, selection.npy)");   // fail before training, not after
+            $"num_steps = {config.NumSteps} with log_schedule = {config.LogSchedule.ToString().ToLowerInvariant()} and n·T = {config.TrainN}·{config.SeqLen} (recorded metrics, attention.npy, selection.npy)");   // fail before training, not after
         var (result, summary, prepared) = progress.Track($"train {run.Name}", config.NumSteps,
             report => Runner.Execute(config, run.Supplied?.Data, step => report(step), cancellation: cancellation));
         cancellation.ThrowIfCancellationRequested();   // a stop asked for during the last step: write nothing

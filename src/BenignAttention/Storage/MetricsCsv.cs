@@ -3,7 +3,7 @@ using BenignAttention.Analysis;
 
 namespace BenignAttention.Storage;
 
-/// <summary>metrics.csv: one row per step, the columns of <see cref="StepMetrics.Columns"/>; round-trip doubles, NaN as an empty cell.</summary>
+/// <summary>metrics.csv: one row per recorded step (every step, or the log-spaced steps of log_schedule = log), the columns of <see cref="StepMetrics.Columns"/>; round-trip doubles, NaN as an empty cell.</summary>
 public static class MetricsCsv
 {
     /// <summary>Writes <paramref name="steps"/> to <paramref name="writer"/>.</summary>

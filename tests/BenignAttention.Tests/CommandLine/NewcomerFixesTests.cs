@@ -128,6 +128,8 @@ public class NewcomerFixesTests() : TemporaryWorkingFolder("ba-newcomer-")
     [InlineData("learning_rate=5")]
     [InlineData("num_steps=3")]
     [InlineData("log_interval=2")]
+    [InlineData("log_schedule=log")]
+    [InlineData("log_points=3")]
     [InlineData("engine=gram")]
     public void ConstructRefusesTrainingOnlyKeys(string key)
     {

@@ -30,6 +30,37 @@ public class SweepCommandTests : IDisposable
     }
 
     [Fact]
+    public void SnrAxisIsListedAndStoredAsSignalNorm()
+    {
+        var dir = Path.Combine(_root, "snr");
+        var (code, stdout, stderr) = Run(["sweep", "--dry-run", "--out", dir, .. Small, "embed_dim=100,400", "snr=0.5,1"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("embed_dim=100 snr=0.5", stdout);
+        Assert.Contains("embed_dim=400 snr=1", stdout);
+        Assert.False(Directory.Exists(dir));
+
+        (code, _, stderr) = Run(["sweep", "--out", dir, .. Small, "embed_dim=100,400", "snr=0.5,1"]);
+        Assert.True(code == 0, stderr);
+        using var store = SweepStore.Open(dir);
+        Assert.Equal([(100, 5.0), (100, 10.0), (400, 10.0), (400, 20.0)],
+            store.ReadRuns().Select(r => (r.Config.EmbedDim, r.Config.SignalNorm)).Order());
+    }
+
+    [Theory]
+    [InlineData("snr=0", "snr = 0 is out of range: must be finite and > 0")]
+    [InlineData("snr=1e9", "snr = 1e9 is out of range: must be in [1.58114E-08, 15811.4] at embed_dim = 4000, noise_std = 1")]
+    [InlineData("signal_norm=5,10 snr=1", "snr and signal_norm cannot both be axes")]
+    [InlineData("noise_std=0 snr=1", "snr is defined only when noise_std > 0")]
+    public void BadSnrAxisIsRefusedWithExitTwoAndNothingWritten(string grid, string message)
+    {
+        var dir = Path.Combine(_root, "bad-snr");
+        var (code, _, stderr) = Run(["sweep", "--out", dir, .. Small, .. grid.Split(' ')]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
     public void SweepStoresRunsResumesAndExports()
     {
         var dir = Path.Combine(_root, "grid");

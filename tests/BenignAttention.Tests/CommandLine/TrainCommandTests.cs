@@ -180,6 +180,28 @@ public class TrainCommandTests : IDisposable
             Assert.True(File.Exists(Path.Combine(output, file)), file);
     }
 
+    /// <summary>Issue 9 item 1: the final paper's official synthetic setting trains from its preset alone.</summary>
+    [Fact]
+    public void Icml2025PresetTrains()
+    {
+        var output = Path.Combine(_root, "icml2025");
+        var (code, stdout, stderr) = Run("train", "--preset", "icml2025", "--out", output);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("icml2025:", stdout);
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+        var config = summary.RootElement.GetProperty("config");
+        Assert.True(config.GetProperty("train_W").GetBoolean());
+        Assert.Equal(2000, config.GetProperty("embed_dim").GetInt32());
+        Assert.Equal(42, config.GetProperty("seed").GetInt32());
+        Assert.Equal(0.005, config.GetProperty("learning_rate").GetDouble());
+        Assert.Equal(4, summary.RootElement.GetProperty("noisy_count").GetInt32());   // ⌈0.2·20⌉
+        var lines = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
+        Assert.Equal(1001, lines.Length);
+        int test = Array.IndexOf(lines[0].Split(','), "test_accuracy");
+        Assert.Equal(101, lines.Skip(1).Count(l => l.Split(',')[test].Length > 0));   // steps 0, 10, …, 990 and 999
+        Assert.True(File.Exists(Path.Combine(output, "W_final.npy")));
+    }
+
     [Fact]
     public void ExistingForeignFolderOrFileIsNeverReplaced()
     {

@@ -39,7 +39,9 @@ public sealed class ConfigTests : IDisposable
     [InlineData("noise_ratio", "-0.1", "in [0, 1)")]
     [InlineData("seed", "-1", "an integer ≥ 0")]
     [InlineData("learning_rate", "0", "finite and > 0")]
-    [InlineData("num_steps", "0", "an integer in [1, 10000000]")]
+    [InlineData("num_steps", "0", "an integer in [1, 2147483647]")]
+    [InlineData("log_points", "0", "an integer in [1, 1000]")]
+    [InlineData("log_points", "1001", "an integer in [1, 1000]")]
     [InlineData("log_interval", "0", "an integer ≥ 1")]
     [InlineData("regime_test_accuracy", "0", "in (0, 1]")]
     [InlineData("regime_test_accuracy", "1.01", "in (0, 1]")]
@@ -223,17 +225,41 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Fact]
-    public void NumSteps_HasAnUpperBound()
+    public void NumSteps_HasAnUpperBoundWithTheLinearSchedule()
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["num_steps=100000000"]));
         Assert.Equal("num_steps", ex.Key);
         Assert.Equal("100000000", ex.Value);
-        Assert.Equal("an integer in [1, 10000000]", ex.AllowedRange);
+        Assert.Equal("an integer in [1, 10000000] when log_schedule = linear", ex.AllowedRange);
         Assert.Equal(
-            "num_steps = 100000000 is out of range: must be an integer in [1, 10000000] (the per-step metrics and attention are kept in memory)",
+            "num_steps = 100000000 is out of range: must be an integer in [1, 10000000] when log_schedule = linear (the linear schedule " +
+            "keeps every step's metrics and attention in memory); log_schedule=log records only log_points steps per decade and allows longer runs",
             ex.Message);
-        Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["num_steps=10000001"]));
+        Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["num_steps=10000001", "log_schedule=linear"]));
         Assert.Equal(ConfigKeys.MaxNumSteps, ConfigLoader.Resolve(null, null, ["num_steps=10000000"]).NumSteps);
+        // The log schedule keeps a few records per decade: only the 32-bit step counter bounds it.
+        Assert.Equal(100_000_000, ConfigLoader.Resolve(null, null, ["num_steps=100000000", "log_schedule=log"]).NumSteps);
+        Assert.Equal(int.MaxValue, ConfigLoader.Resolve(null, null, ["num_steps=2147483647", "log_schedule=log"]).NumSteps);
+        var tooLong = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["num_steps=2147483648", "log_schedule=log"]));
+        Assert.Equal("num_steps", tooLong.Key);
+    }
+
+    [Fact]
+    public void LogScheduleKeys_ParseAndStayOutOfTheCanonicalTextAtTheirDefaults()
+    {
+        var c = ConfigLoader.Resolve(null, null, ["log_schedule=LOG", "log_points=4"]);
+        Assert.Equal(StepSchedule.Log, c.LogSchedule);
+        Assert.Equal(4, c.LogPoints);
+        Assert.Equal(c, ConfigLoader.Parse(ConfigLoader.ToYaml(c)));
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["log_schedule=sqrt"]));
+        Assert.Equal("log_schedule", ex.Key);
+        Assert.Equal("one of linear, log", ex.AllowedRange);
+        // Keys of schema 2 enter a run's canonical text (its hash) only when they differ from the default.
+        var keys = ConfigKeys.All.Where(k => k.Name is "log_schedule" or "log_points").ToList();
+        Assert.Equal(2, keys.Count);
+        Assert.All(keys, k => Assert.Equal(2, k.SinceSchema));
+        Assert.All(keys, k => Assert.False(k.InCanonicalText(new RunConfig())));
+        Assert.All(keys, k => Assert.True(k.InCanonicalText(c)));
     }
 
     [Fact]
@@ -485,9 +511,44 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Fact]
+    public void Icml2025Preset_HasTheOfficialFinalCodeSetting()
+    {
+        var c = ConfigLoader.Resolve(null, "icml2025", []);
+        var expected = new RunConfig
+        {
+            TrainW = true, EmbedDim = 2000, SeqLen = 8, TrainN = 20, TestN = 1000, SignalNorm = 20, NoiseStd = 1, Rho = 0.1,
+            NoiseRatio = 0.2, LearningRate = 5e-3, NumSteps = 1000, LogInterval = 10, Seed = 42, BalancedLabels = true,
+            LogSchedule = StepSchedule.Linear, Engine = EngineKind.Auto, Sampler = SamplerKind.Explicit, DType = StoragePrecision.Float64,
+            RegimeTestAccuracy = 0.95,
+        };
+        Assert.Equal(expected, c);
+        Assert.Equal(Presets.Icml2025, c);
+        Assert.Equal(20 / Math.Sqrt(2000), c.SignalToNoiseRatio, 15);
+        // Test evaluations on 0, 10, …, 990 and the last step 999: 101 of them.
+        var schedule = BenignAttention.Training.RecordSchedule.For(c);
+        Assert.Equal(1000, schedule.Count);
+        Assert.Equal(101, Enumerable.Range(0, 1000).Count(schedule.IsTested));
+    }
+
+    [Fact]
+    public void Icml2025Preset_DrawsW0UniformOnPlusMinusOneOverSqrtD()
+    {
+        // W₀ entries U(−1/√d, 1/√d): all inside the bound, filling it (max |w| near 1/√d), mean ≈ 0, variance 1/(3d).
+        const int d = 2000;
+        var w = GaussianTokenSampler.KeyQueryInit(Presets.Icml2025.Seed, d);
+        double bound = 1 / Math.Sqrt(d);
+        Assert.All(w, v => Assert.True(Math.Abs(v) < bound));
+        Assert.True(w.Max(Math.Abs) > bound * (1 - 1e-4));
+        double mean = w.Average(), variance = w.Select(v => (v - mean) * (v - mean)).Average();
+        double sd = bound / Math.Sqrt(3);    // of one entry; the mean of 4·10⁶ entries has sd sd/2000
+        Assert.True(Math.Abs(mean) < 5 * sd / 2000, $"mean {mean}");
+        Assert.True(Math.Abs(variance / (sd * sd) - 1) < 5 * Math.Sqrt(0.8 / w.Length), $"variance ratio {variance / (sd * sd)}");
+    }
+
+    [Fact]
     public void PresetNames_AreListed()
     {
-        Assert.Equal(["paper-v1", "fig3a", "fig3b", "fig3c"], Presets.Names);
+        Assert.Equal(["paper-v1", "fig3a", "fig3b", "fig3c", "icml2025"], Presets.Names);
     }
 
     [Fact]
@@ -496,7 +557,7 @@ public sealed class ConfigTests : IDisposable
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, "fig3d", []));
         Assert.Equal("preset", ex.Key);
         Assert.Equal("fig3d", ex.Value);
-        Assert.Contains("paper-v1, fig3a, fig3b, fig3c", ex.Message);
+        Assert.Contains("paper-v1, fig3a, fig3b, fig3c, icml2025", ex.Message);
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public class SweepGridTests
                 "embed_dim" => c with { EmbedDim = int.Parse(v, inv) },
                 "noise_ratio" => c with { NoiseRatio = double.Parse(v, inv) },
                 "signal_norm" => c with { SignalNorm = double.Parse(v, inv) },
+                "noise_std" => c with { NoiseStd = double.Parse(v, inv) },
                 _ => throw new ArgumentException($"unknown key {k}"),
             };
         }
@@ -83,6 +84,64 @@ public class SweepGridTests
         Assert.Equal(expected, tuples);
         // Untouched keys keep the base value.
         Assert.All(configs, c => Assert.Equal(20, c.SignalNorm));
+    }
+
+    [Fact]
+    public void SnrAxisResolvesIntoSignalNormAtEachGridPointsDimension()
+    {
+        // signal_norm = snr·σ·√d with the point's own d (an axis) and σ: √400 = 20, √2500 = 50, exact in double precision.
+        var g = SweepGrid.Parse(["embed_dim=400,2500", "snr=0.5,2"]);
+        var configs = g.Expand(new RunConfig { NoiseStd = 2, SignalNorm = 7 }, Apply);
+        Assert.Equal([(400, 20.0), (400, 80.0), (2500, 50.0), (2500, 200.0)], configs.Select(c => (c.EmbedDim, c.SignalNorm)));
+        Assert.Equal([0.5, 2, 0.5, 2], configs.Select(c => c.SignalToNoiseRatio));
+        // The snr axis may come before the embed_dim axis: it is resolved after every other axis.
+        var reversed = SweepGrid.Parse(["snr=0.5", "embed_dim=400", "noise_std=0.25"]).Expand(new RunConfig(), Apply);
+        Assert.Equal(0.5 * 0.25 * 20, Assert.Single(reversed).SignalNorm);
+        // With d fixed by the base config.
+        var fixedD = SweepGrid.Parse(["snr=0.1:0.3:0.1"]).Expand(new RunConfig { EmbedDim = 10000 }, Apply);
+        Assert.Equal([10.0, 20.0, 30.0], fixedD.Select(c => c.SignalNorm).Select(v => Math.Round(v, 12)));
+    }
+
+    [Fact]
+    public void SnrAndSignalNormAxesTogetherAreRefused()
+    {
+        foreach (string[] args in new[] { new[] { "snr=0.1,0.2", "signal_norm=5" }, new[] { "signal_norm=5", "seed=0:1:1", "snr=1" } })
+        {
+            var ex = Assert.Throws<SweepGridException>(() => SweepGrid.Parse(args));
+            Assert.Contains("snr and signal_norm cannot both be axes", ex.Message);
+            Assert.Equal(args[^1], ex.Argument);
+        }
+    }
+
+    [Theory]
+    [InlineData("0", "finite and > 0")]
+    [InlineData("-1", "finite and > 0")]
+    [InlineData("abc", "finite and > 0")]
+    [InlineData("1e400", "finite and > 0")]
+    public void SnrMustBeAPositiveNumber(string value, string range)
+    {
+        var ex = Assert.Throws<ConfigException>(() => SweepGrid.Parse([$"snr={value}"]).Expand(new RunConfig(), Apply));
+        Assert.Equal("snr", ex.Key);
+        Assert.Equal(value, ex.Value);
+        Assert.Equal(range, ex.AllowedRange);
+        Assert.StartsWith($"snr = {value} is out of range: must be finite and > 0", ex.Message);
+    }
+
+    [Fact]
+    public void SnrOutsideTheSignalNormRangeNamesTheSnrRangeAtThatPoint()
+    {
+        // d = 10000, σ = 1: signal_norm ∈ [1e-6, 1e6] means snr ∈ [1e-8, 1e4].
+        var ex = Assert.Throws<ConfigException>(() => SweepGrid.Parse(["snr=20000"]).Expand(new RunConfig { EmbedDim = 10000 }, Apply));
+        Assert.Equal("snr", ex.Key);
+        Assert.Equal("20000", ex.Value);
+        Assert.Equal("in [1E-08, 10000] at embed_dim = 10000, noise_std = 1", ex.AllowedRange);
+        Assert.Contains("signal_norm = snr·noise_std·√embed_dim = 2E+06", ex.Message);
+        Assert.True(Math.Abs(SweepGrid.ResolveSnr(new RunConfig { EmbedDim = 10000 }, "1e-8").SignalNorm - 1e-6) < 1e-20);
+        Assert.Throws<ConfigException>(() => SweepGrid.ResolveSnr(new RunConfig { EmbedDim = 10000 }, "9e-9"));
+
+        var zeroNoise = Assert.Throws<ConfigException>(() => SweepGrid.Parse(["snr=1"]).Expand(new RunConfig { NoiseStd = 0 }, Apply));
+        Assert.Equal("snr", zeroNoise.Key);
+        Assert.Equal("defined only when noise_std > 0", zeroNoise.AllowedRange);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public class SchemaTests
         var config = new RunConfig
         {
             EmbedDim = 77, SeqLen = 5, TrainN = 9, TestN = 0, SignalNorm = 0.1 + 0.2, NoiseStd = 3.5, Rho = 1e-300, NoiseRatio = 0.3,
-            Seed = long.MaxValue, BalancedLabels = true, LearningRate = 5e-324, NumSteps = 3, LogInterval = 2, TrainW = true,
+            Seed = long.MaxValue, BalancedLabels = true, LearningRate = 5e-324, NumSteps = 3, LogInterval = 2, LogSchedule = StepSchedule.Log, LogPoints = 1000, TrainW = true,
             Engine = EngineKind.Gram, Sampler = SamplerKind.Wishart, DType = StoragePrecision.Float32, RegimeTestAccuracy = 0.5,
         };
         var defaults = new RunConfig();
