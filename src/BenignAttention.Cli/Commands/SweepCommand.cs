@@ -107,7 +107,7 @@ public static class SweepCommand
         if (coverage.Shards.Count > 0)
             Options.WriteTable(["shard", "done", "planned", "in shard store", "state"], coverage.Shards.Select(s => (IReadOnlyList<string>)
                 [s.Shard.ToString(), s.Done.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Planned.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                 s.InShardStore.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Running ? "running" : s.Done == s.Planned ? "complete" : "stopped"]));
+                 s.InShardStore.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Running ? "running" : s.Done == s.Planned ? "complete" : Directory.Exists(s.Folder) ? "stopped" : "not started"]));
         Console.WriteLine(coverage.MissingNote ?? (coverage.Planned > 0 ? "no run of the sharded grid is missing" : "no shards here"));
         if (coverage.Unmerged > 0) Console.WriteLine($"{coverage.Unmerged} runs in shard stores are not merged yet: benign-attention merge {SlurmScript.Quote(Path.GetFullPath(dir))}");
         return ExitCodes.Ok;

@@ -128,7 +128,7 @@ public sealed class SweepResults : IDisposable
         Check(folder);
         string own = Path.GetFullPath(Path.Combine(folder, SweepStore.FileName));
         var merged = File.Exists(own) ? Hashes(own) : [];
-        var shards = ShardLayout.Shards(folder);
+        var shards = ShardLayout.Shards(folder).ToList();
         var plan = new Dictionary<string, int>(StringComparer.Ordinal);
         var planCount = new Dictionary<string, int>(StringComparer.Ordinal);   // hash -> N of the plan that listed it
         var shardHashes = new List<HashSet<string>>();
@@ -147,11 +147,16 @@ public sealed class SweepResults : IDisposable
         foreach (var h in shardHashes) all.UnionWith(h);
         int unmerged = all.Count - merged.Count;
         var statuses = new List<ShardStatus>();
-        for (int i = 0; i < shards.Count; i++)
+        // Every shard of every split the plans name, those not started yet (no folder) included.
+        var specs = shards.Select(s => s.Shard)
+            .Concat(planCount.Values.Distinct().SelectMany(n => Enumerable.Range(0, n).Select(k => new ShardSpec(k, n))))
+            .Distinct().OrderBy(s => s.Count).ThenBy(s => s.Index);
+        foreach (var spec in specs)
         {
-            var (spec, shardFolder) = shards[i];
+            int i = shards.FindIndex(s => s.Shard == spec);
+            var shardFolder = i >= 0 ? shards[i].Folder : ShardLayout.ShardFolder(folder, spec);
             var mine = plan.Where(p => p.Value == spec.Index && planCount[p.Key] == spec.Count).Select(p => p.Key).ToList();
-            statuses.Add(new ShardStatus(spec, shardFolder, mine.Count, shardHashes[i].Count, mine.Count(all.Contains), IsRunning(shardFolder)));
+            statuses.Add(new ShardStatus(spec, shardFolder, mine.Count, i >= 0 ? shardHashes[i].Count : 0, mine.Count(all.Contains), i >= 0 && IsRunning(shardFolder)));
         }
         var missing = new Dictionary<ShardSpec, int>();
         foreach (var (hash, k) in plan)
