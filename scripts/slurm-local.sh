@@ -24,7 +24,8 @@ running() { # pid file -> whether its process lives
 }
 
 node_ready() {
-  [ -s "$conf" ] || return 1
+  # sinfo waits for a controller that is not there: ask only when ours runs.
+  [ -s "$conf" ] && running "$dir/slurmctld.pid" && running "$dir/slurmd.pid" || return 1
   local state
   state="$(timeout 10 sinfo -h -n localhost -o %T 2>/dev/null | head -n 1)"
   case "$state" in idle|mixed|allocated|completing) return 0 ;; *) return 1 ;; esac
@@ -101,8 +102,8 @@ CONF
 }
 
 start() {
-  if node_ready; then log "already running ($conf)"; return 0; fi
   local started=$SECONDS
+  if node_ready; then log "already running ($conf)"; return 0; fi
   install || return $?
   mkdir -p "$dir"
   start_munge || return 1
