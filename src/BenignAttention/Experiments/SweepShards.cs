@@ -44,10 +44,11 @@ public static class SweepShards
         progress ??= SilentProgress.Instance;
         AtomicFolder.CheckInPlace(folder, [], SweepSession.Entries);
         ShardLayout.Shards(folder);   // refuses foreign entries in shards/
-        var merged = SweepResults.Describe(folder);   // checks every store of the folder, writing nothing
+        // Only the merged store is read: the other shards' stores may be written (or created) by their tasks right now.
+        bool hasMerged = SweepStore.Check(folder);
         var shardFolder = ShardLayout.ShardFolder(folder, shard);
         var clock = Stopwatch.StartNew();
-        using var held = SweepFolder.Acquire(shardFolder, ShardLayout.ShardEntries);
+        using var held = AcquireShard(shardFolder);
         ShardLayout.WritePlan(held.Path, plan.Runs.Select(SweepStore.RunHash), shard.Count);
         AtomicFolder.WriteFile(Path.Combine(held.Path, "sweep.yaml"), s =>
         {
@@ -56,7 +57,7 @@ public static class SweepShards
             w.WriteLine("# grid: " + string.Join(' ', plan.GridText));
             w.Write(ConfigLoader.ToYaml(plan.Base));
         });
-        var inMerged = merged.Merged > 0 ? MergedHashes(folder) : new HashSet<string>();
+        var inMerged = hasMerged ? MergedHashes(folder) : new HashSet<string>();
         var mine = plan.Runs.Where(r => shard.Contains(SweepStore.RunHash(r))).ToList();
         var todo = mine.Where(r => !inMerged.Contains(SweepStore.RunHash(r))).ToList();
         var finished = held.Store.FinishedHashes();
@@ -75,6 +76,25 @@ public static class SweepShards
         catch (Exception e) when (StoppedEarlyException.IsCancellation(e) && e is not StoppedEarlyException)
         {
             throw new StoppedEarlyException($"finished runs are kept in {Path.Combine(shardFolder, SweepStore.FileName)}; rerun the same command to resume (stored runs are skipped)", e);
+        }
+    }
+
+    /// <summary>
+    /// Takes the shard folder. <c>sweep --status</c> (and <see cref="SweepResults.Describe"/>) tell a running shard by
+    /// opening its lock for an instant, so a task that starts in that instant retries for up to 2 s before it gives up.
+    /// </summary>
+    private static SweepFolder AcquireShard(string shardFolder)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return SweepFolder.Acquire(shardFolder, ShardLayout.ShardEntries);
+            }
+            catch (OutputFolderException e) when (attempt < 20 && e.Message == SweepFolder.Busy(shardFolder).Message)
+            {
+                Thread.Sleep(100);
+            }
         }
     }
 
