@@ -11,7 +11,7 @@
 # $BA_SLURM_DIR (default /tmp/benign-attention-slurm); /etc/slurm is not touched, so clients need
 # SLURM_CONF=$BA_SLURM_DIR/slurm.conf. Needs root (apt-get, munged as the munge user, SlurmUser=root).
 # `start` is idempotent: when the node already takes jobs it does nothing. Exit codes: 0 ok, 1 failed,
-# 3 cannot be installed here (no root, no apt-get, or the packages cannot be fetched).
+# 3 cannot be installed or started here (no root, no apt-get, or the packages cannot be fetched).
 set -uo pipefail
 dir="${BA_SLURM_DIR:-/tmp/benign-attention-slurm}"
 conf="$dir/slurm.conf"
@@ -104,6 +104,7 @@ CONF
 start() {
   local started=$SECONDS
   if node_ready; then log "already running ($conf)"; return 0; fi
+  if [ "$(id -u)" -ne 0 ]; then log "starting munged as munge and slurmd with SlurmUser=root needs root: cannot start SLURM here"; return 3; fi
   install || return $?
   mkdir -p "$dir"
   start_munge || return 1

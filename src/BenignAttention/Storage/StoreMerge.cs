@@ -45,7 +45,7 @@ public static class StoreMerge
     {
         using var target = File.Exists(targetPath) ? Connect(targetPath, readOnly: !write) : null;
         if (write && target is null) throw new ResultStoreException($"{targetPath}: no results store to merge into");
-        var targetRuns = target is null ? new Dictionary<string, object?[]>(StringComparer.Ordinal) : ReadRunRows(target, targetPath, out _);
+        var targetRuns = target is null ? new Dictionary<string, object?[]>(StringComparer.Ordinal) : ReadRunRows(target);
         // hash -> (source index, row) of the first copy found
         var chosen = new Dictionary<string, (int Source, object?[] Row)>(StringComparer.Ordinal);
         var conflicts = new List<MergeConflict>();
@@ -55,11 +55,9 @@ public static class StoreMerge
         {
             foreach (var source in sources)
                 connections.Add(Connect(source, readOnly: true));
-            var present = new List<HashSet<string>>();
             for (int s = 0; s < sources.Count; s++)
             {
-                var rows = ReadRunRows(connections[s], sources[s], out var columns);
-                present.Add(columns);
+                var rows = ReadRunRows(connections[s]);
                 foreach (var (hash, row) in rows)
                 {
                     if (targetRuns.TryGetValue(hash, out var existing))
@@ -164,15 +162,8 @@ public static class StoreMerge
     }
 
     /// <summary>Rows of table runs by hash, values in <see cref="SweepStore.RunColumns"/> order plus the rowid last.</summary>
-    private static Dictionary<string, object?[]> ReadRunRows(SqliteConnection connection, string path, out HashSet<string> columns)
+    private static Dictionary<string, object?[]> ReadRunRows(SqliteConnection connection)
     {
-        columns = new HashSet<string>(StringComparer.Ordinal);
-        using (var info = connection.CreateCommand())
-        {
-            info.CommandText = "SELECT name FROM pragma_table_info('runs');";
-            using var r = info.ExecuteReader();
-            while (r.Read()) columns.Add(r.GetString(0));
-        }
         var rows = new Dictionary<string, object?[]>(StringComparer.Ordinal);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = $"SELECT {string.Join(", ", RunColumns.Select(c => Quote(c.Name)))}, rowid FROM runs ORDER BY rowid;";
@@ -183,7 +174,6 @@ public static class StoreMerge
             for (int i = 0; i <= RunColumns.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
             rows[(string)row[0]!] = row;
         }
-        _ = path;
         return rows;
     }
 
