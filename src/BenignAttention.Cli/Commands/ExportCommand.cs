@@ -21,6 +21,7 @@ public static class ExportCommand
     {
         string written = SweepExport.Write(dir, outDir);
         Console.WriteLine($"wrote {string.Join(", ", SweepExport.Files)} -> {written}");
+        if (SweepResults.Describe(dir).MissingNote is { } missing) Console.Error.WriteLine($"note: {missing}");
         return ExitCodes.Ok;
     }
 }

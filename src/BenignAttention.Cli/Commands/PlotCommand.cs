@@ -27,12 +27,13 @@ public static class PlotCommand
 
     private static int Run(string dir, string xKey, string yKey, string[] filterArgs)
     {
-        if (!File.Exists(Path.Combine(dir, SweepStore.FileName))) throw new UsageException($"{dir}: no {SweepStore.FileName} here (run `sweep --out {dir}` first)");
+        if (!SweepResults.Exists(dir)) throw new UsageException($"{dir}: no {SweepStore.FileName} here (run `sweep --out {dir}` first)");
         foreach (var key in new[] { xKey, yKey })
             if (!RunConfig.Keys.Contains(key)) throw new UsageException($"--x/--y = {key} is not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
         if (xKey == yKey) throw new UsageException($"--x and --y are both {xKey}: choose two different keys");
         var written = PhaseDiagram.DrawStored(dir, xKey, yKey, filterArgs);
         foreach (var stem in written) Console.WriteLine($"wrote {stem}.png/.svg");
+        if (SweepResults.Describe(dir).MissingNote is { } missing) Console.Error.WriteLine($"note: {missing}");
         return ExitCodes.Ok;
     }
 }

@@ -186,8 +186,8 @@ public static class PhaseDiagram
     /// <exception cref="OutputFolderException">figures/ cannot be written, or holds a file of a figure's name that benign-attention did not write (or that changed since).</exception>
     public static IReadOnlyList<string> DrawStored(string folder, string xKey, string yKey, IEnumerable<string> filters)
     {
-        if (!File.Exists(Path.Combine(folder, SweepStore.FileName))) throw new UsageException($"{folder}: no {SweepStore.FileName} here (run a sweep into this folder first)");
-        SweepStore.Check(folder);
+        if (!SweepResults.Exists(folder)) throw new UsageException($"{folder}: no {SweepStore.FileName} here (run a sweep into this folder first)");
+        SweepResults.Check(folder);   // the folder's store and its shards' (sweep --shard), merged or not
         CheckFigures(Path.Combine(folder, "figures"), $"figures of {folder}");
         foreach (var key in new[] { xKey, yKey })
             if (!RunConfig.Keys.Contains(key)) throw new UsageException($"axis {key} is not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
@@ -196,8 +196,8 @@ public static class PhaseDiagram
         foreach (var f in parsed)
             if (!RunConfig.Keys.Contains(f.Key)) throw new UsageException($"filter {f.Key}={f.Value}: not a config key; valid keys: {string.Join(", ", RunConfig.Keys)}");
 
-        using var store = SweepStore.OpenExisting(folder);
-        var runs = store.ReadRuns()
+        using var results = SweepResults.Open(folder);
+        var runs = results.Store.ReadRuns()
             .Where(r => parsed.All(f => Canonical(r.Config, f.Key) == Canonical(ConfigLoader.Apply(r.Config, [f]), f.Key)))
             .ToList();
         if (runs.Count == 0) throw new UsageException($"{folder}: no finished run matches{(parsed.Count > 0 ? " the filters" : "")}");

@@ -57,7 +57,8 @@ public static class SweepSession
     /// with anything else is refused, so a sweep never writes over a researcher's own files.
     /// </summary>
     public static readonly string[] Entries =
-        [SweepStore.FileName, SweepStore.FileName + "-wal", SweepStore.FileName + "-shm", "sweep.yaml", "figures", "runs.csv", "runs.parquet", "curves.csv", "curves.parquet"];
+        [SweepStore.FileName, SweepStore.FileName + "-wal", SweepStore.FileName + "-shm", "sweep.yaml", "figures", "runs.csv", "runs.parquet", "curves.csv", "curves.parquet",
+         ShardLayout.FolderName, SlurmScript.FileName, SlurmScript.LogFolder];   // sweep --shard, sweep --slurm
 
     /// <summary>
     /// Resolves the base config (<paramref name="configPath"/>, <paramref name="preset"/>) and the grid's runs, validates
@@ -163,7 +164,7 @@ public static class SweepSession
     /// manifests), starting with <see cref="SweepYamlHeader"/>.
     /// </summary>
     /// <exception cref="OutputFolderException">sweep.yaml there is a folder, or a file benign-attention did not write (or that changed since).</exception>
-    private static void CheckSweepYaml(string folder)
+    internal static void CheckSweepYaml(string folder)
     {
         var path = Path.Combine(folder, "sweep.yaml");
         if (File.Exists(path) && OutputManifest.Read(folder)?.ContainsKey("sweep.yaml") != true)

@@ -19,15 +19,16 @@ public static class SweepExport
     /// <exception cref="ResultStoreException">The store is damaged or has another schema version.</exception>
     public static string Write(string sweepFolder, string? destination = null)
     {
-        if (!File.Exists(Path.Combine(sweepFolder, SweepStore.FileName))) throw new OutputFolderException($"{sweepFolder}: no {SweepStore.FileName} here");
-        SweepStore.Check(sweepFolder);
+        if (!SweepResults.Exists(sweepFolder)) throw new OutputFolderException($"{sweepFolder}: no {SweepStore.FileName} here");
+        SweepResults.Check(sweepFolder);   // the folder's store and its shards' (sweep --shard), merged or not
         destination ??= sweepFolder;
         static string Full(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         bool elsewhere = Full(destination) != Full(sweepFolder);
         if (elsewhere) AtomicFolder.CheckAddInto(destination);
         else AtomicFolder.RequireWritable(sweepFolder, $"export {sweepFolder}");
         OutputManifest.RequireOverwritable(destination, Files, "export");
-        using var store = SweepStore.OpenExisting(sweepFolder);
+        using var results = SweepResults.Open(sweepFolder);
+        var store = results.Store;
         if (elsewhere)
         {
             try
