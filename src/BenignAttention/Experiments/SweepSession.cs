@@ -57,7 +57,7 @@ public static class SweepSession
     /// with anything else is refused, so a sweep never writes over a researcher's own files.
     /// </summary>
     public static readonly string[] Entries =
-        [SweepStore.FileName, SweepStore.FileName + "-wal", SweepStore.FileName + "-shm", "sweep.yaml", "figures", "runs.csv", "runs.parquet", "curves.csv", "curves.parquet"];
+        [SweepStore.FileName, SweepStore.FileName + "-wal", SweepStore.FileName + "-shm", "sweep.yaml", "figures", "runs.csv", "runs.parquet", "curves.csv", "curves.parquet", PhaseBoundary.FileName];
 
     /// <summary>
     /// Resolves the base config (<paramref name="configPath"/>, <paramref name="preset"/>) and the grid's runs, validates
