@@ -284,7 +284,7 @@ public static class PhaseBoundary
     {
         ArgumentNullException.ThrowIfNull(result);
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             var f = result.Fit;
             json.WriteStartObject();
@@ -326,7 +326,7 @@ public static class PhaseBoundary
             json.WriteEndObject();
             json.WriteString("method",
                 "logistic regression P(benign | ln d, ln |mu|) = sigmoid(a + b ln d + c ln |mu|) over runs labelled benign (1) or not_overfitting (0), " +
-                "harmful and other left out; Newton's method with line search (MathNet.Numerics) on standardised covariates with ridge penalty " +
+                "harmful and other left out; Newton method with line search (MathNet.Numerics) on standardised covariates with ridge penalty " +
                 Ridge.ToString("R", CultureInfo.InvariantCulture) + "/2 on the slopes; alpha = -b/c, constant = exp(-a/c); " +
                 "percentile bootstrap over seeds (resampled with replacement, runs weighted by multiplicity; one-regime resamples skipped)");
             json.WriteEndObject();
