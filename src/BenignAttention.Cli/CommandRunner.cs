@@ -16,7 +16,7 @@ public static class CommandRunner
 
     /// <summary>
     /// Commands whose long loops check <see cref="Cancellation"/> (every training step, every c value, every timed run).
-    /// The others (plot, export) are short and write each file atomically: a first Ctrl-C lets them finish.
+    /// The others (plot, export, boundary) are short and write each file atomically: a first Ctrl-C lets them finish.
     /// </summary>
     public static readonly IReadOnlySet<string> StoppableCommands = new HashSet<string>(StringComparer.Ordinal) { "train", "sweep", "construct", "bench", "reproduce" };
 

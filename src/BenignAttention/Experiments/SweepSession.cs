@@ -58,7 +58,7 @@ public static class SweepSession
     /// </summary>
     public static readonly string[] Entries =
         [SweepStore.FileName, SweepStore.FileName + "-wal", SweepStore.FileName + "-shm", "sweep.yaml", "figures", "runs.csv", "runs.parquet", "curves.csv", "curves.parquet",
-         ShardLayout.FolderName, SlurmScript.FileName, SlurmScript.LogFolder];   // sweep --shard, sweep --slurm
+         PhaseBoundary.FileName, ShardLayout.FolderName, SlurmScript.FileName, SlurmScript.LogFolder];   // boundary, sweep --shard, sweep --slurm
 
     /// <summary>
     /// Resolves the base config (<paramref name="configPath"/>, <paramref name="preset"/>) and the grid's runs, validates

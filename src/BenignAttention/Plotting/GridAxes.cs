@@ -37,6 +37,49 @@ public static class GridAxes
         plot.YLabel(IsEvenlySpaced(yValues) ? yLabel : yLabel + UnevenNote);
     }
 
+    /// <summary>
+    /// Plot (cell) coordinate of a positive value on a grid axis whose values grow geometrically or unevenly: ln(value) is
+    /// interpolated linearly between the ln of the two neighbouring axis values, value[i] ↦ i (cells are centred on
+    /// integer ticks, see <see cref="Heatmap"/>); beyond the ends the first or last segment is extended, so the outer
+    /// cell edges −½ and n − ½ lie half a segment out. Used to draw curves given in parameter space (a power law
+    /// ‖μ‖ = C·d^α) over cells of unequal parameter width.
+    /// </summary>
+    /// <param name="axisValues">Axis values, strictly increasing and positive, length ≥ 2.</param>
+    /// <param name="value">A positive value.</param>
+    /// <returns>The coordinate; <paramref name="axisValues"/>[i] gives exactly i.</returns>
+    /// <exception cref="ArgumentException">Fewer than 2 values, a value ≤ 0, or values not strictly increasing.</exception>
+    public static double CellCoordinate(double[] axisValues, double value) => CellCoordinateOfLog(LogAxis(axisValues), Math.Log(value));
+
+    /// <summary>ln of the axis values, checked: ≥ 2 values, positive, strictly increasing.</summary>
+    internal static double[] LogAxis(double[] axisValues)
+    {
+        ArgumentNullException.ThrowIfNull(axisValues);
+        if (axisValues.Length < 2) throw new ArgumentException("a log-interpolated axis needs at least 2 values", nameof(axisValues));
+        for (int i = 0; i < axisValues.Length; i++)
+        {
+            if (!(axisValues[i] > 0) || !double.IsFinite(axisValues[i])) throw new ArgumentException($"axis value {axisValues[i]} is not positive and finite", nameof(axisValues));
+            if (i > 0 && !(axisValues[i] > axisValues[i - 1])) throw new ArgumentException("axis values must be strictly increasing", nameof(axisValues));
+        }
+        return [.. axisValues.Select(v => Math.Log(v))];
+    }
+
+    /// <summary>Cell coordinate of ln-value <paramref name="logValue"/> on an axis of ln-values (see <see cref="CellCoordinate"/>).</summary>
+    internal static double CellCoordinateOfLog(double[] logs, double logValue)
+    {
+        int n = logs.Length;
+        int i = 0;
+        while (i < n - 2 && logValue > logs[i + 1]) i++;   // segment [i, i+1]; the first/last one extended beyond the ends
+        return i + (logValue - logs[i]) / (logs[i + 1] - logs[i]);
+    }
+
+    /// <summary>ln-value at cell coordinate <paramref name="u"/>: the inverse of <see cref="CellCoordinateOfLog"/>.</summary>
+    internal static double LogAtCell(double[] logs, double u)
+    {
+        int n = logs.Length;
+        int i = Math.Clamp((int)Math.Floor(u), 0, n - 2);
+        return logs[i] + (u - i) * (logs[i + 1] - logs[i]);
+    }
+
     /// <summary>Appended to the label of an axis whose values are not evenly spaced (its cells are still equal).</summary>
     internal const string UnevenNote = " (uneven steps, one cell per value)";
 

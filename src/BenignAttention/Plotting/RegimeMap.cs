@@ -4,6 +4,19 @@ using ScottPlot;
 namespace BenignAttention.Plotting;
 
 /// <summary>
+/// A curve y = <paramref name="Constant"/> · x^<paramref name="Exponent"/> in parameter space (e.g. a phase boundary
+/// ‖μ‖ = C·d^α, or an SNR iso-line ‖μ‖ = SNR·σ·√d) drawn over a <see cref="RegimeMap"/>; mapped into cell coordinates by
+/// <see cref="RegimeMap.PowerLawPath"/>.
+/// </summary>
+/// <param name="Constant">C &gt; 0, in units of the y axis per (x unit)^α.</param>
+/// <param name="Exponent">α, finite.</param>
+/// <param name="Label">Legend text (null: no legend entry).</param>
+/// <param name="Color">Line colour.</param>
+/// <param name="Dashed">Dashed instead of solid.</param>
+/// <param name="EndLabel">Short text written at the curve's right end (e.g. "SNR 1"), or null.</param>
+public sealed record PowerLawLine(double Constant, double Exponent, string? Label, Color Color, bool Dashed, string? EndLabel = null);
+
+/// <summary>
 /// Categorical map of the training outcome over a two-parameter grid (spec §5 regimes; companion of the paper's
 /// Figures 4–6 grids): each cell is colored by its regime, paler when the seeds of that cell disagree.
 /// </summary>
@@ -70,11 +83,14 @@ public static class RegimeMap
     /// the drawn (majority) regime. Cells with agreement &lt; 1 are drawn paler and labelled with the percentage;
     /// NaN means unknown and is drawn as full agreement. Null: no agreement information.</param>
     /// <param name="title">Panel title.</param>
+    /// <param name="lines">Curves drawn over the cells (<see cref="PowerLawPath"/>), or null; they need both axes positive,
+    /// strictly increasing and of length ≥ 2.</param>
     /// <exception cref="ArgumentNullException">A required array is null.</exception>
-    /// <exception cref="ArgumentException">Empty axes, or a table is not [ny, nx].</exception>
+    /// <exception cref="ArgumentException">Empty axes, a table is not [ny, nx], or lines over axes that cannot carry them.</exception>
     public static void Write(string pathWithoutExtension, double[] xValues, string xLabel, double[] yValues,
-        string yLabel, int[,] regime, double[,]? agreement, string title)
+        string yLabel, int[,] regime, double[,]? agreement, string title, IReadOnlyList<PowerLawLine>? lines = null)
     {
+        var paths = (lines ?? []).Select(l => (Line: l, Path: PowerLawPath(xValues, yValues, l.Constant, l.Exponent))).ToList();
         GridAxes.Validate(xValues, yValues, regime, nameof(regime));
         if (agreement is not null)
             GridAxes.Validate(xValues, yValues, agreement, nameof(agreement));
@@ -124,6 +140,26 @@ public static class RegimeMap
                 }
             }
 
+            foreach (var (line, path) in paths)
+            {
+                if (path.Count < 2) continue;
+                var drawn = plot.Add.ScatterLine(path.Select(p => p.U).ToArray(), path.Select(p => p.V).ToArray());
+                drawn.Color = line.Color;
+                drawn.LineWidth = line.Dashed ? 1.5f : 2.5f;
+                drawn.MarkerSize = 0;
+                if (line.Dashed) drawn.LinePattern = LinePattern.Dashed;
+                if (line.EndLabel is { } end)
+                {
+                    var text = plot.Add.Text(end, path[^1].U, path[^1].V);
+                    text.Alignment = path[^1].V >= ny - 0.5 - 1e-6 ? Alignment.UpperRight : Alignment.LowerRight;
+                    text.LabelFontSize = 11;
+                    text.LabelFontColor = line.Color;
+                    text.LabelBackgroundColor = Colors.White.WithAlpha(0.7);
+                    if (FigureWriter.FontName is { } font)
+                        text.LabelFontName = font;
+                }
+            }
+
             GridAxes.Apply(plot, xValues, xLabel, yValues, yLabel);
             FigureWriter.SetTitle(plot, title);
             foreach (var (code, name, color) in Categories)
@@ -148,9 +184,64 @@ public static class RegimeMap
                     OutlineWidth = 1,
                 });
             }
+            foreach (var (line, _) in paths)
+            {
+                if (line.Label is null) continue;
+                plot.Legend.ManualItems.Add(new LegendItem
+                {
+                    LabelText = line.Label,
+                    LineColor = line.Color,
+                    LineWidth = line.Dashed ? 1.5f : 2.5f,
+                    LinePattern = line.Dashed ? LinePattern.Dashed : LinePattern.Solid,
+                });
+            }
             plot.ShowLegend(Edge.Right);
             return [plot];
         });
+    }
+
+    /// <summary>
+    /// The curve y = C·x^α in the cell coordinates of a regime map (cell (ix, iy) centred on (ix, iy)): x and y are mapped by
+    /// interpolating their logarithms between the axis values (<see cref="GridAxes.CellCoordinate"/>), so an unevenly spaced
+    /// grid drawn as equal cells bends the curve exactly as the cells are stretched. The path is exact: its vertices are the
+    /// x ticks, the points where the curve crosses a y tick and the ends, and it is clipped to the drawn area
+    /// [−½, nx − ½] × [−½, ny − ½]; consecutive vertices are joined by straight segments.
+    /// </summary>
+    /// <param name="xValues">Column values, positive and strictly increasing, length nx ≥ 2.</param>
+    /// <param name="yValues">Row values, positive and strictly increasing, length ny ≥ 2.</param>
+    /// <param name="constant">C &gt; 0.</param>
+    /// <param name="exponent">α (finite).</param>
+    /// <returns>Vertices (U, V) in increasing U; empty when the curve misses the drawn area.</returns>
+    /// <exception cref="ArgumentException">An axis is not positive, strictly increasing and of length ≥ 2.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="constant"/> ≤ 0 or a non-finite parameter.</exception>
+    public static IReadOnlyList<(double U, double V)> PowerLawPath(double[] xValues, double[] yValues, double constant, double exponent)
+    {
+        if (!(constant > 0) || !double.IsFinite(constant)) throw new ArgumentOutOfRangeException(nameof(constant), constant, "the constant must be positive and finite");
+        if (!double.IsFinite(exponent)) throw new ArgumentOutOfRangeException(nameof(exponent), exponent, "the exponent must be finite");
+        double[] lx = GridAxes.LogAxis(xValues), ly = GridAxes.LogAxis(yValues);
+        int nx = lx.Length, ny = ly.Length;
+        double lnC = Math.Log(constant);
+        double lo = -0.5, hi = nx - 0.5;
+        var us = new List<double> { lo, hi };
+        for (int i = 0; i < nx; i++) us.Add(i);
+        if (exponent != 0)
+        {
+            var yKnots = Enumerable.Range(0, ny).Select(i => ly[i]).Append(GridAxes.LogAtCell(ly, -0.5)).Append(GridAxes.LogAtCell(ly, ny - 0.5));
+            foreach (double logY in yKnots)
+            {
+                double u = GridAxes.CellCoordinateOfLog(lx, (logY - lnC) / exponent);
+                if (u > lo && u < hi) us.Add(u);
+            }
+        }
+        const double eps = 1e-9;
+        var path = new List<(double U, double V)>();
+        foreach (double u in us.Distinct().Order())
+        {
+            double v = GridAxes.CellCoordinateOfLog(ly, lnC + exponent * GridAxes.LogAtCell(lx, u));
+            if (v >= -0.5 - eps && v <= ny - 0.5 + eps)
+                path.Add((u, Math.Clamp(v, -0.5, ny - 0.5)));
+        }
+        return path;
     }
 
     private static double Luminance(Color c) => (0.2126 * c.R + 0.7152 * c.G + 0.0722 * c.B) / 255.0;

@@ -45,7 +45,7 @@ public class ConventionsTests() : TemporaryWorkingFolder("ba-conventions-")
     {
         var (code, _, stderr) = Run("frob");
         Assert.Equal(2, code);
-        Assert.Equal("error: unknown command 'frob'; commands: train, sweep, plot, export, merge, construct, reproduce, bench (see `benign-attention --help`)",
+        Assert.Equal("error: unknown command 'frob'; commands: train, sweep, plot, boundary, export, merge, construct, reproduce, bench (see `benign-attention --help`)",
             Assert.Single(Lines(stderr)));
         (code, _, stderr) = Run();
         Assert.Equal(2, code);

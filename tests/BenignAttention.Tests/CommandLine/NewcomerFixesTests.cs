@@ -313,7 +313,7 @@ public class NewcomerFixesTests() : TemporaryWorkingFolder("ba-newcomer-")
     public void EveryCommandIsStoppableOrFinishesItsFiles()
     {
         var names = BenignAttention.Cli.CliApp.BuildRoot().Subcommands.Select(c => c.Name).Order().ToArray();
-        Assert.Equal(names, BenignAttention.Cli.CommandRunner.StoppableCommands.Concat(["plot", "export", "merge"]).Order().ToArray());
+        Assert.Equal(names, BenignAttention.Cli.CommandRunner.StoppableCommands.Concat(["plot", "export", "boundary", "merge"]).Order().ToArray());
     }
 
     /// <summary>Starts the tool, sends SIGTERM once <paramref name="marker"/> appears, and returns its exit code and stderr.</summary>
