@@ -18,14 +18,15 @@ public static class SweepCommand
         var dryRun = Options.Flag("--dry-run", "List the runs, marking those already in the folder's results store as done, and count those still to train; write nothing.");
         var axes = new Argument<string[]>("grid") { Description = "key=value, key=v1,v2,… or key=start:stop:step (inclusive; the step is required); e.g. embed_dim=250:5000:250 signal_norm=5:100:5 seed=0:4:1.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("sweep", "Run a grid of configurations (resumable) and draw phase diagrams.");
-        foreach (var o in new Option[] { config, preset, output, jobs, dryRun }) command.Options.Add(o);
+        var threads = Options.ThreadsOption();
+        foreach (var o in new Option[] { config, preset, output, jobs, dryRun, threads }) command.Options.Add(o);
         command.Arguments.Add(axes);
         command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(output) ?? SweepSession.DefaultFolder,
-            parse.GetValue(jobs), parse.GetValue(dryRun), parse.GetValue(axes) ?? [])));
+            parse.GetValue(jobs), parse.GetValue(dryRun), parse.GetValue(axes) ?? [], parse.GetValue(threads))));
         return command;
     }
 
-    private static int Run(string? configPath, string? preset, string outDir, int jobs, bool dryRun, string[] grid)
+    private static int Run(string? configPath, string? preset, string outDir, int jobs, bool dryRun, string[] grid, int threads)
     {
         if (configPath is not null) Options.RequireFile("--config", configPath);
         if (dryRun)
@@ -37,7 +38,7 @@ public static class SweepCommand
             Console.WriteLine($"{plan.ToTrain} of {plan.Runs.Count} runs to train, {plan.Stored} already stored in {plan.StorePath} (dry run: nothing written)");
             return ExitCodes.Ok;
         }
-        var outcome = SweepSession.Run(configPath, preset, grid, outDir, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation);
+        var outcome = SweepSession.Run(configPath, preset, grid, outDir, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads));
         Console.WriteLine(outcome.Describe("sweep"));
         return outcome.Report.Failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Diverged;   // SweepRunner records diverged runs as failures
     }

@@ -114,6 +114,7 @@ internal static class PackedGemm
         public readonly double[] Acc = new double[TileOf(kernel).MR * TileOf(kernel).NR];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // full optimisation at once: no slow tier-0 code in the first calls
     private static void Tile((int I, int J) t, double[] a, long aOffset, int lda, int ra, double[] b, long bOffset, int ldb, int rb, int k,
         double[] c, long cOffset, int ldc, ProductShape shape, MicroKernel kernel, Buffers buffers)
     {
@@ -138,20 +139,20 @@ internal static class PackedGemm
                 for (int ip = 0; ip < rowPanels; ip++)
                 {
                     int iStart = i0 + ip * mr, rows = Math.Min(mr, i1 - iStart);
-                    // Load the running sums (+0 before the first k-block); padding stays zero.
-                    Array.Clear(acc);
-                    if (p0 > 0)
-                        for (int r = 0; r < rows; r++)
-                            Array.Copy(c, cOffset + (long)(iStart + r) * ldc + jStart, acc, r * nr, cols);
                     ref double ap = ref buffers.PackA[(long)ip * mr * kc];
                     ref double bp = ref buffers.PackB[(long)jp * nr * kc];
-                    switch (kernel)
+                    bool accumulate = p0 > 0;   // running sums from C, or +0 before the first k-block
+                    if (rows == mr && cols == nr)
                     {
-                        case MicroKernel.Vector512: Kernel512(ref ap, ref bp, kc, acc); break;
-                        case MicroKernel.Vector256: Kernel256(ref ap, ref bp, kc, acc); break;
-                        case MicroKernel.Vector128: Kernel128(ref ap, ref bp, kc, acc); break;
-                        default: KernelScalar(ref ap, ref bp, kc, acc, mr, nr); break;
+                        Micro(kernel, ref ap, ref bp, kc, ref c[cOffset + (long)iStart * ldc + jStart], ldc, accumulate, mr, nr);
+                        continue;
                     }
+                    // Edge tile: through a full-size buffer whose padding stays zero.
+                    Array.Clear(acc);
+                    if (accumulate)
+                        for (int r = 0; r < rows; r++)
+                            Array.Copy(c, cOffset + (long)(iStart + r) * ldc + jStart, acc, r * nr, cols);
+                    Micro(kernel, ref ap, ref bp, kc, ref acc[0], nr, accumulate: true, mr, nr);
                     for (int r = 0; r < rows; r++)
                         Array.Copy(acc, r * nr, c, cOffset + (long)(iStart + r) * ldc + jStart, cols);
                 }
@@ -159,46 +160,63 @@ internal static class PackedGemm
         }
     }
 
+    private static void Micro(MicroKernel kernel, ref double ap, ref double bp, int kc, ref double c, int ldc, bool accumulate, int mr, int nr)
+    {
+        switch (kernel)
+        {
+            case MicroKernel.Vector512: Kernel512(ref ap, ref bp, kc, ref c, (nuint)ldc, accumulate); break;
+            case MicroKernel.Vector256: Kernel256(ref ap, ref bp, kc, ref c, (nuint)ldc, accumulate); break;
+            case MicroKernel.Vector128: Kernel128(ref ap, ref bp, kc, ref c, (nuint)ldc, accumulate); break;
+            default: KernelScalar(ref ap, ref bp, kc, ref c, ldc, accumulate, mr, nr); break;
+        }
+    }
+
     /// <summary>Copies rows [r0, r1), columns [p0, p0 + kc) of a row-major matrix into panels of <paramref name="width"/> rows interleaved along k: panel q holds dst[q·width·kc + p·width + r]; rows past r1 are zeros.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // full optimisation at once: no slow tier-0 code in the first calls
     private static void Pack(double[] src, long offset, int ld, int r0, int r1, int p0, int kc, int width, int panels, double[] dst)
     {
         for (int q = 0; q < panels; q++)
         {
-            int baseRow = r0 + q * width, panel = q * width * kc;
-            for (int r = 0; r < width; r++)
+            int baseRow = r0 + q * width, valid = Math.Min(width, r1 - baseRow);
+            var panel = dst.AsSpan(q * width * kc, width * kc);
+            if (valid < width) panel.Clear();
+            // Row r of the panel goes to every width-th slot: read rows in order, write one cache line per k
+            // (width = 8: one row's 8 consecutive k-values land in 8 consecutive panel lines).
+            for (int r = 0; r < valid; r++)
             {
-                int row = baseRow + r;
-                if (row >= r1)
-                {
-                    for (int p = 0; p < kc; p++) dst[panel + p * width + r] = 0;
-                    continue;
-                }
-                var source = src.AsSpan(checked((int)(offset + (long)row * ld + p0)), kc);
-                for (int p = 0; p < kc; p++) dst[panel + p * width + r] = source[p];
+                ref double source = ref src[offset + (long)(baseRow + r) * ld + p0];
+                ref double target = ref panel[r];
+                for (int p = 0; p < kc; p++) Unsafe.Add(ref target, p * width) = Unsafe.Add(ref source, p);
             }
         }
     }
 
-    private static void KernelScalar(ref double ap, ref double bp, int kc, double[] acc, int mr, int nr)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // full optimisation at once: no slow tier-0 code in the first calls
+    private static void KernelScalar(ref double ap, ref double bp, int kc, ref double c, int ldc, bool accumulate, int mr, int nr)
     {
+        Span<double> acc = stackalloc double[mr * nr];
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nr; j++) acc[r * nr + j] = accumulate ? Unsafe.Add(ref c, r * ldc + j) : 0;
         for (int p = 0; p < kc; p++)
             for (int r = 0; r < mr; r++)
             {
                 double av = Unsafe.Add(ref ap, p * mr + r);
                 for (int j = 0; j < nr; j++) acc[r * nr + j] = Math.FusedMultiplyAdd(av, Unsafe.Add(ref bp, p * nr + j), acc[r * nr + j]);
             }
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nr; j++) Unsafe.Add(ref c, r * ldc + j) = acc[r * nr + j];
     }
 
-    private static void Kernel128(ref double ap, ref double bp, int kc, double[] acc)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // full optimisation at once: no slow tier-0 code in the first calls
+    private static void Kernel128(ref double ap, ref double bp, int kc, ref double c, nuint ldc, bool accumulate)
     {
         const int mr = 6, nr = 4;
-        ref double c = ref acc[0];
-        Vector128<double> c00 = Vector128.LoadUnsafe(ref c, 0), c01 = Vector128.LoadUnsafe(ref c, 2);
-        Vector128<double> c10 = Vector128.LoadUnsafe(ref c, 4), c11 = Vector128.LoadUnsafe(ref c, 6);
-        Vector128<double> c20 = Vector128.LoadUnsafe(ref c, 8), c21 = Vector128.LoadUnsafe(ref c, 10);
-        Vector128<double> c30 = Vector128.LoadUnsafe(ref c, 12), c31 = Vector128.LoadUnsafe(ref c, 14);
-        Vector128<double> c40 = Vector128.LoadUnsafe(ref c, 16), c41 = Vector128.LoadUnsafe(ref c, 18);
-        Vector128<double> c50 = Vector128.LoadUnsafe(ref c, 20), c51 = Vector128.LoadUnsafe(ref c, 22);
+        Vector128<double> c00 = Ld128(ref c, 0 * ldc + 0, accumulate), c01 = Ld128(ref c, 0 * ldc + 2, accumulate);
+        Vector128<double> c10 = Ld128(ref c, 1 * ldc + 0, accumulate), c11 = Ld128(ref c, 1 * ldc + 2, accumulate);
+        Vector128<double> c20 = Ld128(ref c, 2 * ldc + 0, accumulate), c21 = Ld128(ref c, 2 * ldc + 2, accumulate);
+        Vector128<double> c30 = Ld128(ref c, 3 * ldc + 0, accumulate), c31 = Ld128(ref c, 3 * ldc + 2, accumulate);
+        Vector128<double> c40 = Ld128(ref c, 4 * ldc + 0, accumulate), c41 = Ld128(ref c, 4 * ldc + 2, accumulate);
+        Vector128<double> c50 = Ld128(ref c, 5 * ldc + 0, accumulate), c51 = Ld128(ref c, 5 * ldc + 2, accumulate);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector128.LoadUnsafe(ref bp, (nuint)(p * nr));
@@ -211,21 +229,21 @@ internal static class PackedGemm
             x = Vector128.Create(Unsafe.Add(ref ar, 4)); c40 = Vector128.FusedMultiplyAdd(x, b0, c40); c41 = Vector128.FusedMultiplyAdd(x, b1, c41);
             x = Vector128.Create(Unsafe.Add(ref ar, 5)); c50 = Vector128.FusedMultiplyAdd(x, b0, c50); c51 = Vector128.FusedMultiplyAdd(x, b1, c51);
         }
-        c00.StoreUnsafe(ref c, 0); c01.StoreUnsafe(ref c, 2); c10.StoreUnsafe(ref c, 4); c11.StoreUnsafe(ref c, 6);
-        c20.StoreUnsafe(ref c, 8); c21.StoreUnsafe(ref c, 10); c30.StoreUnsafe(ref c, 12); c31.StoreUnsafe(ref c, 14);
-        c40.StoreUnsafe(ref c, 16); c41.StoreUnsafe(ref c, 18); c50.StoreUnsafe(ref c, 20); c51.StoreUnsafe(ref c, 22);
+        c00.StoreUnsafe(ref c, 0 * ldc + 0); c01.StoreUnsafe(ref c, 0 * ldc + 2); c10.StoreUnsafe(ref c, 1 * ldc + 0); c11.StoreUnsafe(ref c, 1 * ldc + 2);
+        c20.StoreUnsafe(ref c, 2 * ldc + 0); c21.StoreUnsafe(ref c, 2 * ldc + 2); c30.StoreUnsafe(ref c, 3 * ldc + 0); c31.StoreUnsafe(ref c, 3 * ldc + 2);
+        c40.StoreUnsafe(ref c, 4 * ldc + 0); c41.StoreUnsafe(ref c, 4 * ldc + 2); c50.StoreUnsafe(ref c, 5 * ldc + 0); c51.StoreUnsafe(ref c, 5 * ldc + 2);
     }
 
-    private static void Kernel256(ref double ap, ref double bp, int kc, double[] acc)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // full optimisation at once: no slow tier-0 code in the first calls
+    private static void Kernel256(ref double ap, ref double bp, int kc, ref double c, nuint ldc, bool accumulate)
     {
         const int mr = 6, nr = 8;
-        ref double c = ref acc[0];
-        Vector256<double> c00 = Vector256.LoadUnsafe(ref c, 0), c01 = Vector256.LoadUnsafe(ref c, 4);
-        Vector256<double> c10 = Vector256.LoadUnsafe(ref c, 8), c11 = Vector256.LoadUnsafe(ref c, 12);
-        Vector256<double> c20 = Vector256.LoadUnsafe(ref c, 16), c21 = Vector256.LoadUnsafe(ref c, 20);
-        Vector256<double> c30 = Vector256.LoadUnsafe(ref c, 24), c31 = Vector256.LoadUnsafe(ref c, 28);
-        Vector256<double> c40 = Vector256.LoadUnsafe(ref c, 32), c41 = Vector256.LoadUnsafe(ref c, 36);
-        Vector256<double> c50 = Vector256.LoadUnsafe(ref c, 40), c51 = Vector256.LoadUnsafe(ref c, 44);
+        Vector256<double> c00 = Ld256(ref c, 0 * ldc + 0, accumulate), c01 = Ld256(ref c, 0 * ldc + 4, accumulate);
+        Vector256<double> c10 = Ld256(ref c, 1 * ldc + 0, accumulate), c11 = Ld256(ref c, 1 * ldc + 4, accumulate);
+        Vector256<double> c20 = Ld256(ref c, 2 * ldc + 0, accumulate), c21 = Ld256(ref c, 2 * ldc + 4, accumulate);
+        Vector256<double> c30 = Ld256(ref c, 3 * ldc + 0, accumulate), c31 = Ld256(ref c, 3 * ldc + 4, accumulate);
+        Vector256<double> c40 = Ld256(ref c, 4 * ldc + 0, accumulate), c41 = Ld256(ref c, 4 * ldc + 4, accumulate);
+        Vector256<double> c50 = Ld256(ref c, 5 * ldc + 0, accumulate), c51 = Ld256(ref c, 5 * ldc + 4, accumulate);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.LoadUnsafe(ref bp, (nuint)(p * nr));
@@ -238,23 +256,23 @@ internal static class PackedGemm
             x = Vector256.Create(Unsafe.Add(ref ar, 4)); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
             x = Vector256.Create(Unsafe.Add(ref ar, 5)); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
         }
-        c00.StoreUnsafe(ref c, 0); c01.StoreUnsafe(ref c, 4); c10.StoreUnsafe(ref c, 8); c11.StoreUnsafe(ref c, 12);
-        c20.StoreUnsafe(ref c, 16); c21.StoreUnsafe(ref c, 20); c30.StoreUnsafe(ref c, 24); c31.StoreUnsafe(ref c, 28);
-        c40.StoreUnsafe(ref c, 32); c41.StoreUnsafe(ref c, 36); c50.StoreUnsafe(ref c, 40); c51.StoreUnsafe(ref c, 44);
+        c00.StoreUnsafe(ref c, 0 * ldc + 0); c01.StoreUnsafe(ref c, 0 * ldc + 4); c10.StoreUnsafe(ref c, 1 * ldc + 0); c11.StoreUnsafe(ref c, 1 * ldc + 4);
+        c20.StoreUnsafe(ref c, 2 * ldc + 0); c21.StoreUnsafe(ref c, 2 * ldc + 4); c30.StoreUnsafe(ref c, 3 * ldc + 0); c31.StoreUnsafe(ref c, 3 * ldc + 4);
+        c40.StoreUnsafe(ref c, 4 * ldc + 0); c41.StoreUnsafe(ref c, 4 * ldc + 4); c50.StoreUnsafe(ref c, 5 * ldc + 0); c51.StoreUnsafe(ref c, 5 * ldc + 4);
     }
 
-    private static void Kernel512(ref double ap, ref double bp, int kc, double[] acc)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // full optimisation at once: no slow tier-0 code in the first calls
+    private static void Kernel512(ref double ap, ref double bp, int kc, ref double c, nuint ldc, bool accumulate)
     {
         const int mr = 8, nr = 16;
-        ref double c = ref acc[0];
-        Vector512<double> c00 = Vector512.LoadUnsafe(ref c, 0), c01 = Vector512.LoadUnsafe(ref c, 8);
-        Vector512<double> c10 = Vector512.LoadUnsafe(ref c, 16), c11 = Vector512.LoadUnsafe(ref c, 24);
-        Vector512<double> c20 = Vector512.LoadUnsafe(ref c, 32), c21 = Vector512.LoadUnsafe(ref c, 40);
-        Vector512<double> c30 = Vector512.LoadUnsafe(ref c, 48), c31 = Vector512.LoadUnsafe(ref c, 56);
-        Vector512<double> c40 = Vector512.LoadUnsafe(ref c, 64), c41 = Vector512.LoadUnsafe(ref c, 72);
-        Vector512<double> c50 = Vector512.LoadUnsafe(ref c, 80), c51 = Vector512.LoadUnsafe(ref c, 88);
-        Vector512<double> c60 = Vector512.LoadUnsafe(ref c, 96), c61 = Vector512.LoadUnsafe(ref c, 104);
-        Vector512<double> c70 = Vector512.LoadUnsafe(ref c, 112), c71 = Vector512.LoadUnsafe(ref c, 120);
+        Vector512<double> c00 = Ld512(ref c, 0 * ldc + 0, accumulate), c01 = Ld512(ref c, 0 * ldc + 8, accumulate);
+        Vector512<double> c10 = Ld512(ref c, 1 * ldc + 0, accumulate), c11 = Ld512(ref c, 1 * ldc + 8, accumulate);
+        Vector512<double> c20 = Ld512(ref c, 2 * ldc + 0, accumulate), c21 = Ld512(ref c, 2 * ldc + 8, accumulate);
+        Vector512<double> c30 = Ld512(ref c, 3 * ldc + 0, accumulate), c31 = Ld512(ref c, 3 * ldc + 8, accumulate);
+        Vector512<double> c40 = Ld512(ref c, 4 * ldc + 0, accumulate), c41 = Ld512(ref c, 4 * ldc + 8, accumulate);
+        Vector512<double> c50 = Ld512(ref c, 5 * ldc + 0, accumulate), c51 = Ld512(ref c, 5 * ldc + 8, accumulate);
+        Vector512<double> c60 = Ld512(ref c, 6 * ldc + 0, accumulate), c61 = Ld512(ref c, 6 * ldc + 8, accumulate);
+        Vector512<double> c70 = Ld512(ref c, 7 * ldc + 0, accumulate), c71 = Ld512(ref c, 7 * ldc + 8, accumulate);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.LoadUnsafe(ref bp, (nuint)(p * nr));
@@ -269,9 +287,13 @@ internal static class PackedGemm
             x = Vector512.Create(Unsafe.Add(ref ar, 6)); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(Unsafe.Add(ref ar, 7)); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
         }
-        c00.StoreUnsafe(ref c, 0); c01.StoreUnsafe(ref c, 8); c10.StoreUnsafe(ref c, 16); c11.StoreUnsafe(ref c, 24);
-        c20.StoreUnsafe(ref c, 32); c21.StoreUnsafe(ref c, 40); c30.StoreUnsafe(ref c, 48); c31.StoreUnsafe(ref c, 56);
-        c40.StoreUnsafe(ref c, 64); c41.StoreUnsafe(ref c, 72); c50.StoreUnsafe(ref c, 80); c51.StoreUnsafe(ref c, 88);
-        c60.StoreUnsafe(ref c, 96); c61.StoreUnsafe(ref c, 104); c70.StoreUnsafe(ref c, 112); c71.StoreUnsafe(ref c, 120);
+        c00.StoreUnsafe(ref c, 0 * ldc + 0); c01.StoreUnsafe(ref c, 0 * ldc + 8); c10.StoreUnsafe(ref c, 1 * ldc + 0); c11.StoreUnsafe(ref c, 1 * ldc + 8);
+        c20.StoreUnsafe(ref c, 2 * ldc + 0); c21.StoreUnsafe(ref c, 2 * ldc + 8); c30.StoreUnsafe(ref c, 3 * ldc + 0); c31.StoreUnsafe(ref c, 3 * ldc + 8);
+        c40.StoreUnsafe(ref c, 4 * ldc + 0); c41.StoreUnsafe(ref c, 4 * ldc + 8); c50.StoreUnsafe(ref c, 5 * ldc + 0); c51.StoreUnsafe(ref c, 5 * ldc + 8);
+        c60.StoreUnsafe(ref c, 6 * ldc + 0); c61.StoreUnsafe(ref c, 6 * ldc + 8); c70.StoreUnsafe(ref c, 7 * ldc + 0); c71.StoreUnsafe(ref c, 7 * ldc + 8);
     }
+
+    private static Vector128<double> Ld128(ref double c, nuint offset, bool accumulate) => accumulate ? Vector128.LoadUnsafe(ref c, offset) : Vector128<double>.Zero;
+    private static Vector256<double> Ld256(ref double c, nuint offset, bool accumulate) => accumulate ? Vector256.LoadUnsafe(ref c, offset) : Vector256<double>.Zero;
+    private static Vector512<double> Ld512(ref double c, nuint offset, bool accumulate) => accumulate ? Vector512.LoadUnsafe(ref c, offset) : Vector512<double>.Zero;
 }
