@@ -62,7 +62,7 @@ public static class WishartSampler
         var testRng = new Rng(config.Seed, Rng.Streams.TestTokens);
         var aTest = SpanCoordinates(testRng, yTest, T, config.SignalNorm, config.Rho, sigma);
         var testGram = new double[(long)mt * m];
-        int blockRows = Math.Max(1, Math.Min(mt, (int)Math.Min(1024, (1L << 22) / Math.Max(1, m))));   // ≤ 32 MB of draws
+        int blockRows = Math.Max(1, Math.Min(mt, 576));   // one row tile of MultiplyTransposedByLower: L is streamed once per block
         var draws = new double[(long)blockRows * m];
         for (int r0 = 0; r0 < mt; r0 += blockRows)
         {

@@ -76,7 +76,8 @@ public static class MatrixProducts
     /// <summary>
     /// C = A Lᵀ for A <c>[rows, m]</c> (starting at <paramref name="aOffset"/>) and a lower-triangular L <c>[m, m]</c>,
     /// written to <paramref name="c"/> <c>[rows, m]</c> from <paramref name="cOffset"/>: row r of C is L a_r, i.e.
-    /// C[r, i] = Σ_{k ≤ i} A[r, k] L[i, k]. Cost ≈ rows·m² flops (half of a full product).
+    /// C[r, i] = Σ_{k ≤ i} A[r, k] L[i, k]. Cost ≈ rows·m² flops (half of a full product); L is read once per 576 rows
+    /// of A (row tiles of 576: a block of up to 576 rows streams the 4·m² bytes of L's lower half from memory once).
     /// </summary>
     /// <exception cref="ArgumentException">An operand is too short for its offset and shape.</exception>
     public static void MultiplyTransposedByLower(double[] a, long aOffset, int rows, double[] lower, int m, double[] c, long cOffset, ComputeOptions? options = null)
@@ -84,7 +85,7 @@ public static class MatrixProducts
         Require(lower, m, m, nameof(lower));
         if (aOffset < 0 || aOffset + (long)rows * m > a.Length) throw new ArgumentException($"a: {a.Length} values, needs {aOffset} + {rows}·{m}", nameof(a));
         if (cOffset < 0 || cOffset + (long)rows * m > c.Length) throw new ArgumentException($"c: {c.Length} values, needs {cOffset} + {rows}·{m}", nameof(c));
-        PackedGemm.Run(a, aOffset, m, rows, lower, 0, m, m, m, c, cOffset, m, new ProductShape(BLower: true), Threads(options), PackedGemm.Best);
+        PackedGemm.Run(a, aOffset, m, rows, lower, 0, m, m, m, c, cOffset, m, new ProductShape(BLower: true, RowTile: 576), Threads(options), PackedGemm.Best);
     }
 
     /// <summary>

@@ -21,7 +21,13 @@ internal enum MicroKernel
 /// <param name="LowerOutputOnly">Only output tiles meeting the lower triangle (j ≤ i) are computed (A = B, symmetric result mirrored by the caller).</param>
 /// <param name="ALower">A[i, k] = 0 for k &gt; i: the k-range of a tile stops at its last row.</param>
 /// <param name="BLower">B[j, k] = 0 for k &gt; j: the k-range of a tile stops at its last column.</param>
-internal readonly record struct ProductShape(bool LowerOutputOnly = false, bool ALower = false, bool BLower = false);
+/// <param name="RowTile">Rows of A per output tile, a multiple of 24 (every MR); 0 for <see cref="PackedGemm.MC"/>. Larger tiles
+/// re-read B less often (B is packed once per row tile); the packed A block (RowTile · KC · 8 bytes) should stay in L2.</param>
+internal readonly record struct ProductShape(bool LowerOutputOnly = false, bool ALower = false, bool BLower = false, int RowTile = 0)
+{
+    /// <summary>Rows of A per output tile.</summary>
+    public int Mc => RowTile > 0 ? RowTile : PackedGemm.MC;
+}
 
 /// <summary>
 /// C = A Bᵀ for row-major A <c>[ra, k]</c> (row stride lda) and B <c>[rb, k]</c> (row stride ldb), C <c>[ra, rb]</c>
@@ -75,25 +81,27 @@ internal static class PackedGemm
         double[] c, long cOffset, int ldc, ProductShape shape, int threads, MicroKernel kernel)
     {
         if (ra == 0 || rb == 0) return;
-        int tilesI = (ra + MC - 1) / MC, tilesJ = (rb + NC - 1) / NC;
+        if (shape.Mc % 24 != 0) throw new ArgumentException($"row tile {shape.Mc}: must be a multiple of 24", nameof(shape));
+        int mcTile = shape.Mc;
+        int tilesI = (ra + mcTile - 1) / mcTile, tilesJ = (rb + NC - 1) / NC;
         var tiles = new List<(int I, int J)>(tilesI * tilesJ);
         for (int ti = 0; ti < tilesI; ti++)
             for (int tj = 0; tj < tilesJ; tj++)
-                if (!shape.LowerOutputOnly || tj * NC < Math.Min(ra, (ti + 1) * MC)) tiles.Add((ti, tj));
+                if (!shape.LowerOutputOnly || tj * NC < Math.Min(ra, (ti + 1) * mcTile)) tiles.Add((ti, tj));
         // Largest k-range first so that dynamic scheduling balances triangular products.
         if (shape.ALower || shape.BLower) tiles.Sort((x, y) => TileDepth(y, ra, rb, k, shape).CompareTo(TileDepth(x, ra, rb, k, shape)));
 
         int workers = Math.Min(threads, tiles.Count);
         if (workers <= 1)
         {
-            var buffers = new Buffers(kernel);
+            var buffers = new Buffers(kernel, mcTile);
             foreach (var t in tiles) Tile(t, a, aOffset, lda, ra, b, bOffset, ldb, rb, k, c, cOffset, ldc, shape, kernel, buffers);
             return;
         }
         int next = -1;
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
         {
-            var buffers = new Buffers(kernel);
+            var buffers = new Buffers(kernel, mcTile);
             for (int index = Interlocked.Increment(ref next); index < tiles.Count; index = Interlocked.Increment(ref next))
                 Tile(tiles[index], a, aOffset, lda, ra, b, bOffset, ldb, rb, k, c, cOffset, ldc, shape, kernel, buffers);
         });
@@ -102,14 +110,14 @@ internal static class PackedGemm
     private static int TileDepth((int I, int J) t, int ra, int rb, int k, ProductShape shape)
     {
         int depth = k;
-        if (shape.ALower) depth = Math.Min(depth, Math.Min(ra, (t.I + 1) * MC));
+        if (shape.ALower) depth = Math.Min(depth, Math.Min(ra, (t.I + 1) * shape.Mc));
         if (shape.BLower) depth = Math.Min(depth, Math.Min(rb, (t.J + 1) * NC));
         return depth;
     }
 
-    private sealed class Buffers(MicroKernel kernel)
+    private sealed class Buffers(MicroKernel kernel, int mc)
     {
-        public readonly double[] PackA = new double[MC * KC];
+        public readonly double[] PackA = new double[mc * KC];
         public readonly double[] PackB = new double[NC * KC];
         public readonly double[] Acc = new double[TileOf(kernel).MR * TileOf(kernel).NR];
     }
@@ -119,7 +127,7 @@ internal static class PackedGemm
         double[] c, long cOffset, int ldc, ProductShape shape, MicroKernel kernel, Buffers buffers)
     {
         var (mr, nr) = TileOf(kernel);
-        int i0 = t.I * MC, i1 = Math.Min(ra, i0 + MC), j0 = t.J * NC, j1 = Math.Min(rb, j0 + NC);
+        int i0 = t.I * shape.Mc, i1 = Math.Min(ra, i0 + shape.Mc), j0 = t.J * NC, j1 = Math.Min(rb, j0 + NC);
         int depth = TileDepth(t, ra, rb, k, shape);
         if (depth == 0)
         {
