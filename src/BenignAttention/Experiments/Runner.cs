@@ -37,10 +37,8 @@ public static class Runner
             if (kind == EngineKind.Direct)
                 throw new ArgumentException("engine = direct cannot run sampler = wishart: the Wishart sampler never builds d-dimensional tokens; use engine = gram or auto");
             var sample = WishartSampler.Sample(config, compute);
-            return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false), EngineKind.Gram, sample.Labels, null, clock.Elapsed.TotalSeconds)
-            {
-                PrecomputeSeconds = clock.Elapsed.TotalSeconds,
-            };
+            double drawn = clock.Elapsed.TotalSeconds;
+            return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false), EngineKind.Gram, sample.Labels, null, drawn) { PrecomputeSeconds = drawn };
         }
         data ??= GaussianTokenSampler.Sample(config);
         var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen) { Roles = data.Roles };
@@ -48,10 +46,8 @@ public static class Runner
         IDynamicsEngine engine = kind == EngineKind.Gram
             ? new GramEngine(GramSystem.FromDataset(data, config.TrainW, compute), config.TrainW)
             : new DirectEngine(data, config.TrainW);
-        return new PreparedRun(engine, kind, labels, data, clock.Elapsed.TotalSeconds)
-        {
-            PrecomputeSeconds = kind == EngineKind.Gram ? clock.Elapsed.TotalSeconds - sampled : 0,
-        };
+        double total = clock.Elapsed.TotalSeconds;
+        return new PreparedRun(engine, kind, labels, data, total) { PrecomputeSeconds = kind == EngineKind.Gram ? total - sampled : 0 };
     }
 
     /// <summary>Prepares and trains one run; returns the full trajectory and its summary.</summary>
