@@ -64,10 +64,18 @@ public static class WishartSampler
         var testGram = new double[(long)mt * m];
         int blockRows = Math.Max(1, Math.Min(mt, 576));   // one row tile of MultiplyTransposedByLower: L is streamed once per block
         var draws = new double[(long)blockRows * m];
+        // With more than one thread the next block is drawn while this one is multiplied (one stream, drawn in
+        // the same order either way, so the result does not depend on it).
+        var nextDraws = (compute?.Threads ?? 1) > 1 && mt > blockRows ? new double[(long)blockRows * m] : null;
+        void Draw(double[] target, int rows)
+        {
+            for (int r = 0; r < rows; r++) testRng.FillNormal(target.AsSpan(r * m, m), 1);
+        }
+        Draw(draws, Math.Min(blockRows, mt));
         for (int r0 = 0; r0 < mt; r0 += blockRows)
         {
-            int rows = Math.Min(blockRows, mt - r0);
-            for (int r = 0; r < rows; r++) testRng.FillNormal(draws.AsSpan(r * m, m), 1);
+            int rows = Math.Min(blockRows, mt - r0), nextRows = Math.Min(blockRows, mt - r0 - rows);
+            var drawing = nextDraws is not null && nextRows > 0 ? Task.Run(() => Draw(nextDraws, nextRows)) : null;
             MatrixProducts.MultiplyTransposedByLower(draws, 0, rows, lower, m, testGram, (long)r0 * m, compute);
             for (int r = r0; r < r0 + rows; r++)
             {
@@ -75,6 +83,12 @@ public static class WishartSampler
                 for (int i = 0; i < m; i++)
                     row[i] = sigma2 * row[i] + aTest[2 * r] * a[2 * i] + aTest[2 * r + 1] * a[2 * i + 1];
             }
+            if (drawing is not null)
+            {
+                drawing.Wait();
+                (draws, nextDraws) = (nextDraws!, draws);
+            }
+            else if (nextRows > 0) Draw(draws, nextRows);
         }
 
         double nuScale = 1 / (Math.Sqrt(2) * config.SignalNorm);   // ν = (e₀ − e₁)/(√2‖μ‖)
