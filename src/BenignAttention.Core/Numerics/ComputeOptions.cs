@@ -19,9 +19,13 @@ public sealed record ComputeOptions(int Threads = 1)
     /// <summary>One thread.</summary>
     public static ComputeOptions Default { get; } = new();
 
-    /// <summary>Worker threads for one matrix product, in [1, <see cref="MaxThreads"/>].</summary>
+    /// <summary>Worker threads for one matrix product, in [1, <see cref="MaxThreads"/>] (checked also in <c>with</c> expressions).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Outside [1, <see cref="MaxThreads"/>].</exception>
-    public int Threads { get; init; } = Threads is >= 1 and <= MaxThreads
-        ? Threads
-        : throw new ArgumentOutOfRangeException(nameof(Threads), Threads, $"threads = {Threads}: must be in [1, {MaxThreads}]");
+    public int Threads { get => _threads; init => _threads = Checked(value); }
+
+    private readonly int _threads = Checked(Threads);
+
+    private static int Checked(int threads) => threads is >= 1 and <= MaxThreads
+        ? threads
+        : throw new ArgumentOutOfRangeException(nameof(Threads), threads, $"threads = {threads}: must be in [1, {MaxThreads}]");
 }

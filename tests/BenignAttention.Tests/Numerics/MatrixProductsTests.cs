@@ -201,6 +201,8 @@ public class MatrixProductsTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ComputeOptions(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ComputeOptions(ComputeOptions.MaxThreads + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ComputeOptions.Default with { Threads = 0 });
+        Assert.Equal(3, (ComputeOptions.Default with { Threads = 3 }).Threads);
         Assert.Equal(1, ComputeOptions.Default.Threads);
         Assert.Throws<ArgumentException>(() => MatrixProducts.MultiplyTransposed(new double[5], 2, new double[6], 2, 3));
     }
