@@ -33,6 +33,27 @@ public static class Options
         },
     };
 
+    /// <summary>
+    /// <c>--threads N</c>: threads for the matrix products of one run's setup (Gram precompute, Wishart draw), an
+    /// integer in [1, processor count], default 1. A run-time setting, not a config key: it never changes a result.
+    /// </summary>
+    public static Option<int> ThreadsOption() => new("--threads")
+    {
+        Description = $"Threads for the Gram precompute / Wishart setup of each run, 1 to {Environment.ProcessorCount} (the processor count); default 1. Results do not depend on it.",
+        DefaultValueFactory = _ => 1,
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0) return 1;
+            if (Twice("--threads", result)) return 1;
+            string text = result.Tokens[0].Value;
+            if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value)
+                && value >= 1 && value <= Environment.ProcessorCount)
+                return value;
+            result.AddError($"--threads {text}: must be an integer in [1, {Environment.ProcessorCount}] (1 to the processor count)");
+            return 1;
+        },
+    };
+
     /// <summary>A text option (a path, a name, a list) that refuses being given twice.</summary>
     /// <param name="name">The option, e.g. <c>--out</c>.</param>
     /// <param name="description">Help text.</param>

@@ -21,7 +21,9 @@ public static class BenchCommand
         command.Options.Add(repeat);
         command.Options.Add(dims);
         command.Options.Add(output);
-        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(steps), parse.GetValue(repeat), parse.GetValue(dims) ?? Benchmark.DefaultDims, parse.GetValue(output))));
+        var threads = Options.ThreadsOption();
+        command.Options.Add(threads);
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(steps), parse.GetValue(repeat), parse.GetValue(dims) ?? Benchmark.DefaultDims, parse.GetValue(output), parse.GetValue(threads))));
         return command;
     }
 
@@ -39,18 +41,19 @@ public static class BenchCommand
         return dims;
     }
 
-    private static int Run(int steps, int repeat, string dimsText, string? outPath)
+    private static int Run(int steps, int repeat, string dimsText, string? outPath, int threads)
     {
         // Planning checks everything before a second is timed; the machine and setting lines then head the output.
-        var plan = Benchmark.Plan(steps, repeat, ParseDims(dimsText), outPath);
+        var plan = Benchmark.Plan(steps, repeat, ParseDims(dimsText), outPath) with { Threads = threads };
         Console.WriteLine(Benchmark.Machine());
         Console.WriteLine(Benchmark.SettingLine(steps, repeat));
         var outcome = Benchmark.Run(plan, ConsoleProgress.Instance, CommandRunner.Cancellation);   // progress: one stderr line per configuration
 
-        Options.WriteTable(["d", "configuration", "setup (s)", "train (s)", "total (s)", "cpu (s)"],
+        Options.WriteTable(["d", "configuration", "setup (s)", "train (s)", "total (s)", "cpu (s)", "precompute (s)", "GFLOP/s"],
             outcome.Rows.Select(r => (IReadOnlyList<string>)[Invariant($"{r.Dim}"), r.Setup.Name,
                 r.Measured ? Invariant($"{r.Setup_s:F3}") : "", r.Measured ? Invariant($"{r.Train_s:F3}") : "",
-                r.Measured ? Invariant($"{r.Total_s:F3}") : r.Skipped!, r.Measured ? Invariant($"{r.Cpu_s:F3}") : ""]));
+                r.Measured ? Invariant($"{r.Total_s:F3}") : r.Skipped!, r.Measured ? Invariant($"{r.Cpu_s:F3}") : "",
+                r.Measured && r.Gflops > 0 ? Invariant($"{r.Precompute_s:F3}") : "", r.Measured && r.Gflops > 0 ? Invariant($"{r.Gflops:F1}") : ""]));
         foreach (var line in outcome.Ratios) Console.WriteLine(line);
         if (outcome.ReportPath is not null) Console.WriteLine($"wrote {Path.GetFullPath(outcome.ReportPath)}");
         return ExitCodes.Ok;

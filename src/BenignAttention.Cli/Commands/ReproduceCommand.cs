@@ -18,14 +18,15 @@ public static class ReproduceCommand
         var quick = Options.Flag("--quick", "Smoke test: 3×3 phase-diagram grid instead of 20×20.");
         var jobs = Options.IntOption("--jobs", 1, () => Environment.ProcessorCount, "Runs in parallel (default: all cores).", "-j");
         var command = new Command("reproduce", "Reproduce the paper's figures and write index.html with reported vs measured outcomes.");
-        foreach (var o in new Option[] { output, seeds, quick, jobs }) command.Options.Add(o);
-        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(output) ?? "reproduce", parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(jobs))));
+        var threads = Options.ThreadsOption();
+        foreach (var o in new Option[] { output, seeds, quick, jobs, threads }) command.Options.Add(o);
+        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(output) ?? "reproduce", parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(jobs), parse.GetValue(threads))));
         return command;
     }
 
-    private static int Run(string outDir, int seeds, bool quick, int jobs)
+    private static int Run(string outDir, int seeds, bool quick, int jobs, int threads)
     {
-        var outcome = Reproduction.Run(outDir, seeds, quick, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation);
+        var outcome = Reproduction.Run(outDir, seeds, quick, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads));
         Console.WriteLine(outcome.PhaseSweep.Describe("figures 4-6 sweep"));
         foreach (var f in outcome.Figures)
             Console.WriteLine($"{f.Id,-10} {(f.Agrees switch { true => "agrees", false => "DIFFERS", null => "by eye" }),-7} " +

@@ -29,7 +29,8 @@ public static class SweepCommand
         var status = Options.Flag("--status", "Show the runs done per shard of the sweep folder (--out or the argument DIR), merged and missing; train nothing.");
         var axes = new Argument<string[]>("grid") { Description = "key=value, key=v1,v2,… or key=start:stop:step (inclusive; the step is required); e.g. embed_dim=250:5000:250 signal_norm=5:100:5 seed=0:4:1.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("sweep", "Run a grid of configurations (resumable) and draw phase diagrams.");
-        foreach (var o in new Option[] { config, preset, output, jobs, dryRun, shard, slurm, shards, arrayLimit, time, mem, partition, account, submit, status }) command.Options.Add(o);
+        var threads = Options.ThreadsOption();
+        foreach (var o in new Option[] { config, preset, output, jobs, dryRun, threads, shard, slurm, shards, arrayLimit, time, mem, partition, account, submit, status }) command.Options.Add(o);
         command.Arguments.Add(axes);
         command.SetAction(parse => CommandRunner.Guard(() =>
         {
@@ -66,18 +67,18 @@ public static class SweepCommand
                 ShardSpec spec;
                 try { spec = ShardSpec.Parse(shardText); }
                 catch (FormatException e) { throw new UsageException(e.Message); }
-                return Shard(parse.GetValue(config), parse.GetValue(preset), outDir, spec, parse.GetValue(jobs), grid);
+                return Shard(parse.GetValue(config), parse.GetValue(preset), outDir, spec, parse.GetValue(jobs), grid, parse.GetValue(threads));
             }
-            return Run(parse.GetValue(config), parse.GetValue(preset), outDir, parse.GetValue(jobs), parse.GetValue(dryRun), grid);
+            return Run(parse.GetValue(config), parse.GetValue(preset), outDir, parse.GetValue(jobs), parse.GetValue(dryRun), grid, parse.GetValue(threads));
         }));
         return command;
     }
 
-    private static int Shard(string? configPath, string? preset, string outDir, ShardSpec shard, int jobs, string[] grid)
+    private static int Shard(string? configPath, string? preset, string outDir, ShardSpec shard, int jobs, string[] grid, int threads)
     {
         if (configPath is not null) Options.RequireFile("--config", configPath);
         var plan = SweepSession.Plan(configPath, preset, grid);
-        var outcome = SweepShards.Run(plan, outDir, shard, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation);
+        var outcome = SweepShards.Run(plan, outDir, shard, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads));
         Console.WriteLine(outcome.Describe($"shard {shard}"));
         return outcome.Report.Failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Diverged;
     }
@@ -125,7 +126,7 @@ public static class SweepCommand
         return [process];
     }
 
-    private static int Run(string? configPath, string? preset, string outDir, int jobs, bool dryRun, string[] grid)
+    private static int Run(string? configPath, string? preset, string outDir, int jobs, bool dryRun, string[] grid, int threads)
     {
         if (configPath is not null) Options.RequireFile("--config", configPath);
         if (dryRun)
@@ -137,7 +138,7 @@ public static class SweepCommand
             Console.WriteLine($"{plan.ToTrain} of {plan.Runs.Count} runs to train, {plan.Stored} already stored in {plan.StorePath} (dry run: nothing written)");
             return ExitCodes.Ok;
         }
-        var outcome = SweepSession.Run(configPath, preset, grid, outDir, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation);
+        var outcome = SweepSession.Run(configPath, preset, grid, outDir, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads));
         Console.WriteLine(outcome.Describe("sweep"));
         return outcome.Report.Failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Diverged;   // SweepRunner records diverged runs as failures
     }

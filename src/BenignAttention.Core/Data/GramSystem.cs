@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using BenignAttention.Numerics;
 
 namespace BenignAttention.Data;
 
@@ -44,25 +45,31 @@ public sealed record GramSystem
     public int EmbedDim { get; init; }
 
     /// <summary>
-    /// Precomputes the Gram quantities from explicit tokens. Cost: (m + m_test)·m·d for the Gram matrices, plus
-    /// m·d² for Z W₀ and d²·m for W₀(Z W₀)ᵀ when W₀ ≠ I.
+    /// Precomputes the Gram quantities from explicit tokens on the blocked SIMD kernels of <see cref="MatrixProducts"/>
+    /// (each entry a fixed-order fused multiply–add chain: bitwise the same for any thread count).
+    /// Cost with W₀ = I: m²·d flops for K = Z Zᵀ (symmetric, lower half computed) and 2·m_test·m·d for G = X_t Zᵀ;
+    /// with W₀ ≠ I also 2·m·d² for Y = Z W₀ and for Y W₀ᵀ, and 2·m²·d for K_W (plus K, G when W is trained).
+    /// Reads the tokens ≈ 8·d·(m + m_test)·(1 + m/256) bytes; writes 8·m·(m + m_test) bytes.
     /// </summary>
-    public static GramSystem FromDataset(TokenDataset data, bool trainKeyQuery)
+    /// <param name="data">Tokens Z <c>[m, d]</c>, X_t <c>[m_test, d]</c>, ν, μ̂_±, optional W₀ <c>[d, d]</c>.</param>
+    /// <param name="trainKeyQuery">Whether W is trained (K and G are then needed as well).</param>
+    /// <param name="compute">Threads for the matrix products (results do not depend on it); null for one.</param>
+    public static GramSystem FromDataset(TokenDataset data, bool trainKeyQuery, ComputeOptions? compute = null)
     {
         int d = data.EmbedDim;
         double[] z = data.XTrain, xt = data.XTest;
         int m = z.Length / d, mt = xt.Length / d;
         double[]? w0 = data.WInit;
-        double[] keyed = w0 is null ? z : Linear.MultiplyRows(z, m, w0, d);          // Y = Z W₀
+        double[] keyed = w0 is null ? z : MatrixProducts.Multiply(z, m, w0, d, d, compute);             // Y = Z W₀
         // R = W₀ Yᵀ stored transposed as Rᵀ = Y W₀ᵀ [m, d], so K_W = Z R = Z (Rᵀ)ᵀ and G_W = X_t R.
-        double[] keyedBack = w0 is null ? z : Linear.MultiplyRowsTransposed(keyed, m, w0, d);
-        var gramW = Linear.RowProducts(z, m, keyedBack, m, d);
-        var testGramW = Linear.RowProducts(xt, mt, keyedBack, m, d);
+        double[] keyedBack = w0 is null ? z : MatrixProducts.MultiplyTransposed(keyed, m, w0, d, d, compute);
+        var gramW = w0 is null ? MatrixProducts.SymmetricRankK(z, m, d, compute) : MatrixProducts.MultiplyTransposed(z, m, keyedBack, m, d, compute);
+        var testGramW = MatrixProducts.MultiplyTransposed(xt, mt, keyedBack, m, d, compute);
         double[]? gram = null, testGram = null;
         if (trainKeyQuery)
         {
-            gram = w0 is null ? gramW : Linear.RowProducts(z, m, z, m, d);
-            testGram = w0 is null ? testGramW : Linear.RowProducts(xt, mt, z, m, d);
+            gram = w0 is null ? gramW : MatrixProducts.SymmetricRankK(z, m, d, compute);
+            testGram = w0 is null ? testGramW : MatrixProducts.MultiplyTransposed(xt, mt, z, m, d, compute);
         }
         return new GramSystem
         {
@@ -79,10 +86,10 @@ public sealed record GramSystem
     }
 }
 
-/// <summary>Dense row-major products used to precompute Gram matrices (not on the training hot path).</summary>
+/// <summary>Matrix–vector products of the precompute (the matrix–matrix ones are in <see cref="MatrixProducts"/>).</summary>
 internal static class Linear
 {
-    /// <summary>A Bᵀ for A <c>[ra, k]</c>, B <c>[rb, k]</c> → <c>[ra, rb]</c>; every entry is one contiguous dot product.</summary>
+    /// <summary>A Bᵀ for A <c>[ra, k]</c>, B <c>[rb, k]</c> → <c>[ra, rb]</c> with one contiguous dot product per entry (for rb = 1: value projections). Cost 2·ra·rb·k flops.</summary>
     public static double[] RowProducts(double[] a, int ra, double[] b, int rb, int k)
     {
         var result = new double[(long)ra * rb];
@@ -95,23 +102,4 @@ internal static class Linear
         }
         return result;
     }
-
-    /// <summary>A M for A <c>[ra, d]</c>, M <c>[d, d]</c> → <c>[ra, d]</c> (row i = Σ_r A[i, r]·M[r, :]).</summary>
-    public static double[] MultiplyRows(double[] a, int ra, double[] m, int d)
-    {
-        var result = new double[(long)ra * d];
-        for (int i = 0; i < ra; i++)
-        {
-            var target = result.AsSpan(i * d, d);
-            for (int r = 0; r < d; r++)
-            {
-                double coef = a[(long)i * d + r];
-                if (coef != 0) TensorPrimitives.MultiplyAdd(m.AsSpan(r * d, d), coef, target, target);
-            }
-        }
-        return result;
-    }
-
-    /// <summary>A Mᵀ for A <c>[ra, d]</c>, M <c>[d, d]</c> → <c>[ra, d]</c>.</summary>
-    public static double[] MultiplyRowsTransposed(double[] a, int ra, double[] m, int d) => RowProducts(a, ra, m, d, d);
 }

@@ -1,5 +1,5 @@
-using System.Numerics.Tensors;
 using BenignAttention.Configuration;
+using BenignAttention.Numerics;
 
 namespace BenignAttention.Data;
 
@@ -16,7 +16,10 @@ public sealed record WishartSample(GramSystem System, LabelSet Labels);
 /// with L lower triangular, L_kk = √χ²_{d−2−k} (k = 0 … m−1) and L_jk ~ N(0, 1) below the diagonal.
 /// Writing E⊥ = σ L Q for a Haar-random Q with orthonormal rows, a test token's orthogonal part F⊥ is
 /// independent of Q, so F⊥E⊥ᵀ = σ² L g with g ~ N(0, I_m): each test row costs O(m²).
-/// Total O(m³ + m_test·m²), independent of d (the chi-square draws are O(1) each, see <see cref="Rng.NextChiSquared"/>). Needs d − 2 ≥ m (otherwise L L ᵀ is singular and the
+/// Total O(m³ + m_test·m²), independent of d (the chi-square draws are O(1) each, see <see cref="Rng.NextChiSquared"/>):
+/// m³/3 flops for L Lᵀ and m_test·m² for the test rows (σ² G Lᵀ, G <c>[m_test, m]</c> standard normal) on the
+/// blocked SIMD kernels of <see cref="MatrixProducts"/>, plus m²/2 + m_test·m normal draws; memory 8·(2m² + m_test·m)
+/// bytes plus a block of test draws. Needs d − 2 ≥ m (otherwise L L ᵀ is singular and the
 /// explicit sampler is used, see <see cref="Applies"/>). Labels and flips come from the same stream as
 /// <see cref="GaussianTokenSampler"/>, so both samplers flip the same samples for a seed.
 /// </summary>
@@ -26,8 +29,10 @@ public static class WishartSampler
     public static bool Applies(RunConfig config) => !config.TrainW && config.EmbedDim - 2 >= config.TrainN * config.SeqLen;
 
     /// <summary>Draws the Gram system of a run with W = I.</summary>
+    /// <param name="config">The run (d, n, T, n_test, σ, ‖μ‖, ρ, seed).</param>
+    /// <param name="compute">Threads for the matrix products (the draw does not depend on it); null for one.</param>
     /// <exception cref="ArgumentException">When <see cref="Applies"/> is false.</exception>
-    public static WishartSample Sample(RunConfig config)
+    public static WishartSample Sample(RunConfig config, ComputeOptions? compute = null)
     {
         if (!Applies(config)) throw new ArgumentException("the Wishart sampler needs train_W = false and embed_dim − 2 ≥ train_n·seq_len");
         int n = config.TrainN, T = config.SeqLen, nt = config.TestN, m = n * T, mt = nt * T;
@@ -47,26 +52,43 @@ public static class WishartSampler
             lower[(long)j * m + j] = Math.Sqrt(trainRng.NextChiSquared(dofPerp - j));
             for (int k = 0; k < j; k++) lower[(long)j * m + k] = trainRng.NextNormal();
         }
-        var gram = new double[(long)m * m];
+        var gram = MatrixProducts.LowerTimesTransposed(lower, m, compute);                     // L Lᵀ, exactly symmetric
         for (int i = 0; i < m; i++)
-            for (int j = 0; j <= i; j++)
-            {
-                // (L Lᵀ)_ij = Σ_{k ≤ j} L_ik L_jk for j ≤ i.
-                double perp = sigma2 * TensorPrimitives.Dot(lower.AsSpan(i * m, j + 1), lower.AsSpan(j * m, j + 1));
-                gram[(long)i * m + j] = gram[(long)j * m + i] = perp + a[2 * i] * a[2 * j] + a[2 * i + 1] * a[2 * j + 1];
-            }
+            for (int j = 0; j < m; j++)
+                gram[(long)i * m + j] = sigma2 * gram[(long)i * m + j] + a[2 * i] * a[2 * j] + a[2 * i + 1] * a[2 * j + 1];
 
+        // Test rows σ² L g_r (+ signal part): the normals g_r are drawn row after row as before, a block of rows at a
+        // time, and the block is multiplied by Lᵀ on the kernels.
         var testRng = new Rng(config.Seed, Rng.Streams.TestTokens);
         var aTest = SpanCoordinates(testRng, yTest, T, config.SignalNorm, config.Rho, sigma);
         var testGram = new double[(long)mt * m];
-        var g = new double[m];
-        for (int r = 0; r < mt; r++)
+        int blockRows = Math.Max(1, Math.Min(mt, 576));   // one row tile of MultiplyTransposedByLower: L is streamed once per block
+        var draws = new double[(long)blockRows * m];
+        // With more than one thread the next block is drawn while this one is multiplied (one stream, drawn in
+        // the same order either way, so the result does not depend on it).
+        var nextDraws = (compute?.Threads ?? 1) > 1 && mt > blockRows ? new double[(long)blockRows * m] : null;
+        void Draw(double[] target, int rows)
         {
-            testRng.FillNormal(g, 1);
-            var row = testGram.AsSpan(r * m, m);
-            for (int i = 0; i < m; i++)
-                row[i] = sigma2 * TensorPrimitives.Dot(lower.AsSpan(i * m, i + 1), g.AsSpan(0, i + 1))
-                         + aTest[2 * r] * a[2 * i] + aTest[2 * r + 1] * a[2 * i + 1];
+            for (int r = 0; r < rows; r++) testRng.FillNormal(target.AsSpan(r * m, m), 1);
+        }
+        Draw(draws, Math.Min(blockRows, mt));
+        for (int r0 = 0; r0 < mt; r0 += blockRows)
+        {
+            int rows = Math.Min(blockRows, mt - r0), nextRows = Math.Min(blockRows, mt - r0 - rows);
+            var drawing = nextDraws is not null && nextRows > 0 ? Task.Run(() => Draw(nextDraws, nextRows)) : null;
+            MatrixProducts.MultiplyTransposedByLower(draws, 0, rows, lower, m, testGram, (long)r0 * m, compute);
+            for (int r = r0; r < r0 + rows; r++)
+            {
+                var row = testGram.AsSpan(checked((int)((long)r * m)), m);
+                for (int i = 0; i < m; i++)
+                    row[i] = sigma2 * row[i] + aTest[2 * r] * a[2 * i] + aTest[2 * r + 1] * a[2 * i + 1];
+            }
+            if (drawing is not null)
+            {
+                drawing.Wait();
+                (draws, nextDraws) = (nextDraws!, draws);
+            }
+            else if (nextRows > 0) Draw(draws, nextRows);
         }
 
         double nuScale = 1 / (Math.Sqrt(2) * config.SignalNorm);   // ν = (e₀ − e₁)/(√2‖μ‖)

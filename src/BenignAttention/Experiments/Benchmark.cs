@@ -9,7 +9,11 @@ using BenignAttention.Storage;
 namespace BenignAttention.Experiments;
 
 /// <summary>A validated benchmark request: steps per run, timed runs per configuration, the dimensions (sorted, distinct) and the report file or null.</summary>
-public sealed record BenchmarkPlan(int Steps, int Repeat, IReadOnlyList<int> Dims, string? ReportPath);
+public sealed record BenchmarkPlan(int Steps, int Repeat, IReadOnlyList<int> Dims, string? ReportPath)
+{
+    /// <summary>Threads for each run's Gram precompute / Wishart draw (<c>--threads</c>); training is single-threaded.</summary>
+    public int Threads { get; init; } = 1;
+}
 
 /// <summary>What a benchmark measured: the machine line, one row per (d, setup), the ratio lines, and the report written or null.</summary>
 public sealed record BenchmarkOutcome(string Machine, IReadOnlyList<Benchmark.Row> Rows, IReadOnlyList<string> Ratios, string? ReportPath);
@@ -18,7 +22,8 @@ public sealed record BenchmarkOutcome(string Machine, IReadOnlyList<Benchmark.Ro
 /// Times the three ways of running the paper's Figure-3 setting (Sakamoto &amp; Sato 2024, arXiv:2409.17625v1,
 /// Fig. 3: n = 20, T = 8, lr = 1e-4, n_test = 1000 evaluated every 10 steps) side by side in one process —
 /// direct engine on explicit tokens, gram engine on explicit tokens, gram engine on Wishart-drawn Gram
-/// matrices — at each d. Each run is single-threaded (the library never parallelises inside a run); the
+/// matrices — at each d. Training is single-threaded; the setup's matrix products use <see cref="BenchmarkPlan.Threads"/>
+/// threads and their rate is reported as GFLOP/s (<see cref="SetupFlops"/>); the
 /// median of the repeated runs is reported after an untimed JIT warm-up. Configurations whose estimated
 /// time exceeds <see cref="SkipSeconds"/> (linear extrapolation in d from a calibration run at the smallest
 /// d), whose tokens would not fit in memory, or which the config validator refuses, are skipped.
@@ -54,6 +59,11 @@ public static class Benchmark
     /// <summary>One table row: medians in seconds (wall clock; <paramref name="Cpu_s"/> is process CPU time of setup + training), or the reason the configuration was skipped.</summary>
     public sealed record Row(int Dim, Setup Setup, double Setup_s, double Train_s, double Total_s, double Cpu_s, string? Skipped)
     {
+        /// <summary>Median seconds of the setup's matrix products (Gram precompute, or the whole Wishart draw); 0 for the direct engine.</summary>
+        public double Precompute_s { get; init; }
+        /// <summary><see cref="SetupFlops"/> / <see cref="Precompute_s"/> in 10⁹ flops per second; 0 when there is no precompute.</summary>
+        public double Gflops { get; init; }
+
         /// <summary>Whether the configuration was timed.</summary>
         public bool Measured => Skipped is null;
     }
@@ -85,12 +95,12 @@ public static class Benchmark
     {
         progress ??= SilentProgress.Instance;
         string machine = Machine();
-        var rows = Measure(plan.Dims, plan.Steps, plan.Repeat, progress.Note, cancellation);
+        var rows = Measure(plan.Dims, plan.Steps, plan.Repeat, progress.Note, cancellation, plan.Threads);
         var ratios = Ratios(rows);
         cancellation.ThrowIfCancellationRequested();
         if (plan.ReportPath is not null)
         {
-            var markdown = Markdown(machine, plan.Steps, plan.Repeat, rows, ratios);
+            var markdown = Markdown(machine, plan.Steps, plan.Repeat, rows, ratios, plan.Threads);
             AtomicFolder.WriteFile(plan.ReportPath, stream => { using var w = new StreamWriter(stream, new UTF8Encoding(false)); w.Write(markdown); });
         }
         return new BenchmarkOutcome(machine, rows, ratios, plan.ReportPath);
@@ -170,16 +180,18 @@ public static class Benchmark
     /// <paramref name="log"/> receives one line per finished configuration.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired (checked at every training step).</exception>
-    public static IReadOnlyList<Row> Measure(IReadOnlyList<int> dims, int steps, int repeat, Action<string> log, CancellationToken cancellation = default)
+    public static IReadOnlyList<Row> Measure(IReadOnlyList<int> dims, int steps, int repeat, Action<string> log, CancellationToken cancellation = default, int threads = 1)
     {
+        var compute = new Numerics.ComputeOptions(threads);
         int calibrationDim = dims.Min(), calibrationSteps = Math.Min(steps, 1000);
         var calibration = new Dictionary<Setup, (double Setup, double Train, double Cpu)>();
         foreach (var setup in Setups)
         {
             var config = FigureThree(calibrationDim, calibrationSteps, setup);
             if (Refusal(config) is not null) continue;
-            TimeOnce(config with { NumSteps = Math.Min(steps, 200) }, cancellation);     // JIT warm-up, untimed
-            calibration[setup] = TimeOnce(config, cancellation);
+            TimeOnce(config with { NumSteps = Math.Min(steps, 200) }, cancellation, compute);     // JIT warm-up, untimed
+            var c = TimeOnce(config, cancellation, compute);
+            calibration[setup] = (c.Setup, c.Train, c.Cpu);
         }
 
         var rows = new List<Row>();
@@ -201,11 +213,17 @@ public static class Benchmark
                     log(Invariant($"d = {dim}, {setup.Name}: {skipped}"));
                     continue;
                 }
-                var times = Enumerable.Range(0, repeat).Select(_ => TimeOnce(config, cancellation)).ToArray();
+                var times = Enumerable.Range(0, repeat).Select(_ => TimeOnce(config, cancellation, compute)).ToArray();
+                double precompute = Median(times.Select(t => t.Precompute)), flops = SetupFlops(config);
                 var row = new Row(dim, setup, Median(times.Select(t => t.Setup)), Median(times.Select(t => t.Train)),
-                    Median(times.Select(t => t.Setup + t.Train)), Median(times.Select(t => t.Cpu)), null);
+                    Median(times.Select(t => t.Setup + t.Train)), Median(times.Select(t => t.Cpu)), null)
+                {
+                    Precompute_s = precompute,
+                    Gflops = flops > 0 && precompute > 0 ? flops / precompute / 1e9 : 0,
+                };
                 rows.Add(row);
-                log(Invariant($"d = {dim}, {setup.Name}: setup {row.Setup_s:F3}s, train {row.Train_s:F3}s, total {row.Total_s:F3}s, cpu {row.Cpu_s:F3}s"));
+                log(Invariant($"d = {dim}, {setup.Name}: setup {row.Setup_s:F3}s, train {row.Train_s:F3}s, total {row.Total_s:F3}s, cpu {row.Cpu_s:F3}s") +
+                    (row.Gflops > 0 ? Invariant($", precompute {row.Precompute_s:F3}s = {row.Gflops:F1} GFLOP/s") : ""));
             }
         return rows;
     }
@@ -230,17 +248,28 @@ public static class Benchmark
         return null;
     }
 
-    /// <summary>One run's (setup, training) wall seconds and the process CPU seconds it took; memory of the previous run is released first.</summary>
-    private static (double Setup, double Train, double Cpu) TimeOnce(RunConfig config, CancellationToken cancellation)
+    /// <summary>
+    /// Flops (a multiply–add counts 2) of the setup's matrix products: m²·d for K = Z Zᵀ plus 2·m_test·m·d for G = X_t Zᵀ
+    /// (explicit tokens, gram engine, W fixed); m³/3 for L Lᵀ plus m_test·m² for the test rows (Wishart draw); 0 otherwise.
+    /// </summary>
+    public static double SetupFlops(RunConfig config)
+    {
+        double m = (double)config.TrainN * config.SeqLen, mt = (double)config.TestN * config.SeqLen, d = config.EmbedDim;
+        if (config.TrainW || config.ResolveEngine() != EngineKind.Gram) return 0;
+        return config.Sampler == SamplerKind.Wishart && Data.WishartSampler.Applies(config) ? m * m * m / 3 + mt * m * m : m * m * d + 2 * mt * m * d;
+    }
+
+    /// <summary>One run's (setup, training) wall seconds, its precompute seconds and the process CPU seconds it took; memory of the previous run is released first.</summary>
+    private static (double Setup, double Train, double Cpu, double Precompute) TimeOnce(RunConfig config, CancellationToken cancellation, Numerics.ComputeOptions compute)
     {
         cancellation.ThrowIfCancellationRequested();   // sampling a large d takes seconds: stop before it, not after
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var before = Process.GetCurrentProcess().TotalProcessorTime;
-        var (_, summary, _) = Runner.Execute(config, recordAttention: false, cancellation: cancellation);
+        var (_, summary, prepared) = Runner.Execute(config, recordAttention: false, cancellation: cancellation, compute: compute);
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds;
-        return (summary.SetupSeconds, summary.TrainSeconds, cpu);
+        return (summary.SetupSeconds, summary.TrainSeconds, cpu, prepared.PrecomputeSeconds);
     }
 
     private static double Median(IEnumerable<double> values)
@@ -284,19 +313,20 @@ public static class Benchmark
             $"machine: {cpu}; {Environment.ProcessorCount} logical processors; {RuntimeInformation.OSDescription}; {RuntimeInformation.ProcessArchitecture}; {RuntimeInformation.FrameworkDescription}; library build {(optimized ? "optimised (Release)" : "NOT optimised (Debug)")}");
     }
 
-    public static string Markdown(string machine, int steps, int repeat, IReadOnlyList<Row> rows, IReadOnlyList<string> ratios)
+    public static string Markdown(string machine, int steps, int repeat, IReadOnlyList<Row> rows, IReadOnlyList<string> ratios, int threads = 1)
     {
         var s = new StringBuilder();
-        s.AppendLine("| d | configuration | setup (s) | train (s) | total (s) | cpu (s) |");
-        s.AppendLine("|---:|---|---:|---:|---:|---:|");
+        s.AppendLine("| d | configuration | setup (s) | train (s) | total (s) | cpu (s) | precompute (s) | GFLOP/s |");
+        s.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
             s.AppendLine(r.Measured
-                ? Invariant($"| {r.Dim} | {r.Setup.Name} | {r.Setup_s:F3} | {r.Train_s:F3} | {r.Total_s:F3} | {r.Cpu_s:F3} |")
-                : Invariant($"| {r.Dim} | {r.Setup.Name} | | | {r.Skipped} | |"));
+                ? Invariant($"| {r.Dim} | {r.Setup.Name} | {r.Setup_s:F3} | {r.Train_s:F3} | {r.Total_s:F3} | {r.Cpu_s:F3} | ") +
+                  (r.Gflops > 0 ? Invariant($"{r.Precompute_s:F3} | {r.Gflops:F1} |") : " | |")
+                : Invariant($"| {r.Dim} | {r.Setup.Name} | | | {r.Skipped} | | | |"));
         var text = new StringBuilder();
         text.Append(ReportHeader).Append('\n').Append('\n');
         text.AppendLine(machine).AppendLine();
-        text.AppendLine(Invariant($"Figure-3 setting: n = 20, T = 8, {steps} steps, lr 1e-4, test_n = 1000 evaluated every 10 steps, attention not recorded; median of {repeat} runs after a warm-up; one thread per run. Times are wall-clock seconds; cpu is the process CPU time of setup + training (includes the runtime's GC/JIT threads; on a loaded machine it is the steadier number).")).AppendLine();
+        text.AppendLine(Invariant($"Figure-3 setting: n = 20, T = 8, {steps} steps, lr 1e-4, test_n = 1000 evaluated every 10 steps, attention not recorded; median of {repeat} runs after a warm-up; training on one thread, precompute on {threads} thread(s) ({Numerics.MatrixProducts.KernelName} kernel). Precompute is the Gram precompute (explicit tokens) or the whole Wishart draw; GFLOP/s counts a multiply–add as 2. Times are wall-clock seconds; cpu is the process CPU time of setup + training (includes the runtime's GC/JIT threads; on a loaded machine it is the steadier number).")).AppendLine();
         text.Append(s).AppendLine();
         foreach (var line in ratios) text.AppendLine("- " + line);
         return text.ToString();

@@ -46,7 +46,8 @@ public static class Reproduction
     /// <exception cref="OutputFolderException">The folder or one of its parts holds something else, a file there was not written by benign-attention (or changed since), or it cannot be written.</exception>
     /// <exception cref="ResultStoreException">The phase sweep's store is damaged or has another schema version.</exception>
     /// <exception cref="StoppedEarlyException"><paramref name="cancellation"/> fired; says which finished parts were kept.</exception>
-    public static ReproductionOutcome Run(string folder, int seeds, bool quick, int jobs, IExperimentProgress? progress = null, CancellationToken cancellation = default)
+    public static ReproductionOutcome Run(string folder, int seeds, bool quick, int jobs, IExperimentProgress? progress = null, CancellationToken cancellation = default,
+        Numerics.ComputeOptions? compute = null)
     {
         progress ??= SilentProgress.Instance;
         if (seeds < 1) throw new UsageException($"seeds = {seeds} is out of range: must be ≥ 1");
@@ -66,8 +67,8 @@ public static class Reproduction
         {
             figures.AddRange(ReproduceFigure1(folder, seeds, progress, cancellation));
             cancellation.ThrowIfCancellationRequested();
-            figures.AddRange(ReproduceFigure3(folder, seeds, jobs, progress, cancellation));
-            var (phaseFigures, phaseSweep) = ReproducePhaseDiagrams(phase, seeds, quick, jobs, progress, cancellation);
+            figures.AddRange(ReproduceFigure3(folder, seeds, jobs, progress, cancellation, compute));
+            var (phaseFigures, phaseSweep) = ReproducePhaseDiagrams(phase, seeds, quick, jobs, progress, cancellation, compute);
             figures.AddRange(phaseFigures);
             sweep = phaseSweep;
         }
@@ -138,7 +139,7 @@ public static class Reproduction
             checks, $"train and test accuracy of each c within the tolerance ({PaperOutcomes.AccuracyTolerance}) or the run-to-run spread of the paper's value; majority regime of each c equals the paper's");
     }
 
-    private static IEnumerable<FigureReport> ReproduceFigure3(string outDir, int seeds, int jobs, IExperimentProgress progress, CancellationToken cancellation)
+    private static IEnumerable<FigureReport> ReproduceFigure3(string outDir, int seeds, int jobs, IExperimentProgress progress, CancellationToken cancellation, Numerics.ComputeOptions? compute)
     {
         var jobsList = PaperOutcomes.Figure3.SelectMany(s => Enumerable.Range(0, seeds).Select(seed => (Setting: s, Seed: seed))).ToList();
         var summaries = new System.Collections.Concurrent.ConcurrentDictionary<(string, int), RunSummary>();
@@ -150,7 +151,7 @@ public static class Reproduction
             {
                 var config = Presets.Get(job.Setting.Preset) with { Seed = job.Seed, LogInterval = 10 };
                 bool keep = job.Seed == 0;
-                var (result, summary, prepared) = Runner.Execute(config, recordAttention: keep, cancellation: cancellation);
+                var (result, summary, prepared) = Runner.Execute(config, recordAttention: keep, cancellation: cancellation, compute: compute);
                 if (keep)
                 {
                     RunFolder.Write(Path.Combine(outDir, job.Setting.Id), config, result, summary, prepared.Labels, job.Setting.Id, kind: OutputKind.ReproductionPart(job.Setting.Id));
@@ -226,13 +227,13 @@ public static class Reproduction
             $"{ReproductionReport.Num(finalAttention[2])} / {ReproductionReport.Num(finalAttention[0])} / {ReproductionReport.Num(finalAttention.Skip(3).DefaultIfEmpty(float.NaN).Max())}");
     }
 
-    private static (List<FigureReport> Figures, SweepOutcome Sweep) ReproducePhaseDiagrams(SweepFolder phase, int seeds, bool quick, int jobs, IExperimentProgress progress, CancellationToken cancellation)
+    private static (List<FigureReport> Figures, SweepOutcome Sweep) ReproducePhaseDiagrams(SweepFolder phase, int seeds, bool quick, int jobs, IExperimentProgress progress, CancellationToken cancellation, Numerics.ComputeOptions? compute)
     {
         var grid = quick ? PaperOutcomes.QuickPhaseGrid : PaperOutcomes.PhaseGrid;
         var baseConfig = Presets.PhaseDiagram;
         var axes = SweepGrid.Parse([.. grid, $"seed=0:{seeds - 1}:1"]);
         var runs = axes.Expand(baseConfig, ConfigLoader.Apply);
-        var sweep = SweepSession.Execute(runs, phase, jobs, "figures 4-6 sweep", progress, cancellation);
+        var sweep = SweepSession.Execute(runs, phase, jobs, "figures 4-6 sweep", progress, cancellation, compute: compute);
 
         var store = phase.Store;
         var hashes = runs.Select(SweepStore.RunHash).ToHashSet();

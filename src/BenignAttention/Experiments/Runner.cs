@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BenignAttention.Configuration;
 using BenignAttention.Data;
+using BenignAttention.Numerics;
 using BenignAttention.Training;
 
 namespace BenignAttention.Experiments;
@@ -11,7 +12,11 @@ namespace BenignAttention.Experiments;
 /// <param name="Labels">Labels and noisy mask.</param>
 /// <param name="Dataset">Explicit tokens when they exist (null for the Wishart sampler).</param>
 /// <param name="SetupSeconds">Seconds spent sampling or loading data and precomputing Gram matrices.</param>
-public sealed record PreparedRun(IDynamicsEngine Engine, EngineKind Kind, LabelSet Labels, TokenDataset? Dataset, double SetupSeconds);
+public sealed record PreparedRun(IDynamicsEngine Engine, EngineKind Kind, LabelSet Labels, TokenDataset? Dataset, double SetupSeconds)
+{
+    /// <summary>Seconds of the matrix-product part of the setup: the Gram precompute of explicit tokens, or the whole Wishart draw; 0 for the direct engine.</summary>
+    public double PrecomputeSeconds { get; init; }
+}
 
 /// <summary>The one place that turns a <see cref="RunConfig"/> (and optionally user data) into a trained run.</summary>
 public static class Runner
@@ -21,8 +26,9 @@ public static class Runner
     /// (falling back to explicit tokens when d − 2 &lt; m); otherwise tokens are drawn in d dimensions.
     /// </summary>
     /// <param name="data">User data (<c>--data</c>); when given, the sampler settings are ignored.</param>
+    /// <param name="compute">Threads for the Gram precompute or Wishart setup (never changes a result); null for one.</param>
     /// <exception cref="ArgumentException">The engine/sampler combination cannot run (e.g. direct with Wishart data).</exception>
-    public static PreparedRun Prepare(RunConfig config, TokenDataset? data = null)
+    public static PreparedRun Prepare(RunConfig config, TokenDataset? data = null, ComputeOptions? compute = null)
     {
         var clock = Stopwatch.StartNew();
         var kind = config.ResolveEngine();
@@ -30,23 +36,26 @@ public static class Runner
         {
             if (kind == EngineKind.Direct)
                 throw new ArgumentException("engine = direct cannot run sampler = wishart: the Wishart sampler never builds d-dimensional tokens; use engine = gram or auto");
-            var sample = WishartSampler.Sample(config);
-            return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false), EngineKind.Gram, sample.Labels, null, clock.Elapsed.TotalSeconds);
+            var sample = WishartSampler.Sample(config, compute);
+            double drawn = clock.Elapsed.TotalSeconds;
+            return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false), EngineKind.Gram, sample.Labels, null, drawn) { PrecomputeSeconds = drawn };
         }
         data ??= GaussianTokenSampler.Sample(config);
         var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen) { Roles = data.Roles };
+        var sampled = clock.Elapsed.TotalSeconds;
         IDynamicsEngine engine = kind == EngineKind.Gram
-            ? new GramEngine(GramSystem.FromDataset(data, config.TrainW), config.TrainW)
+            ? new GramEngine(GramSystem.FromDataset(data, config.TrainW, compute), config.TrainW)
             : new DirectEngine(data, config.TrainW);
-        return new PreparedRun(engine, kind, labels, data, clock.Elapsed.TotalSeconds);
+        double total = clock.Elapsed.TotalSeconds;
+        return new PreparedRun(engine, kind, labels, data, total) { PrecomputeSeconds = kind == EngineKind.Gram ? total - sampled : 0 };
     }
 
     /// <summary>Prepares and trains one run; returns the full trajectory and its summary.</summary>
     /// <exception cref="TrainingDivergedException">The loss or parameters became non-finite.</exception>
     public static (TrainingResult Result, RunSummary Summary, PreparedRun Prepared) Execute(RunConfig config, TokenDataset? data = null,
-        Action<int>? progress = null, bool recordAttention = true, CancellationToken cancellation = default)
+        Action<int>? progress = null, bool recordAttention = true, CancellationToken cancellation = default, ComputeOptions? compute = null)
     {
-        var prepared = Prepare(config, data);
+        var prepared = Prepare(config, data, compute);
         var options = TrainingOptions.For(config, recordAttention);
         var result = Trainer.Train(prepared.Engine, prepared.Labels, options, progress, cancellation);
         var summary = new RunSummary

@@ -24,7 +24,7 @@ public static class SweepRunner
     /// <param name="folder">The held sweep folder; finished runs are read from its store and new ones written to it.</param>
     /// <param name="progress">Called after every finished or failed run with (done, total to train); thread-safe calls.</param>
     public static SweepReport Run(IReadOnlyList<RunConfig> runs, SweepFolder folder, int jobs,
-        Action<int, int>? progress = null, CancellationToken cancellation = default)
+        Action<int, int>? progress = null, CancellationToken cancellation = default, Numerics.ComputeOptions? compute = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1);
         var store = folder.Store;
@@ -37,7 +37,7 @@ public static class SweepRunner
         {
             try
             {
-                var (result, summary, _) = Runner.Execute(config, recordAttention: false, cancellation: cancellation);
+                var (result, summary, _) = Runner.Execute(config, recordAttention: false, cancellation: cancellation, compute: compute);
                 store.Put(summary, Curve(result.Steps, config.LogSchedule == StepSchedule.Log ? 1 : config.LogInterval));
             }
             catch (TrainingDivergedException e)

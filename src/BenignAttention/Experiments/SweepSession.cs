@@ -41,7 +41,7 @@ public sealed record SweepOutcome(SweepReport Report, double Seconds, string Fol
 /// <summary>
 /// A sweep of a grid of configurations into a sweep folder: planning (grid → runs, validation, memory check),
 /// the folder's lock, resumable execution into <c>results.sqlite</c> and the phase diagrams in <c>figures/</c>.
-/// Every caller of <see cref="Run(SweepPlan, string, int, IExperimentProgress?, CancellationToken)"/> or
+/// Every caller of <see cref="Run(SweepPlan, string, int, IExperimentProgress?, CancellationToken, Numerics.ComputeOptions?)"/> or
 /// <see cref="Execute"/> holds the folder's lock (<see cref="Acquire"/>), so two sweeps never write one store.
 /// </summary>
 public static class SweepSession
@@ -128,11 +128,12 @@ public static class SweepSession
     /// <exception cref="OutputFolderException">The folder cannot be used, or another sweep holds it.</exception>
     /// <exception cref="StoppedEarlyException"><paramref name="cancellation"/> fired; finished runs stay stored (a rerun skips them).</exception>
     public static SweepOutcome Run(string? configPath, string? preset, IReadOnlyList<string> grid, string folder, int jobs,
-        IExperimentProgress? progress = null, CancellationToken cancellation = default)
-        => Run(Plan(configPath, preset, grid), folder, jobs, progress, cancellation);
+        IExperimentProgress? progress = null, CancellationToken cancellation = default, Numerics.ComputeOptions? compute = null)
+        => Run(Plan(configPath, preset, grid), folder, jobs, progress, cancellation, compute);
 
-    /// <summary>Runs a planned sweep: see <see cref="Run(string?, string?, IReadOnlyList{string}, string, int, IExperimentProgress?, CancellationToken)"/>.</summary>
-    public static SweepOutcome Run(SweepPlan plan, string folder, int jobs, IExperimentProgress? progress = null, CancellationToken cancellation = default)
+    /// <summary>Runs a planned sweep: see <see cref="Run(string?, string?, IReadOnlyList{string}, string, int, IExperimentProgress?, CancellationToken, Numerics.ComputeOptions?)"/>.</summary>
+    public static SweepOutcome Run(SweepPlan plan, string folder, int jobs, IExperimentProgress? progress = null, CancellationToken cancellation = default,
+        Numerics.ComputeOptions? compute = null)
     {
         AtomicFolder.CheckInPlace(folder, [], Entries);   // foreign files first: they name the real problem
         CheckSweepYaml(folder);
@@ -147,7 +148,7 @@ public static class SweepSession
         OutputManifest.Record(held.Path, ["sweep.yaml"], OutputKind.Sweep);
         try
         {
-            return Execute(plan.Runs, held, jobs, "sweep", progress, cancellation);
+            return Execute(plan.Runs, held, jobs, "sweep", progress, cancellation, compute: compute);
         }
         catch (Exception e) when (StoppedEarlyException.IsCancellation(e) && e is not StoppedEarlyException)
         {
@@ -219,7 +220,8 @@ public static class SweepSession
     /// when those are others. Failed runs and an undrawn diagram are reported through <see cref="IExperimentProgress.Note"/>.
     /// </summary>
     public static SweepOutcome Execute(IReadOnlyList<RunConfig> runs, SweepFolder folder, int jobs, string label,
-        IExperimentProgress? progress = null, CancellationToken cancellation = default, string xKey = "embed_dim", string yKey = "signal_norm")
+        IExperimentProgress? progress = null, CancellationToken cancellation = default, string xKey = "embed_dim", string yKey = "signal_norm",
+        Numerics.ComputeOptions? compute = null)
     {
         progress ??= SilentProgress.Instance;
         var store = folder.Store;
@@ -227,9 +229,9 @@ public static class SweepSession
         var finished = store.FinishedHashes();
         int pending = runs.Select(SweepStore.RunHash).Distinct().Count(h => !finished.Contains(h));
         var report = pending == 0
-            ? SweepRunner.Run(runs, folder, jobs, cancellation: cancellation)
+            ? SweepRunner.Run(runs, folder, jobs, cancellation: cancellation, compute: compute)
             : progress.Track($"{label} ({pending} of {runs.Count} runs to train, {jobs} jobs)", pending,
-                done => SweepRunner.Run(runs, folder, jobs, (count, _) => done(count), cancellation));
+                done => SweepRunner.Run(runs, folder, jobs, (count, _) => done(count), cancellation, compute));
         foreach (var (config, error) in report.Failures)
             progress.Note($"run failed: {string.Join(' ', config.ToKeyValues().Select(kv => $"{kv.Key}={ConfigKey.AsWritten(kv.Value)}"))}: {error}");
         // Draw this grid's runs only: a sweep folder may also hold runs of earlier grids.

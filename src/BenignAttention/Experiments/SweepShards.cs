@@ -38,8 +38,9 @@ public static class SweepShards
     /// <exception cref="OutputFolderException">A folder cannot be used, or another process trains this shard now.</exception>
     /// <exception cref="ResultStoreException">A store there is damaged or has another schema version.</exception>
     /// <exception cref="StoppedEarlyException">Cancelled; finished runs stay in the shard's store.</exception>
+    /// <param name="compute">Threads of each run's matrix kernels (results do not depend on it).</param>
     public static SweepOutcome Run(SweepPlan plan, string folder, ShardSpec shard, int jobs, IExperimentProgress? progress = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, Numerics.ComputeOptions? compute = null)
     {
         progress ??= SilentProgress.Instance;
         AtomicFolder.CheckInPlace(folder, [], SweepSession.Entries);
@@ -65,9 +66,9 @@ public static class SweepShards
         try
         {
             var report = pending == 0
-                ? SweepRunner.Run(todo, held, jobs, cancellation: cancellation)
+                ? SweepRunner.Run(todo, held, jobs, cancellation: cancellation, compute: compute)
                 : progress.Track($"shard {shard} ({pending} of {mine.Count} runs to train, {jobs} jobs)", pending,
-                    done => SweepRunner.Run(todo, held, jobs, (count, _) => done(count), cancellation));
+                    done => SweepRunner.Run(todo, held, jobs, (count, _) => done(count), cancellation, compute));
             foreach (var (config, error) in report.Failures)
                 progress.Note($"run failed: {string.Join(' ', config.ToKeyValues().Select(kv => $"{kv.Key}={ConfigKey.AsWritten(kv.Value)}"))}: {error}");
             report = report with { Total = mine.Count, Skipped = report.Skipped + (mine.Count - todo.Count) };

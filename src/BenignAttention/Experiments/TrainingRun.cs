@@ -115,7 +115,9 @@ public static class TrainingRun
     /// <exception cref="UsageException">The per-step metrics and attention would not fit in memory.</exception>
     /// <exception cref="TrainingDivergedException">The loss or ‖p‖ became non-finite.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
-    public static TrainingOutcome Run(ResolvedTraining run, string? folder, IExperimentProgress? progress = null, CancellationToken cancellation = default)
+    /// <param name="compute">Threads for the setup's matrix products (results do not depend on it); null for one.</param>
+    public static TrainingOutcome Run(ResolvedTraining run, string? folder, IExperimentProgress? progress = null, CancellationToken cancellation = default,
+        Numerics.ComputeOptions? compute = null)
     {
         progress ??= SilentProgress.Instance;
         var config = run.Config;
@@ -124,7 +126,7 @@ public static class TrainingRun
         MemoryBudget.Require(Runner.TrajectoryBytes(config, recordAttention: true),
             $"num_steps = {config.NumSteps} with log_schedule = {config.LogSchedule.ToString().ToLowerInvariant()} and n·T = {config.TrainN}·{config.SeqLen} (recorded metrics, attention.npy, selection.npy)");   // fail before training, not after
         var (result, summary, prepared) = progress.Track($"train {run.Name}", config.NumSteps,
-            report => Runner.Execute(config, run.Supplied?.Data, step => report(step), cancellation: cancellation));
+            report => Runner.Execute(config, run.Supplied?.Data, step => report(step), cancellation: cancellation, compute: compute));
         cancellation.ThrowIfCancellationRequested();   // a stop asked for during the last step: write nothing
         RunFolder.Write(folder, config, result, summary, prepared.Labels, run.Name, run.Supplied, cancellation: cancellation);
         return new TrainingOutcome(run, summary, folder);

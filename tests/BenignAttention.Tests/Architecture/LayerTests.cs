@@ -19,7 +19,7 @@ public class LayerTests
     /// siblings in one layer (Data and Model) stay independent.</summary>
     public static readonly string[][] Layers =
     [
-        ["BenignAttention.Configuration"],
+        ["BenignAttention.Configuration", "BenignAttention.Numerics"],
         ["BenignAttention.Data", "BenignAttention.Model"],
         ["BenignAttention.Analysis"],
         ["BenignAttention.Training"],
@@ -32,7 +32,7 @@ public class LayerTests
     /// <summary>Which assembly holds which namespaces: the lean core, the outer library, the command line.</summary>
     private static readonly (System.Reflection.Assembly Assembly, string[] Namespaces)[] Assemblies =
     [
-        (typeof(RunConfig).Assembly, ["BenignAttention.Configuration", "BenignAttention.Data", "BenignAttention.Model", "BenignAttention.Analysis", "BenignAttention.Training"]),
+        (typeof(RunConfig).Assembly, ["BenignAttention.Configuration", "BenignAttention.Numerics", "BenignAttention.Data", "BenignAttention.Model", "BenignAttention.Analysis", "BenignAttention.Training"]),
         (typeof(ConfigLoader).Assembly, ["BenignAttention.Storage", "BenignAttention.Plotting", "BenignAttention.Experiments"]),
         (typeof(CliApp).Assembly, ["BenignAttention.Cli"]),
     ];
