@@ -22,7 +22,7 @@ public record RunSummary
     public required double TrainSeconds { get; init; }
 
     /// <summary>
-    /// τ_fit, τ_mem, τ_gen, the dip and the delay of the run (docs/MODEL.md §5; <see cref="DelayedGeneralization"/>),
+    /// τ_fit, τ_mem, τ_gen, the dip and the delay of the run (docs/MODEL.md §10; <see cref="DelayedGeneralization"/>),
     /// with the last step that "not reached" refers to. Null when the run was not analysed (a run read back from a
     /// results store written before schema 2).
     /// </summary>

@@ -5,7 +5,7 @@ using ScottPlot;
 namespace BenignAttention.Experiments;
 
 /// <summary>
-/// The sweep figures of delayed generalization (paper v3, ICML 2025; docs/MODEL.md §5): <c>delay.{png,svg}</c>, a heatmap
+/// The sweep figures of delayed generalization (paper v3, ICML 2025; docs/MODEL.md §10): <c>delay.{png,svg}</c>, a heatmap
 /// of log₁₀ delay over the two phase-diagram axes, and <c>delay_snr.{png,svg}</c>, delay against SNR with every run shown
 /// (<see cref="DelayFigure"/>). Runs without an analysis (stored before schema 2, <see cref="Training.RunSummary.Phases"/> null) are left out;
 /// when no run has one, neither figure is drawn.

@@ -129,7 +129,7 @@ public static class RunFolder
     }
 
     /// <summary>
-    /// The delayed-generalization fields of summary.json (docs/MODEL.md §5), top level after <c>regime_thresholds</c>:
+    /// The delayed-generalization fields of summary.json (docs/MODEL.md §10), top level after <c>regime_thresholds</c>:
     /// <c>snr</c> (‖μ‖/(σ√d); null when σ = 0, i.e. infinite), <c>regime_label</c> (<see cref="RunSummary.RegimeLabel"/>, e.g.
     /// "benign (delayed)"), <c>delayed</c> (delay &gt; 0), <c>last_step</c> (num_steps − 1: the step by which a null time
     /// was "not reached"), <c>tau_fit</c>, <c>tau_mem</c>, <c>tau_gen</c> (0-based steps), <c>dip_test_accuracy</c> and

@@ -4,7 +4,7 @@ namespace BenignAttention.Plotting;
 
 /// <summary>
 /// Delay of generalization against the signal-to-noise ratio (paper v3, ICML 2025: at low SNR generalization comes only
-/// after an overfitting phase; docs/MODEL.md §5): one point per run, every seed shown, on log₁₀ axes.
+/// after an overfitting phase; docs/MODEL.md §10): one point per run, every seed shown, on log₁₀ axes.
 /// </summary>
 /// <remarks>
 /// Runs with a positive delay are drawn at (SNR, delay). Runs without one (delay ≤ 0, or τ_fit or τ_gen not reached) cannot
@@ -78,10 +78,10 @@ public static class DelayFigure
                 var points = plot.Add.ScatterPoints(flat.Select(i => Math.Log10(snr[i])).ToArray(), flat.Select(_ => bottom).ToArray());
                 points.Color = NoDelayColor;
                 points.MarkerShape = MarkerShape.Cross;
-                points.MarkerSize = 9;
+                points.MarkerSize = 11;
+                points.MarkerLineWidth = 2;
                 points.LegendText = $"no delay: ≤ 0 or τ_fit/τ_gen not reached ({flat.Length} runs)";
             }
-            LogAxis.Apply(plot.Axes.Bottom);
             // Vertical axis: decades of the delay, and the "no delay" band labelled as such.
             double top = delayed.Length == 0 ? bottom + 2 : Math.Ceiling(delayed.Max(i => Math.Log10(delay[i])));
             if (top <= bottom + 1) top = bottom + 2;
@@ -99,7 +99,9 @@ public static class DelayFigure
                 double lo = shown.Min(i => Math.Log10(snr[i])), hi = shown.Max(i => Math.Log10(snr[i]));
                 double pad = Math.Max(0.1, 0.05 * (hi - lo));
                 plot.Axes.SetLimitsX(lo - pad, hi + pad);
+                LogAxis.ApplyManual(plot.Axes.Bottom, lo - pad, hi + pad);
             }
+            else LogAxis.Apply(plot.Axes.Bottom);
             plot.XLabel(XLabel);
             plot.YLabel(YLabel);
             FigureWriter.SetTitle(plot, title);

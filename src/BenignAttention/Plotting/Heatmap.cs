@@ -186,7 +186,9 @@ public static class Heatmap
         }
 
         // ScottPlot cannot scale a colour bar without one finite value; callers skip such maps.
-        if (!double.IsFinite(min) && state is not null) (min, max) = (0, 1);
+        // Every cell in the state (e.g. no run delayed anywhere): no value to colour, so no heatmap and no colour bar.
+        bool stateOnly = !double.IsFinite(min) && state is not null;
+        if (stateOnly) (min, max) = (0, 1);
         if (!double.IsFinite(min)) throw new ArgumentException("the heatmap has no finite value to draw", nameof(values));
         if (colorRange is { } fixedRange)
         {
@@ -198,6 +200,23 @@ public static class Heatmap
         {
             var plot = new Plot();
             FigureWriter.Style(plot);
+            if (stateOnly)
+            {
+                for (int iy = 0; iy < ny; iy++)
+                    for (int ix = 0; ix < nx; ix++)
+                        if (!state!.Value.Cells[iy, ix])
+                        {
+                            var missing = plot.Add.Rectangle(ix - 0.5, ix + 0.5, iy - 0.5, iy + 0.5);
+                            missing.FillColor = MissingColor;
+                            missing.LineWidth = 0;
+                        }
+                AddState(plot);
+                GridAxes.Apply(plot, xValues, xLabel, yValues, yLabel);
+                FigureWriter.SetTitle(plot, title);
+                if (anyMissing) AddMissingLegend(plot);
+                if (plot.Legend.ManualItems.Count > 0) plot.ShowLegend(Edge.Bottom);
+                return [plot];
+            }
             var hm = plot.Add.Heatmap(cells);
             // ScottPlot draws Intensities row 0 at the TOP; flip so yValues[0] is at the bottom.
             hm.FlipVertically = true;
@@ -230,41 +249,44 @@ public static class Heatmap
             bar.Axis.TickGenerator = ticks;
             bar.Axis.Label.Padding = 8;
 
-            if (state is { } marked)
-            {
-                bool anyMarked = false;
-                for (int iy = 0; iy < ny; iy++)
-                    for (int ix = 0; ix < nx; ix++)
-                    {
-                        if (!marked.Cells[iy, ix]) continue;
-                        anyMarked = true;
-                        var box = plot.Add.Rectangle(ix - 0.5, ix + 0.5, iy - 0.5, iy + 0.5);
-                        box.FillColor = marked.Color;
-                        box.LineWidth = 0;
-                    }
-                if (anyMarked)
-                {
-                    plot.Legend.ManualItems.Add(new LegendItem
-                    {
-                        LabelText = marked.Label, FillColor = marked.Color, OutlineColor = Colors.Gray, OutlineWidth = 1,
-                    });
-                    plot.ShowLegend(Edge.Bottom);
-                }
-            }
+            AddState(plot);
             GridAxes.Apply(plot, xValues, xLabel, yValues, yLabel);
             FigureWriter.SetTitle(plot, title);
-            if (anyMissing)
-            {
-                plot.Legend.ManualItems.Add(new LegendItem
-                {
-                    LabelText = "no data",
-                    FillColor = MissingColor,
-                    OutlineColor = Colors.Gray,
-                    OutlineWidth = 1,
-                });
-                plot.ShowLegend(Edge.Bottom);
-            }
+            if (anyMissing) AddMissingLegend(plot);
+            if (plot.Legend.ManualItems.Count > 0) plot.ShowLegend(Edge.Bottom);
             return [plot];
+        });
+
+        void AddState(Plot plot)
+        {
+            if (state is not { } marked) return;
+            bool anyMarked = false;
+            for (int iy = 0; iy < ny; iy++)
+                for (int ix = 0; ix < nx; ix++)
+                {
+                    if (!marked.Cells[iy, ix]) continue;
+                    anyMarked = true;
+                    var box = plot.Add.Rectangle(ix - 0.5, ix + 0.5, iy - 0.5, iy + 0.5);
+                    box.FillColor = marked.Color;
+                    box.LineWidth = 0;
+                }
+            if (!anyMarked) return;
+            plot.Legend.ManualItems.Add(new LegendItem
+            {
+                LabelText = marked.Label, FillColor = marked.Color, OutlineColor = Colors.Gray, OutlineWidth = 1,
+            });
+        }
+    }
+
+    /// <summary>The legend entry of the missing cells ("no data", <see cref="MissingColor"/>); the caller shows the legend once.</summary>
+    private static void AddMissingLegend(Plot plot)
+    {
+        plot.Legend.ManualItems.Add(new LegendItem
+        {
+            LabelText = "no data",
+            FillColor = MissingColor,
+            OutlineColor = Colors.Gray,
+            OutlineWidth = 1,
         });
     }
 }

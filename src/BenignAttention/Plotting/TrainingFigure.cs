@@ -4,7 +4,7 @@ namespace BenignAttention.Plotting;
 
 /// <summary>
 /// Training curves of one run (spec §4): accuracies (left panel) and losses (right panel) versus the update count on a
-/// log axis, with τ_fit and τ_gen of the delayed-generalization analysis (docs/MODEL.md §5) marked.
+/// log axis, with τ_fit and τ_gen of the delayed-generalization analysis (docs/MODEL.md §10) marked.
 /// </summary>
 /// <remarks>
 /// A log axis cannot show step τ = 0, so every point is drawn at τ + 1 (the number of updates made), and the axis label

@@ -70,7 +70,7 @@ public sealed class SweepStore : IDisposable
     internal const int PhaseColumnsSince = 2;
 
     /// <summary>
-    /// Run columns of the delayed-generalization analysis (docs/MODEL.md §5), added in schema 2 and NULL in rows stored
+    /// Run columns of the delayed-generalization analysis (docs/MODEL.md §10), added in schema 2 and NULL in rows stored
     /// before: <c>snr</c> (‖μ‖/(σ√d)), <c>delayed</c> (0/1: delay &gt; 0), <c>last_step</c> (the step by which a NULL time
     /// was not reached), <c>tau_fit</c>, <c>tau_mem</c>, <c>tau_gen</c>, <c>dip_test_accuracy</c>, <c>delay</c>
     /// (NULL: not reached). A row with NULL <c>last_step</c> was not analysed and reads back with <see cref="RunSummary.Phases"/> null.

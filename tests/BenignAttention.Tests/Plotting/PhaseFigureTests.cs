@@ -135,4 +135,23 @@ public sealed class PhaseFigureTests : IDisposable
         var content = File.ReadAllText(Path.Combine(_dir, "delay.svg"));
         Assert.Contains(fill.ToLowerInvariant(), content.ToLowerInvariant());
     }
+
+    [Fact]
+    public void DelayHeatmapWithoutAnyDelayedRunShowsEveryCellAsNoDelay()
+    {
+        // The common case of a sweep in this model (no run delayed): no colour scale, every analysed cell in the
+        // "no delay" colour, centred on its ticks; the cell without runs in the grey of missing cells.
+        StoredRun[] runs = [Run(100, 5, 0, -4), Run(200, 5, 0, null), Run(100, 10, 0, 0)];
+        var stems = DelayDiagram.Write(runs, _dir, [100, 200], [5, 10], "embed_dim", "signal_norm");
+        Assert.Equal(2, stems.Count);
+        var svg = new SvgFigure(Path.Combine(_dir, "delay.svg"));
+        Assert.Contains(svg.Texts, t => t.Text == DelayDiagram.NoDelayLabel);
+        Assert.Contains(svg.Texts, t => t.Text == "no data");
+        double x100 = svg.XTick("100"), x200 = svg.XTick("200"), y5 = svg.YTick("5"), y10 = svg.YTick("10");
+        string fill = $"#{DelayDiagram.NoDelayColor.R:X2}{DelayDiagram.NoDelayColor.G:X2}{DelayDiagram.NoDelayColor.B:X2}";
+        var boxes = svg.Rects.Where(r => r.Fill == fill).Select(r => r.Box).ToList();
+        foreach (var (x, y) in new[] { (x100, y5), (x200, y5), (x100, y10) })
+            Assert.Contains(boxes, b => Math.Abs(b.CenterX - x) < 1 && Math.Abs(b.CenterY - y) < 1 && b.Right - b.Left > 0.9 * (x200 - x100));
+        Assert.DoesNotContain(boxes, b => Math.Abs(b.CenterX - x200) < 1 && Math.Abs(b.CenterY - y10) < 1);
+    }
 }
