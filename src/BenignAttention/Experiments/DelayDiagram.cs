@@ -7,8 +7,8 @@ namespace BenignAttention.Experiments;
 /// <summary>
 /// The sweep figures of delayed generalization (paper v3, ICML 2025; docs/MODEL.md §10): <c>delay.{png,svg}</c>, a heatmap
 /// of log₁₀ delay over the two phase-diagram axes, and <c>delay_snr.{png,svg}</c>, delay against SNR with every run shown
-/// (<see cref="DelayFigure"/>). Runs without an analysis (stored before schema 2, <see cref="Training.RunSummary.Phases"/> null) are left out;
-/// when no run has one, neither figure is drawn.
+/// (<see cref="DelayFigure"/>). Runs without an analysis (stored before schema 2, <see cref="Training.RunSummary.Phases"/> null) or without a
+/// test set (test_n = 0) are left out; when no run is left, neither figure is drawn.
 /// </summary>
 public static class DelayDiagram
 {
@@ -57,7 +57,8 @@ public static class DelayDiagram
     /// <summary>Writes both figures into <paramref name="figuresDir"/>; returns the stems written (none without analysed runs).</summary>
     public static IReadOnlyList<string> Write(IReadOnlyList<StoredRun> runs, string figuresDir, double[] xs, double[] ys, string xKey, string yKey)
     {
-        var analysed = runs.Where(r => r.Phases is not null).ToList();
+        // τ_gen needs a test set: without one (test_n = 0) there is no delay to draw, like the test heatmaps.
+        var analysed = runs.Where(r => r.Phases is not null && r.Config.TestN > 0).ToList();
         if (analysed.Count == 0) return [];
         var (logDelay, noDelay, delayed, _) = Cells(analysed, xs, ys, xKey, yKey);
         int delayedRuns = delayed.Cast<int>().Sum();
