@@ -43,6 +43,26 @@ public static class DelayFigure
     }
 
     /// <summary>
+    /// Heights (log₁₀ units) of the runs without delay: runs of equal SNR (seeds of one grid point) are stacked downwards
+    /// from <paramref name="row"/> in steps of min(0.1, 0.4 / (count − 1)), so every seed stays visible inside the band
+    /// [row − 0.4, row]; the first run of each SNR sits on <paramref name="row"/>.
+    /// </summary>
+    /// <param name="snr">SNR of each run without delay.</param>
+    /// <param name="row">The "no delay" row, <see cref="NoDelayRow"/>.</param>
+    public static double[] NoDelayHeights(double[] snr, double row)
+    {
+        ArgumentNullException.ThrowIfNull(snr);
+        var heights = new double[snr.Length];
+        foreach (var group in Enumerable.Range(0, snr.Length).GroupBy(i => snr[i]))
+        {
+            var members = group.ToArray();
+            double step = members.Length > 1 ? Math.Min(0.1, 0.4 / (members.Length - 1)) : 0;
+            for (int k = 0; k < members.Length; k++) heights[members[k]] = row - k * step;
+        }
+        return heights;
+    }
+
+    /// <summary>
     /// Writes <c>{pathWithoutExtension}.png</c> and <c>.svg</c> (parent directory created, files replaced atomically).
     /// </summary>
     /// <param name="pathWithoutExtension">Output path without extension.</param>
@@ -52,6 +72,7 @@ public static class DelayFigure
     /// <param name="title">Panel title.</param>
     /// <exception cref="ArgumentNullException">An array is null.</exception>
     /// <exception cref="ArgumentException">The arrays differ in length.</exception>
+    /// <remarks>Runs without delay at the same SNR are stacked inside the "no delay" band (<see cref="NoDelayHeights"/>).</remarks>
     public static void Write(string pathWithoutExtension, double[] snr, double[] delay, string title)
     {
         ArgumentNullException.ThrowIfNull(snr);
@@ -75,7 +96,7 @@ public static class DelayFigure
             }
             if (flat.Length > 0)
             {
-                var points = plot.Add.ScatterPoints(flat.Select(i => Math.Log10(snr[i])).ToArray(), flat.Select(_ => bottom).ToArray());
+                var points = plot.Add.ScatterPoints(flat.Select(i => Math.Log10(snr[i])).ToArray(), NoDelayHeights(flat.Select(i => snr[i]).ToArray(), bottom));
                 points.Color = NoDelayColor;
                 points.MarkerShape = MarkerShape.Cross;
                 points.MarkerSize = 11;

@@ -80,6 +80,16 @@ public sealed class PhaseFigureTests : IDisposable
                 $"run {i} (SNR {snr[i]}, delay {delay[i]}): no marker at ({X(snr[i]):F1}, {Y(delay[i]):F1}); markers at {string.Join(" ", centres.Select(c => $"({c.X:F1}, {c.Y:F1})"))}");
     }
 
+    [Fact]
+    public void SeedsWithoutDelayAtOneSnrAreStackedInsideTheBand()
+    {
+        double[] heights = DelayFigure.NoDelayHeights([0.1, 0.2, 0.1, 0.1, 0.2], -1);
+        Assert.Equal([-1, -1, -1.1, -1.2, -1.1], heights.Select(h => Math.Round(h, 12)));
+        var many = DelayFigure.NoDelayHeights([.. Enumerable.Repeat(0.3, 11)], 0);
+        Assert.Equal(-0.4, many.Min(), 12);   // 11 seeds: steps of 0.04, the band stays within 0.4 below the row
+        Assert.Equal(11, many.Distinct().Count());
+    }
+
     /// <summary>Centres of the scatter markers: filled circles (ellipse cx, cy) and the bounding-box centres of short paths (crosses).</summary>
     private static List<(double X, double Y)> MarkerCentres(string svg)
     {
