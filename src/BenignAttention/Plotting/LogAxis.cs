@@ -33,20 +33,22 @@ internal static class LogAxis
     /// <summary>
     /// Makes <paramref name="axis"/> a log₁₀ axis over [<paramref name="lo"/>, <paramref name="hi"/>] (log₁₀ units) with fixed
     /// ticks: majors at the whole exponents, minors at 2…9 × 10^k; when the range spans less than 1.5 decades the minors at
-    /// 2 and 5 × 10^k are labelled too (their values, e.g. 0.2, 0.5), and below 0.7 decades every minor, so a narrow range still reads.
+    /// 2 and 5 × 10^k are labelled too (their values, e.g. 0.2, 0.5), and below 0.7 decades 1.2, 1.5, 2, 2.5, 3, 4, …, 9 × 10^k, so a
+    /// narrow range still reads.
     /// </summary>
     internal static void ApplyManual(IAxis axis, double lo, double hi)
     {
         var ticks = new ScottPlot.TickGenerators.NumericManual();
-        bool narrow = hi - lo < 1.5;
+        bool narrow = hi - lo < 1.5, veryNarrow = hi - lo < 0.7;
+        double[] mantissas = veryNarrow ? [1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9] : [2, 3, 4, 5, 6, 7, 8, 9];
         for (int k = (int)Math.Floor(lo); k <= (int)Math.Ceiling(hi); k++)
         {
             if (k >= lo && k <= hi) ticks.AddMajor(k, TickLabel(k));
-            for (int m = 2; m <= 9; m++)
+            foreach (double m in mantissas)
             {
                 double x = k + Math.Log10(m);
                 if (x < lo || x > hi) continue;
-                if ((narrow && m is 2 or 5) || hi - lo < 0.7) ticks.AddMajor(x, (m * Math.Pow(10, k)).ToString("G3", CultureInfo.InvariantCulture));
+                if (veryNarrow || (narrow && m is 2 or 5)) ticks.AddMajor(x, (m * Math.Pow(10, k)).ToString("G3", CultureInfo.InvariantCulture));
                 else ticks.AddMinor(x);
             }
         }
