@@ -77,6 +77,22 @@ public static class Options
         double.IsNaN(value) ? "n/a" : value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
+    /// The phase times of a run as printed by <c>train</c>, under their output names: <c>tau_fit 120, tau_mem 95,
+    /// tau_gen 300, dip 0.612, delay 180</c>; a time that is not reached reads <c>not reached by step N</c> (N = the last
+    /// step), a dip or delay that is undefined <c>n/a</c>, as is tau_mem without noisy samples (<paramref name="noisyCount"/> 0).
+    /// Without an analysis: <c>phases n/a</c>.
+    /// </summary>
+    public static string PhasesText(BenignAttention.Analysis.DelayedGeneralization? phases, int noisyCount)
+    {
+        if (phases is null) return "phases n/a";
+        string notReached = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"not reached by step {phases.LastStep}");
+        string Step(int? v) => v is int s ? s.ToString(System.Globalization.CultureInfo.InvariantCulture) : notReached;
+        return $"tau_fit {Step(phases.TauFit)}, tau_mem {(noisyCount == 0 ? "n/a" : Step(phases.TauMem))}, " +
+               $"tau_gen {Step(phases.TauGen)}, dip {Fraction(phases.DipTestAccuracy ?? double.NaN, "F3")}, " +
+               $"delay {(phases.Delay is int d ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : "n/a")}";
+    }
+
+    /// <summary>
     /// Runs <paramref name="resolve"/>; when it refuses a key whose override is a range or a list (<c>seed=0:4:1</c>,
     /// <c>signal_norm=5,10</c>), the message says that ranges and lists belong to <c>sweep</c>.
     /// </summary>

@@ -65,7 +65,8 @@ public static class TrainCommand
         var (summary, f) = (outcome.Summary, outcome.Summary.Final);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{run.Name}: train acc {Options.Fraction(f.TrainAccuracy, "F3")}, test acc {Options.Fraction(f.TestAccuracy, "F3")}, noisy fitted {Options.Fraction(f.NoisyFitted, "F2")} " +
-            $"({summary.NoisyCount} noisy), regime {RegimeClassifier.Name(summary.Regime)}, engine {summary.Engine.ToString().ToLowerInvariant()}, " +
+            $"({summary.NoisyCount} noisy), regime {summary.RegimeLabel}, snr {summary.SignalToNoiseRatio:G4}, {Options.PhasesText(summary.Phases, summary.NoisyCount)}, " +
+            $"engine {summary.Engine.ToString().ToLowerInvariant()}, " +
             $"wall {summary.SetupSeconds + summary.TrainSeconds:F2}s -> {Path.GetFullPath(outcome.Folder)}"));
         return ExitCodes.Ok;
     }

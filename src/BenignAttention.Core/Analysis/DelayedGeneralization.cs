@@ -3,7 +3,7 @@ namespace BenignAttention.Analysis;
 /// <summary>
 /// The phase times of one run that the final paper's delayed-generalization claim is about (arXiv:2409.17625v3,
 /// ICML 2025: at low SNR the model first fits every label, noisy ones included, and reaches small test error only
-/// later; docs/MODEL.md §5). Steps are 0-based and count updates: "at step τ" means after update τ, like
+/// later; docs/MODEL.md §10). Steps are 0-based and count updates: "at step τ" means after update τ, like
 /// <see cref="StepMetrics"/>. A time that is not reached by <see cref="LastStep"/> is null.
 /// </summary>
 public sealed record DelayedGeneralization

@@ -40,7 +40,7 @@ public static class PhaseDiagram
     /// .png and .svg, and <c>phase_cells.csv</c>. Nothing else there is touched.
     /// </summary>
     public static readonly IReadOnlyList<string> FigureFiles =
-        [.. Panels.Select(p => p.File).Append("regime").SelectMany(f => new[] { f + ".png", f + ".svg" }), "phase_cells.csv"];
+        [.. Panels.Select(p => p.File).Append("regime").Concat(DelayDiagram.Stems).SelectMany(f => new[] { f + ".png", f + ".svg" }), "phase_cells.csv"];
 
     /// <summary>
     /// Checks, writing nothing, that <paramref name="figuresDir"/> can take the drawing: it is not a file, it (or its nearest
@@ -119,7 +119,7 @@ public static class PhaseDiagram
     public static string AxisLabel(string key) => ConfigKeys.Find(key)?.AxisLabel ?? key;
 
     /// <summary>
-    /// Writes every heatmap and the regime map into <paramref name="figuresDir"/> (PNG + SVG each), and
+    /// Writes every heatmap, the regime map and the delay figures (<see cref="DelayDiagram"/>) into <paramref name="figuresDir"/> (PNG + SVG each), and
     /// <c>phase_cells.csv</c> with the per-cell means and spreads behind them, then records them in the folder's manifest
     /// (<see cref="OutputManifest.Record"/>). Callers check the folder first (<see cref="CheckFigures"/>).
     /// </summary>
@@ -169,6 +169,7 @@ public static class PhaseDiagram
         RegimeMap.Write(regimeStem, xs, AxisLabel(xKey), ys, AxisLabel(yKey), regimes, agreement,
             RegimeMap.Title + (seedsPerCell > 1 ? " — majority over seeds" : ""));
         written.Add(regimeStem);
+        written.AddRange(DelayDiagram.Write(runs, figuresDir, xs, ys, xKey, yKey));
         OutputManifest.Record(figuresDir, [.. written.SelectMany(stem => new[] { Path.GetFileName(stem) + ".png", Path.GetFileName(stem) + ".svg" }), "phase_cells.csv"]);
         return written;
     }

@@ -65,7 +65,7 @@ public static class RunFolder
     /// <summary>
     /// summary.json: resolved config (keys not applicable to supplied data as null), the data (<c>data</c>: path, kind,
     /// sha256, skipped entries; null for synthetic data), the token roles (<see cref="TokenRoles.Description"/>), engine,
-    /// final metrics (NaN → null), regime and its thresholds, timings.
+    /// final metrics (NaN → null), regime and its thresholds, the delayed-generalization analysis (<see cref="WritePhases"/>), timings.
     /// </summary>
     public static string SummaryJson(RunSummary summary, LabelSet labels, SuppliedData? supplied = null)
     {
@@ -108,6 +108,7 @@ public static class RunFolder
             json.WriteNumber("train_accuracy_for_fitting", 1.0);
             json.WriteNumber("test_accuracy_small_error", summary.Config.RegimeTestAccuracy);
             json.WriteEndObject();
+            WritePhases(json, summary);
             json.WriteNumber("noisy_count", summary.NoisyCount);
             json.WriteStartArray("noisy_indices");
             for (int i = 0; i < labels.Noisy.Length; i++) if (labels.Noisy[i]) json.WriteNumberValue(i);
@@ -126,6 +127,33 @@ public static class RunFolder
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+
+    /// <summary>
+    /// The delayed-generalization fields of summary.json (docs/MODEL.md §10), top level after <c>regime_thresholds</c>:
+    /// <c>snr</c> (‖μ‖/(σ√d); null when σ = 0, i.e. infinite), <c>regime_label</c> (<see cref="RunSummary.RegimeLabel"/>, e.g.
+    /// "benign (delayed)"), <c>delayed</c> (delay &gt; 0), <c>last_step</c> (num_steps − 1: the step by which a null time
+    /// was "not reached"), <c>tau_fit</c>, <c>tau_mem</c>, <c>tau_gen</c> (0-based steps), <c>dip_test_accuracy</c> and
+    /// <c>delay</c> (steps), each null when not reached. Without an analysis (<see cref="RunSummary.Phases"/> null) all are null.
+    /// </summary>
+    internal static void WritePhases(Utf8JsonWriter json, RunSummary summary)
+    {
+        double snr = summary.SignalToNoiseRatio;
+        if (double.IsFinite(snr)) json.WriteNumber("snr", snr); else json.WriteNull("snr");
+        json.WriteString("regime_label", summary.RegimeLabel);
+        var p = summary.Phases;
+        if (p is null) json.WriteNull("delayed"); else json.WriteBoolean("delayed", p.IsDelayed);
+        Integer("last_step", p?.LastStep);
+        Integer("tau_fit", p?.TauFit);
+        Integer("tau_mem", p?.TauMem);
+        Integer("tau_gen", p?.TauGen);
+        if (p?.DipTestAccuracy is double dip) json.WriteNumber("dip_test_accuracy", dip); else json.WriteNull("dip_test_accuracy");
+        Integer("delay", p?.Delay);
+
+        void Integer(string name, int? value)
+        {
+            if (value is int v) json.WriteNumber(name, v); else json.WriteNull(name);
+        }
     }
 
     /// <summary>
@@ -155,14 +183,21 @@ public static class RunFolder
             }
             AttentionFigure.Write(Path.Combine(figuresDir, "attention"), panels, $"{title}: attention probabilities");
         }
-        // Linear schedule: test metrics exist on multiples of log_interval; thin them on a stride that is such a multiple.
-        // Log schedule: every record has test metrics, so thinning the records keeps them.
-        int testStride = result.Schedule.Kind == StepSchedule.Log ? stride : (stride + logInterval - 1) / logInterval * logInterval;
-        var curve = result.Steps.Where((m, r) => r % stride == 0 || m.Step % testStride == 0 || r == records - 1).ToArray();
+        // Log schedule: few records, every one with test metrics; thinning the records keeps them.
+        // Linear schedule: the training figure has a log step axis, so keep the steps on a stride and, so that the early
+        // decades keep their detail, every step with τ + 1 < 1000 or on a grid of 300 points per decade; test metrics exist
+        // only on evaluated steps, kept on a stride that is a multiple of log_interval and for the first 1000 evaluations.
+        int testStride = (stride + logInterval - 1) / logInterval * logInterval;
+        var logGrid = new HashSet<int>(Enumerable.Range(0, 300 * 8).Select(j => (int)Math.Min(int.MaxValue, Math.Round(Math.Pow(10, j / 300.0))) - 1));
+        var curve = result.Schedule.Kind == StepSchedule.Log
+            ? result.Steps.Where((m, r) => r % stride == 0 || r == records - 1).ToArray()
+            : result.Steps.Where(m => m.Step % stride == 0 || m.Step + 1 < 1000 || logGrid.Contains(m.Step)
+                                      || m.Step % testStride == 0 || (m.Step % logInterval == 0 && m.Step / logInterval < 1000)
+                                      || m.Step == result.Steps[^1].Step).ToArray();
         TrainingFigure.Write(Path.Combine(figuresDir, "training"), curve.Select(m => m.Step).ToArray(),
             curve.Select(m => m.TrainLoss).ToArray(), curve.Select(m => m.TestLoss).ToArray(),
             curve.Select(m => m.TrainAccuracy).ToArray(), curve.Select(m => m.TestAccuracy).ToArray(),
-            curve.Select(m => m.NoisyFitted).ToArray(), $"{title}: training");
+            curve.Select(m => m.NoisyFitted).ToArray(), $"{title}: training", result.Phases.TauFit, result.Phases.TauGen);
     }
 
     /// <summary>Legend labels of the token layout: R (relevant), W₊ (weak, true class), W₋ (weak, other class), I₁….</summary>

@@ -67,6 +67,7 @@ public static class Runner
             NoisyCount = prepared.Labels.Noisy.Count(v => v),
             SetupSeconds = prepared.SetupSeconds,
             TrainSeconds = result.Seconds,
+            Phases = result.Phases,
         };
         return (result, summary, prepared);
     }

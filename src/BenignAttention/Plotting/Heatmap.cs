@@ -141,7 +141,28 @@ public static class Heatmap
     /// <exception cref="ArgumentOutOfRangeException">Non-positive size.</exception>
     public static void Write(string pathWithoutExtension, double[] xValues, string xLabel, double[] yValues,
         string yLabel, double[,] values, string title, string colorbarLabel, int width, int height, (double Min, double Max)? colorRange = null)
+        => Write(pathWithoutExtension, xValues, xLabel, yValues, yLabel, values, title, colorbarLabel, width, height, colorRange, null);
+
+    /// <summary>
+    /// As the other overloads, with cells in a named state outside the colour scale (e.g. "no delay" in the delay map):
+    /// a cell whose <paramref name="state"/> entry is true is filled with <paramref name="state"/>'s colour and the state is
+    /// listed in the legend; its value must be NaN. Without a finite value the colour bar spans [0, 1].
+    /// </summary>
+    /// <param name="state">Label, colour and a [ny, nx] mask of the cells in that state; null for none.</param>
+    /// <exception cref="ArgumentException">The mask is not [ny, nx], or a masked cell has a finite value.</exception>
+    public static void Write(string pathWithoutExtension, double[] xValues, string xLabel, double[] yValues,
+        string yLabel, double[,] values, string title, string colorbarLabel, int width, int height, (double Min, double Max)? colorRange,
+        (string Label, Color Color, bool[,] Cells)? state)
     {
+        if (state is { } st)
+        {
+            if (st.Cells.GetLength(0) != values.GetLength(0) || st.Cells.GetLength(1) != values.GetLength(1))
+                throw new ArgumentException("the state mask must have the shape of values", nameof(state));
+            for (int iy = 0; iy < values.GetLength(0); iy++)
+                for (int ix = 0; ix < values.GetLength(1); ix++)
+                    if (st.Cells[iy, ix] && double.IsFinite(values[iy, ix]))
+                        throw new ArgumentException($"cell ({ix}, {iy}) is in state '{st.Label}' but has the value {values[iy, ix]}", nameof(state));
+        }
         GridAxes.Validate(xValues, yValues, values, nameof(values));
         int ny = values.GetLength(0), nx = values.GetLength(1);
         var cells = new double[ny, nx];
@@ -155,7 +176,7 @@ public static class Heatmap
                 if (!double.IsFinite(v))
                 {
                     cells[iy, ix] = double.NaN;
-                    anyMissing = true;
+                    anyMissing |= state is not { } s || !s.Cells[iy, ix];
                     continue;
                 }
                 cells[iy, ix] = v;
@@ -165,6 +186,9 @@ public static class Heatmap
         }
 
         // ScottPlot cannot scale a colour bar without one finite value; callers skip such maps.
+        // Every cell in the state (e.g. no run delayed anywhere): no value to colour, so no heatmap and no colour bar.
+        bool stateOnly = !double.IsFinite(min) && state is not null;
+        if (stateOnly) (min, max) = (0, 1);
         if (!double.IsFinite(min)) throw new ArgumentException("the heatmap has no finite value to draw", nameof(values));
         if (colorRange is { } fixedRange)
         {
@@ -176,6 +200,23 @@ public static class Heatmap
         {
             var plot = new Plot();
             FigureWriter.Style(plot);
+            if (stateOnly)
+            {
+                for (int iy = 0; iy < ny; iy++)
+                    for (int ix = 0; ix < nx; ix++)
+                        if (!state!.Value.Cells[iy, ix])
+                        {
+                            var missing = plot.Add.Rectangle(ix - 0.5, ix + 0.5, iy - 0.5, iy + 0.5);
+                            missing.FillColor = MissingColor;
+                            missing.LineWidth = 0;
+                        }
+                AddState(plot);
+                GridAxes.Apply(plot, xValues, xLabel, yValues, yLabel);
+                FigureWriter.SetTitle(plot, title);
+                if (anyMissing) AddMissingLegend(plot);
+                if (plot.Legend.ManualItems.Count > 0) plot.ShowLegend(Edge.Bottom);
+                return [plot];
+            }
             var hm = plot.Add.Heatmap(cells);
             // ScottPlot draws Intensities row 0 at the TOP; flip so yValues[0] is at the bottom.
             hm.FlipVertically = true;
@@ -208,20 +249,44 @@ public static class Heatmap
             bar.Axis.TickGenerator = ticks;
             bar.Axis.Label.Padding = 8;
 
+            AddState(plot);
             GridAxes.Apply(plot, xValues, xLabel, yValues, yLabel);
             FigureWriter.SetTitle(plot, title);
-            if (anyMissing)
-            {
-                plot.Legend.ManualItems.Add(new LegendItem
-                {
-                    LabelText = "no data",
-                    FillColor = MissingColor,
-                    OutlineColor = Colors.Gray,
-                    OutlineWidth = 1,
-                });
-                plot.ShowLegend(Edge.Bottom);
-            }
+            if (anyMissing) AddMissingLegend(plot);
+            if (plot.Legend.ManualItems.Count > 0) plot.ShowLegend(Edge.Bottom);
             return [plot];
+        });
+
+        void AddState(Plot plot)
+        {
+            if (state is not { } marked) return;
+            bool anyMarked = false;
+            for (int iy = 0; iy < ny; iy++)
+                for (int ix = 0; ix < nx; ix++)
+                {
+                    if (!marked.Cells[iy, ix]) continue;
+                    anyMarked = true;
+                    var box = plot.Add.Rectangle(ix - 0.5, ix + 0.5, iy - 0.5, iy + 0.5);
+                    box.FillColor = marked.Color;
+                    box.LineWidth = 0;
+                }
+            if (!anyMarked) return;
+            plot.Legend.ManualItems.Add(new LegendItem
+            {
+                LabelText = marked.Label, FillColor = marked.Color, OutlineColor = Colors.Gray, OutlineWidth = 1,
+            });
+        }
+    }
+
+    /// <summary>The legend entry of the missing cells ("no data", <see cref="MissingColor"/>); the caller shows the legend once.</summary>
+    private static void AddMissingLegend(Plot plot)
+    {
+        plot.Legend.ManualItems.Add(new LegendItem
+        {
+            LabelText = "no data",
+            FillColor = MissingColor,
+            OutlineColor = Colors.Gray,
+            OutlineWidth = 1,
         });
     }
 }

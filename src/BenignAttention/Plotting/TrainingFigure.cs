@@ -3,8 +3,15 @@ using ScottPlot;
 namespace BenignAttention.Plotting;
 
 /// <summary>
-/// Training curves of one run (spec §4): accuracies (left panel) and losses (right panel) versus step.
+/// Training curves of one run (spec §4): accuracies (left panel) and losses (right panel) versus the update count on a
+/// log axis, with τ_fit and τ_gen of the delayed-generalization analysis (docs/MODEL.md §10) marked.
 /// </summary>
+/// <remarks>
+/// A log axis cannot show step τ = 0, so every point is drawn at τ + 1 (the number of updates made), and the axis label
+/// says so: <see cref="XLabel"/>. The axis spans at least one decade. The marks are vertical lines at τ_fit + 1 and
+/// τ_gen + 1, labelled "τ_fit = …" and "τ_gen = …" at the top of each panel and in the legend; a time that was not
+/// reached has no line.
+/// </remarks>
 public static class TrainingFigure
 {
     /// <summary>Figure width in pixels.</summary>
@@ -16,6 +23,15 @@ public static class TrainingFigure
     private static readonly Color TrainColor = Color.FromHex("#1F77B4");
     private static readonly Color TestColor = Color.FromHex("#D62728");
     private static readonly Color NoisyColor = Color.FromHex("#7F7F7F");
+
+    /// <summary>Colour of the τ_fit line.</summary>
+    internal static readonly Color FitColor = Color.FromHex("#9467BD");
+
+    /// <summary>Colour of the τ_gen line.</summary>
+    internal static readonly Color GenColor = Color.FromHex("#2CA02C");
+
+    /// <summary>Label of the horizontal axis of both panels.</summary>
+    public const string XLabel = "update (τ + 1, log scale)";
 
     /// <summary>
     /// Writes <c>{pathWithoutExtension}.png</c> and <c>.svg</c> (parent directory created, files replaced
@@ -32,12 +48,15 @@ public static class TrainingFigure
     /// <param name="testAccuracy">Test accuracy in [0, 1], length n (NaN = not evaluated).</param>
     /// <param name="noisyFitted">Fraction of noisy training samples fitted, in [0, 1], length n (NaN = undefined).</param>
     /// <param name="title">Figure title above both panels.</param>
+    /// <param name="tauFit">τ_fit (0-based step), or null when not reached: no line.</param>
+    /// <param name="tauGen">τ_gen (0-based step), or null when not reached: no line.</param>
     /// <exception cref="ArgumentNullException">An array is null.</exception>
-    /// <exception cref="ArgumentException">The arrays do not all have the length of <paramref name="steps"/>.</exception>
+    /// <exception cref="ArgumentException">The arrays do not all have the length of <paramref name="steps"/>, or a step is negative.</exception>
     public static void Write(string pathWithoutExtension, int[] steps, double[] trainLoss, double[] testLoss,
-        double[] trainAccuracy, double[] testAccuracy, double[] noisyFitted, string title)
+        double[] trainAccuracy, double[] testAccuracy, double[] noisyFitted, string title, int? tauFit = null, int? tauGen = null)
     {
         ArgumentNullException.ThrowIfNull(steps);
+        if (steps.Any(s => s < 0)) throw new ArgumentException("steps must be ≥ 0", nameof(steps));
         int n = steps.Length;
         FigureWriter.RequireLength(trainLoss, n, nameof(trainLoss));
         FigureWriter.RequireLength(testLoss, n, nameof(testLoss));
@@ -52,6 +71,7 @@ public static class TrainingFigure
             AddSeries(acc, steps, trainAccuracy, "train accuracy (observed labels)", TrainColor, LinePattern.Solid);
             AddSeries(acc, steps, testAccuracy, "test accuracy", TestColor, LinePattern.Solid);
             AddSeries(acc, steps, noisyFitted, "noisy samples fitted", NoisyColor, LinePattern.Solid);
+            AddMarks(acc, tauFit, tauGen);
             acc.Axes.SetLimitsY(-0.02, 1.05);
             FinishPanel(acc, steps, "accuracy", "Accuracy");
 
@@ -59,6 +79,7 @@ public static class TrainingFigure
             FigureWriter.Style(loss);
             AddSeries(loss, steps, trainLoss, "train loss", TrainColor, LinePattern.Solid);
             AddSeries(loss, steps, testLoss, "test loss", TestColor, LinePattern.Solid);
+            AddMarks(loss, tauFit, tauGen);
             loss.Axes.AutoScaleY();
             FinishPanel(loss, steps, "loss", "Loss");
             return [acc, loss];
@@ -69,14 +90,32 @@ public static class TrainingFigure
     {
         if (steps.Length > 0)
         {
-            double lo = steps.Min(), hi = steps.Max();
-            plot.Axes.SetLimitsX(lo, hi > lo ? hi : lo + 1);
+            double lo = X(steps.Min()), hi = X(steps.Max());
+            plot.Axes.SetLimitsX(lo, Math.Max(hi, lo + 1));
         }
-        FigureWriter.UseStepTicks(plot.Axes.Bottom);
-        plot.XLabel("step τ");
+        LogAxis.Apply(plot.Axes.Bottom);
+        plot.XLabel(XLabel);
         plot.YLabel(yLabel);
         FigureWriter.SetTitle(plot, title);
         plot.ShowLegend(Edge.Bottom);
+    }
+
+    /// <summary>Plot x of step τ: log₁₀(τ + 1).</summary>
+    internal static double X(int step) => Math.Log10(step + 1.0);
+
+    private static void AddMarks(Plot plot, int? tauFit, int? tauGen)
+    {
+        foreach (var (tau, name, color) in new[] { (tauFit, "τ_fit", FitColor), (tauGen, "τ_gen", GenColor) })
+        {
+            if (tau is not int t) continue;
+            var line = plot.Add.VerticalLine(X(t));
+            line.Color = color;
+            line.LineWidth = 1.5f;
+            line.LabelText = name;
+            line.LabelOppositeAxis = true;
+            line.LabelBackgroundColor = color;
+            line.LegendText = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} = {t}");
+        }
     }
 
     private static void AddSeries(Plot plot, int[] steps, double[] values, string label, Color color, LinePattern pattern)
@@ -87,7 +126,7 @@ public static class TrainingFigure
         {
             if (!double.IsFinite(values[i]))
                 continue;
-            xs.Add(steps[i]);
+            xs.Add(X(steps[i]));
             ys.Add(values[i]);
         }
         if (xs.Count == 0)

@@ -43,7 +43,7 @@ public sealed class ResultStoreException : Exception
 /// Config columns are <see cref="ConfigKeys.All"/> (named by key; integers and booleans as INTEGER, booleans 0/1,
 /// enums as lower-case TEXT); the engine that actually ran is column <c>engine_used</c>, because <c>engine</c> is
 /// the config key (which may be <c>auto</c>). <c>regime</c> holds <see cref="RegimeClassifier.Name"/> (benign, harmful,
-/// not_overfitting, other). Metric columns are <see cref="StepMetrics.Columns"/>, in that order. Rows are read by
+/// not_overfitting, other); <c>delayed</c> and the phase columns (<see cref="SweepStore.PhaseColumnNames"/>) follow it. Metric columns are <see cref="StepMetrics.Columns"/>, in that order. Rows are read by
 /// column name, so a store whose columns lie in another order (version 1 as first written) reads the same.
 /// A new key or metric is a new column, hence a new schema: it is declared with the next <c>sinceSchema</c>, which
 /// raises <see cref="SchemaVersion"/>; stores of the earlier version are then migrated on opening (the new column
@@ -64,7 +64,19 @@ public sealed class SweepStore : IDisposable
     /// <c>sinceSchema: 2</c> makes it 2. Columns are matched by name, so their order in the file does not matter.
     /// </summary>
     public static int SchemaVersion { get; } =
-        Math.Max(ConfigKeys.All.Max(k => k.SinceSchema), StepMetrics.Columns.Max(c => c.SinceSchema));
+        Math.Max(Math.Max(ConfigKeys.All.Max(k => k.SinceSchema), StepMetrics.Columns.Max(c => c.SinceSchema)), PhaseColumnsSince);
+
+    /// <summary>The schema version that added the run columns of the delayed-generalization analysis (<see cref="PhaseColumnNames"/>).</summary>
+    internal const int PhaseColumnsSince = 2;
+
+    /// <summary>
+    /// Run columns of the delayed-generalization analysis (docs/MODEL.md §10), added in schema 2 and NULL in rows stored
+    /// before: <c>snr</c> (‖μ‖/(σ√d)), <c>delayed</c> (0/1: delay &gt; 0), <c>last_step</c> (the step by which a NULL time
+    /// was not reached), <c>tau_fit</c>, <c>tau_mem</c>, <c>tau_gen</c>, <c>dip_test_accuracy</c>, <c>delay</c>
+    /// (NULL: not reached). A row with NULL <c>last_step</c> was not analysed and reads back with <see cref="RunSummary.Phases"/> null.
+    /// </summary>
+    public static IReadOnlyList<string> PhaseColumnNames { get; } =
+        ["snr", "delayed", "last_step", "tau_fit", "tau_mem", "tau_gen", "dip_test_accuracy", "delay"];
 
     private readonly object _gate = new();
     private readonly SqliteConnection _connection;
@@ -403,6 +415,14 @@ public sealed class SweepStore : IDisposable
         new("config_text", ColumnType.Text, true),
         new("engine_used", ColumnType.Text, true),
         new("regime", ColumnType.Text, true),
+        new("delayed", ColumnType.Integer, Since: PhaseColumnsSince),
+        new("snr", ColumnType.Real, Since: PhaseColumnsSince),
+        new("last_step", ColumnType.Integer, Since: PhaseColumnsSince),
+        new("tau_fit", ColumnType.Integer, Since: PhaseColumnsSince),
+        new("tau_mem", ColumnType.Integer, Since: PhaseColumnsSince),
+        new("tau_gen", ColumnType.Integer, Since: PhaseColumnsSince),
+        new("dip_test_accuracy", ColumnType.Real, Since: PhaseColumnsSince),
+        new("delay", ColumnType.Integer, Since: PhaseColumnsSince),
         new("noisy_count", ColumnType.Integer, true),
         new("final_step", ColumnType.Integer, true),
         .. MetricColumns.Select(m => new Column(m.Name, ColumnType.Real, Since: m.SinceSchema)),
@@ -530,6 +550,15 @@ public sealed class SweepStore : IDisposable
         row.Add(CanonicalText(s.Config));
         row.Add(EnumText(s.Engine));
         row.Add(RegimeClassifier.Name(s.Regime));
+        var p = s.Phases;
+        row.Add(p is null ? null : p.IsDelayed ? 1L : 0L);
+        row.Add(s.SignalToNoiseRatio);
+        row.Add((long?)p?.LastStep);
+        row.Add((long?)p?.TauFit);
+        row.Add((long?)p?.TauMem);
+        row.Add((long?)p?.TauGen);
+        row.Add(p?.DipTestAccuracy);
+        row.Add((long?)p?.Delay);
         row.Add((long)s.NoisyCount);
         row.Add((long)s.Final.Step);
         row.AddRange(MetricColumns.Select(m => (object)m.Get(s.Final)));
@@ -560,11 +589,20 @@ public sealed class SweepStore : IDisposable
             var final = ReadMetrics(r, at, "final_step");
             double setup = GetDouble(r, at["setup_seconds"]);
             double train = GetDouble(r, at["train_seconds"]);
+            DelayedGeneralization? phases = r.IsDBNull(at["last_step"]) ? null : new DelayedGeneralization
+            {
+                LastStep = checked((int)r.GetInt64(at["last_step"])),
+                TauFit = NullableInt(r, at["tau_fit"]),
+                TauMem = NullableInt(r, at["tau_mem"]),
+                TauGen = NullableInt(r, at["tau_gen"]),
+                DipTestAccuracy = r.IsDBNull(at["dip_test_accuracy"]) ? null : r.GetDouble(at["dip_test_accuracy"]),
+                Delay = NullableInt(r, at["delay"]),
+            };
             var finished = DateTime.Parse(r.GetString(at["finished_utc"]), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
             return new StoredRun
             {
                 RunHash = r.GetString(at["run_hash"]), Config = config, Engine = engine, Regime = regime, NoisyCount = noisy,
-                Final = final, SetupSeconds = setup, TrainSeconds = train, FinishedUtc = finished,
+                Final = final, SetupSeconds = setup, TrainSeconds = train, FinishedUtc = finished, Phases = phases,
             };
         }
         catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or InvalidCastException)
@@ -576,6 +614,8 @@ public sealed class SweepStore : IDisposable
     /// <summary>The metrics of one row, read by column name; the step from column <paramref name="stepColumn"/>.</summary>
     private static StepMetrics ReadMetrics(SqliteDataReader r, Dictionary<string, int> at, string stepColumn) =>
         StepMetrics.FromNamedValues(name => name == "step" ? r.GetInt64(at[stepColumn]) : GetDouble(r, at[name]));
+
+    private static int? NullableInt(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : checked((int)r.GetInt64(i));
 
     private static double GetDouble(SqliteDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
 

@@ -20,14 +20,14 @@ public class StoreVersionTests
     /// <c>PRAGMA user_version = 1</c>), kept here as text so that a change of the tables without a new
     /// version fails this test.
     /// </summary>
-    private const string VersionOneSchema =
+    internal const string VersionOneSchema =
         """
         CREATE TABLE runs ("run_hash" TEXT NOT NULL, "embed_dim" INTEGER NOT NULL, "seq_len" INTEGER NOT NULL, "train_n" INTEGER NOT NULL, "test_n" INTEGER NOT NULL, "signal_norm" REAL NOT NULL, "noise_std" REAL NOT NULL, "rho" REAL NOT NULL, "noise_ratio" REAL NOT NULL, "seed" INTEGER NOT NULL, "balanced_labels" INTEGER NOT NULL, "learning_rate" REAL NOT NULL, "num_steps" INTEGER NOT NULL, "log_interval" INTEGER NOT NULL, "train_W" INTEGER NOT NULL, "engine" TEXT NOT NULL, "sampler" TEXT NOT NULL, "regime_test_accuracy" REAL NOT NULL, "config_text" TEXT NOT NULL, "engine_used" TEXT NOT NULL, "regime" TEXT NOT NULL, "noisy_count" INTEGER NOT NULL, "final_step" INTEGER NOT NULL, "loss_before" REAL, "train_loss" REAL, "train_accuracy" REAL, "test_loss" REAL, "test_accuracy" REAL, "noisy_fitted" REAL, "clean_fitted" REAL, "p_norm" REAL, "align_mu_pos" REAL, "align_mu_neg" REAL, "eq9_ratio" REAL, "eq10_ratio" REAL, "eq10_ratio_normalized" REAL, "selection_sum_pos" REAL, "selection_sum_neg" REAL, "attn_R_clean" REAL, "attn_Wpos_clean" REAL, "attn_Wneg_clean" REAL, "attn_I_clean" REAL, "attn_R_noisy" REAL, "attn_Wpos_noisy" REAL, "attn_Wneg_noisy" REAL, "attn_I_noisy" REAL, "setup_seconds" REAL, "train_seconds" REAL, "finished_utc" TEXT NOT NULL, PRIMARY KEY (run_hash));
         CREATE TABLE curves ("run_hash" TEXT NOT NULL, "step" INTEGER NOT NULL, "loss_before" REAL, "train_loss" REAL, "train_accuracy" REAL, "test_loss" REAL, "test_accuracy" REAL, "noisy_fitted" REAL, "clean_fitted" REAL, "p_norm" REAL, "align_mu_pos" REAL, "align_mu_neg" REAL, "eq9_ratio" REAL, "eq10_ratio" REAL, "eq10_ratio_normalized" REAL, "selection_sum_pos" REAL, "selection_sum_neg" REAL, "attn_R_clean" REAL, "attn_Wpos_clean" REAL, "attn_Wneg_clean" REAL, "attn_I_clean" REAL, "attn_R_noisy" REAL, "attn_Wpos_noisy" REAL, "attn_Wneg_noisy" REAL, "attn_I_noisy" REAL, PRIMARY KEY (run_hash, step)) WITHOUT ROWID;
         """;
 
     /// <summary>One run as the previous code stored it (a 3-step sweep run, d = 10; NULL = NaN).</summary>
-    private const string VersionOneRun =
+    internal const string VersionOneRun =
         """
         INSERT INTO runs VALUES ('86412704903f23c74abe9bee5c0851a4', 10, 3, 6, 4, 20.0, 1.0, 0.2, 0.2, 0, 0, 0.0001, 3, 100, 0, 'auto', 'explicit', 0.95,
           'embed_dim=10' || char(10) || 'seq_len=3' || char(10), 'direct', 'not_overfitting', 2, 2,
@@ -40,7 +40,7 @@ public class StoreVersionTests
           0.3333333333333333, 0.3333333333333333, 0.3333333333333333, NULL, 0.3333333333333333, 0.3333333333333333, 0.3333333333333333, NULL);
         """;
 
-    private static void Sql(string dbPath, string sql)
+    internal static void Sql(string dbPath, string sql)
     {
         using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = dbPath, Pooling = false }.ToString());
         c.Open();
@@ -107,7 +107,9 @@ public class StoreVersionTests
         string now = Path.Combine(dir.Path, SweepStore.FileName);
         var laterKeys = ConfigKeys.All.Where(k => k.SinceSchema > 1).Select(k => k.Name).ToHashSet();
         var laterMetrics = StepMetrics.Columns.Where(c => c.SinceSchema > 1).Select(c => c.Name).ToHashSet();
-        Assert.Equal(ColumnSet(old, "runs"), ColumnSet(now, "runs").Where(c => !laterKeys.Contains(c.Split(' ')[0]) && !laterMetrics.Contains(c.Split(' ')[0])));
+        var phases = SweepStore.PhaseColumnNames.ToHashSet();
+        Assert.Equal(ColumnSet(old, "runs"), ColumnSet(now, "runs").Where(c => !laterKeys.Contains(c.Split(' ')[0]) && !laterMetrics.Contains(c.Split(' ')[0])
+                                                                           && !phases.Contains(c.Split(' ')[0])));
         Assert.Equal(ColumnSet(old, "curves"), ColumnSet(now, "curves").Where(c => !laterMetrics.Contains(c.Split(' ')[0])));
         Assert.Contains("dtype TEXT 1 0", ColumnSet(now, "runs"));
     }
