@@ -37,7 +37,7 @@ public static class Runner
         var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen) { Roles = data.Roles };
         IDynamicsEngine engine = kind == EngineKind.Gram
             ? new GramEngine(GramSystem.FromDataset(data, config.TrainW), config.TrainW)
-            : new DirectEngine(data, config.TrainW);
+            : new DirectEngine(data, config.TrainW, config.DType);
         return new PreparedRun(engine, kind, labels, data, clock.Elapsed.TotalSeconds);
     }
 
@@ -58,6 +58,7 @@ public static class Runner
             NoisyCount = prepared.Labels.Noisy.Count(v => v),
             SetupSeconds = prepared.SetupSeconds,
             TrainSeconds = result.Seconds,
+            TestSeconds = result.TestSeconds,
         };
         return (result, summary, prepared);
     }
