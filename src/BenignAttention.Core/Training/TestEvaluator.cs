@@ -6,9 +6,9 @@ namespace BenignAttention.Training;
 
 /// <summary>
 /// Test loss and accuracy of the clean test set (spec §4) at the steps the trainer asks for. An engine that
-/// implements <see cref="IBatchedTestLogits"/> has its small state saved at each asked step, and the saved states
-/// are evaluated <see cref="BatchSize"/> at a time (one pass over the test Gram matrix per batch; values equal the
-/// one-at-a-time evaluation up to round-off); any other engine is evaluated at once. Results go to the callback
+/// implements <see cref="IBatchedTestLogits"/> has its small state saved at each asked step (gram: β; direct: q = W p), and
+/// the saved states are evaluated <see cref="BatchSize"/> at a time (one pass over the test Gram matrix or the test tokens
+/// per batch; values equal the one-at-a-time evaluation up to round-off, bitwise for the direct engine); any other engine is evaluated at once. Results go to the callback
 /// given to the constructor, for a batched engine up to <see cref="BatchSize"/> steps late: call <see cref="Flush"/>
 /// after the last step.
 /// </summary>
