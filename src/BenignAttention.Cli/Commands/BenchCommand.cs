@@ -16,14 +16,25 @@ public static class BenchCommand
         var repeat = Options.IntOption("--repeat", 1, () => 3, "Timed runs per configuration; the median is reported (default 3).");
         var dims = Options.TextOption("--dims", $"Comma-separated embedding dimensions d (default {Benchmark.DefaultDims}).");
         var output = Options.TextOption("--out", "Also write the report as Markdown to this file.", "-o");
+        var data = Options.TextOption("--data", "Time whole training runs on this supplied-data folder or .npz instead (direct float64, direct float32, gram), with key=value overrides; see docs/PERFORMANCE.md.");
+        var reference = Options.TextOption("--reference-seconds", "With --data: seconds another implementation took on the same data; prints how many times faster each run is.");
+        var overrides = new Argument<string[]>("overrides") { Description = "With --data: key=value overrides of every timed run, e.g. num_steps=1000 log_interval=10.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("bench", "Time direct vs gram engines and explicit vs Wishart sampling on the Figure-3 setting.");
+        command.Options.Add(data);
+        command.Options.Add(reference);
+        command.Arguments.Add(overrides);
         command.Options.Add(steps);
         command.Options.Add(repeat);
         command.Options.Add(dims);
         command.Options.Add(output);
         var threads = Options.ThreadsOption();
         command.Options.Add(threads);
-        command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(steps), parse.GetValue(repeat), parse.GetValue(dims) ?? Benchmark.DefaultDims, parse.GetValue(output), parse.GetValue(threads))));
+        command.SetAction(parse => CommandRunner.Guard(() => parse.GetValue(data) is { } dataPath
+            ? BenchDataMode.Run(dataPath, parse.GetValue(reference), parse.GetValue(overrides) ?? [],
+                parse.GetResult(steps) is { Implicit: false } || parse.GetResult(repeat) is { Implicit: false } || parse.GetValue(dims) is not null)
+            : (parse.GetValue(reference) is not null || (parse.GetValue(overrides) ?? []).Length > 0)
+                ? throw new UsageException("--reference-seconds and key=value overrides apply only with --data")
+                : Run(parse.GetValue(steps), parse.GetValue(repeat), parse.GetValue(dims) ?? Benchmark.DefaultDims, parse.GetValue(output), parse.GetValue(threads))));
         return command;
     }
 

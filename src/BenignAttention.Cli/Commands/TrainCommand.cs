@@ -6,7 +6,7 @@ using BenignAttention.Experiments;
 namespace BenignAttention.Cli.Commands;
 
 /// <summary>
-/// <c>benign-attention train [--config FILE.yaml] [--preset NAME] [--data DIR|FILE.npz] [-o|--out DIR] [--print-config] [key=value …]</c>:
+/// <c>benign-attention train [--config FILE.yaml] [--preset NAME] [--data DIR|FILE.npz] [-o|--out DIR] [--no-figures] [--print-config] [key=value …]</c>:
 /// one training run with its output folder (<see cref="TrainingRun"/>, <see cref="RunFolder"/>).
 /// </summary>
 public static class TrainCommand
@@ -19,6 +19,7 @@ public static class TrainCommand
         var roles = Options.TextOption("--roles", "With --data: 'unknown' when the data have no token roles (e.g. real text): no role metrics. Default: token_roles.npy, else the fixed layout.");
         var output = Options.TextOption("--out", "Output folder (default runs/<preset>-d<d>-mu<‖μ‖>-seed<seed>-<hash>); an earlier run folder there is replaced atomically, anything else is refused.", "-o");
         var threads = Options.ThreadsOption();
+        var noFigures = Options.Flag("--no-figures", "Do not draw figures/ (saves their rendering time); every other output file is the same. Not a config key: the results and the run hash do not change.");
         var printConfig = Options.Flag("--print-config", "Print the resolved configuration (YAML, each key with its meaning, allowed range and default) and exit without training.");
         var overrides = new Argument<string[]>("overrides")
         {
@@ -31,15 +32,16 @@ public static class TrainCommand
         command.Options.Add(data);
         command.Options.Add(roles);
         command.Options.Add(output);
+        command.Options.Add(noFigures);
         command.Options.Add(printConfig);
         command.Options.Add(threads);
         command.Arguments.Add(overrides);
         command.SetAction(parse => CommandRunner.Guard(() => Run(parse.GetValue(config), parse.GetValue(preset), parse.GetValue(data),
-            parse.GetValue(roles), parse.GetValue(output), parse.GetValue(overrides) ?? [], parse.GetValue(printConfig), parse.GetValue(threads))));
+            parse.GetValue(roles), parse.GetValue(output), parse.GetValue(overrides) ?? [], parse.GetValue(printConfig), parse.GetValue(threads), parse.GetValue(noFigures))));
         return command;
     }
 
-    private static int Run(string? configPath, string? presetName, string? dataPath, string? rolesMode, string? outPath, string[] overrides, bool printConfig, int threads)
+    private static int Run(string? configPath, string? presetName, string? dataPath, string? rolesMode, string? outPath, string[] overrides, bool printConfig, int threads, bool noFigures)
     {
         if (configPath is not null) Options.RequireFile("--config", configPath);
         ConfigLoader.ParseOverrides(overrides);   // a key given twice is refused before the options below are judged
@@ -60,7 +62,7 @@ public static class TrainCommand
             Console.Out.Write(run.Supplied is null ? ConfigLoader.ToAnnotatedYaml(run.Config) : run.Supplied.ToYaml());
             return ExitCodes.Ok;
         }
-        var outcome = TrainingRun.Run(run, outPath, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads));
+        var outcome = TrainingRun.Run(run, outPath, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads), figures: !noFigures);
 
         var (summary, f) = (outcome.Summary, outcome.Summary.Final);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

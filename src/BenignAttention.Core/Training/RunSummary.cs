@@ -18,8 +18,12 @@ public record RunSummary
     public required int NoisyCount { get; init; }
     /// <summary>Seconds spent drawing or loading data and precomputing Gram matrices.</summary>
     public required double SetupSeconds { get; init; }
-    /// <summary>Seconds spent in the gradient-descent loop including analysis.</summary>
+    /// <summary>Seconds spent in the gradient-descent loop including analysis and test evaluation.</summary>
     public required double TrainSeconds { get; init; }
+    /// <summary>The part of <see cref="TrainSeconds"/> spent evaluating the test set (test logits, softmax, loss, accuracy).</summary>
+    public double TestSeconds { get; init; }
+    /// <summary>Seconds spent reading supplied data (<c>--data</c>: .npy parsing, hashing, checks) before the run; 0 for synthetic data.</summary>
+    public double LoadSeconds { get; init; }
 
     /// <summary>
     /// τ_fit, τ_mem, τ_gen, the dip and the delay of the run (docs/MODEL.md §10; <see cref="DelayedGeneralization"/>),

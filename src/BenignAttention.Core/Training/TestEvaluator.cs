@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BenignAttention.Analysis;
 using BenignAttention.Model;
 
@@ -5,9 +6,9 @@ namespace BenignAttention.Training;
 
 /// <summary>
 /// Test loss and accuracy of the clean test set (spec §4) at the steps the trainer asks for. An engine that
-/// implements <see cref="IBatchedTestLogits"/> has its small state saved at each asked step, and the saved states
-/// are evaluated <see cref="BatchSize"/> at a time (one pass over the test Gram matrix per batch; values equal the
-/// one-at-a-time evaluation up to round-off); any other engine is evaluated at once. Results go to the callback
+/// implements <see cref="IBatchedTestLogits"/> has its small state saved at each asked step (gram: β; direct: q = W p), and
+/// the saved states are evaluated <see cref="BatchSize"/> at a time (one pass over the test Gram matrix or the test tokens
+/// per batch; values equal the one-at-a-time evaluation up to round-off, bitwise for the direct engine); any other engine is evaluated at once. Results go to the callback
 /// given to the constructor, for a batched engine up to <see cref="BatchSize"/> steps late: call <see cref="Flush"/>
 /// after the last step.
 /// </summary>
@@ -30,6 +31,10 @@ public sealed class TestEvaluator
     private readonly int[] _stepsOfStates;            // [capacity]
     private readonly int _capacity;
     private int _pending;
+    private long _ticks;
+
+    /// <summary>Wall-clock seconds spent in <see cref="Evaluate"/> and <see cref="Flush"/> so far (test logits, softmax, loss, accuracy).</summary>
+    public double Seconds => Stopwatch.GetElapsedTime(0, _ticks).TotalSeconds;
 
     /// <param name="engine">The engine whose current parameters are evaluated.</param>
     /// <param name="testLabels">Clean test labels <c>[n_test]</c> (±1); empty means no test set, and <see cref="Evaluate"/> does nothing.</param>
@@ -56,6 +61,13 @@ public sealed class TestEvaluator
     public void Evaluate(int step)
     {
         if (_tokens == 0) return;
+        long start = Stopwatch.GetTimestamp();
+        try { EvaluateCore(step); }
+        finally { _ticks += Stopwatch.GetTimestamp() - start; }
+    }
+
+    private void EvaluateCore(int step)
+    {
         if (_batched is null)
         {
             _engine.TestLogits(_logits);
@@ -65,11 +77,19 @@ public sealed class TestEvaluator
         int length = _batched.TestStateLength;
         _batched.SaveTestState(_states.AsSpan(_pending * length, length));
         _stepsOfStates[_pending++] = step;
-        if (_pending == _capacity) Flush();
+        if (_pending == _capacity) FlushCore();
     }
 
     /// <summary>Evaluates every saved state not yet evaluated.</summary>
     public void Flush()
+    {
+        if (_pending == 0) return;
+        long start = Stopwatch.GetTimestamp();
+        try { FlushCore(); }
+        finally { _ticks += Stopwatch.GetTimestamp() - start; }
+    }
+
+    private void FlushCore()
     {
         if (_pending == 0) return;
         _batched!.TestLogitsBatch(_states, _pending, _logits);

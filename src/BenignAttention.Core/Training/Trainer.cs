@@ -49,6 +49,8 @@ public sealed record TrainingResult
     public required DelayedGeneralization Phases { get; init; }
     /// <summary>Wall-clock seconds of the loop.</summary>
     public required double Seconds { get; init; }
+    /// <summary>The part of <see cref="Seconds"/> spent evaluating the test set (<see cref="TestEvaluator.Seconds"/>).</summary>
+    public double TestSeconds { get; init; }
     public StepMetrics Final => Steps[^1];
 }
 
@@ -151,6 +153,7 @@ public static class Trainer
             Regime = RegimeClassifier.Classify(final.TrainAccuracy, final.CleanFitted, final.TestAccuracy, options.RegimeTestAccuracy),
             Phases = metrics.Phases(options.RegimeTestAccuracy),
             Seconds = clock.Elapsed.TotalSeconds,
+            TestSeconds = tests.Seconds,
         };
 
         // Training attention logits → probabilities → outputs → mean loss, at the current parameters.

@@ -19,7 +19,7 @@ public static class ConfigLoader
     /// <summary>The first line written by <see cref="ToYaml"/>.</summary>
     public const string YamlHeader = "# BenignAttention resolved configuration";
 
-    /// <summary>Largest allowed m = train_n·seq_len (the Gram engine holds m×m matrices: 20000² doubles = 3.2 GB).</summary>
+    /// <summary>Largest allowed m = train_n·seq_len for the gram engine (it holds m×m matrices: 20000² doubles = 3.2 GB); the direct engine has no such limit.</summary>
     public const long MaxTrainTokens = 20_000;
 
     /// <summary>
@@ -245,7 +245,7 @@ public static class ConfigLoader
     /// num_steps ≤ <see cref="ConfigKeys.MaxNumSteps"/> with log_schedule = linear;
     /// sampler = wishart requires train_W = false and an engine that resolves to gram;
     /// train_W = true requires embed_dim ≤ <see cref="MaxTrainableWDim"/>;
-    /// train_n·seq_len ≤ <see cref="MaxTrainTokens"/>; with sampler = explicit,
+    /// train_n·seq_len ≤ <see cref="MaxTrainTokens"/> when the engine resolves to gram; with sampler = explicit,
     /// (train_n + test_n)·seq_len·embed_dim ≤ <see cref="MaxExplicitDoubles"/>.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
@@ -325,7 +325,7 @@ public static class ConfigLoader
         }
 
         long trainTokens = (long)c.TrainN * c.SeqLen;
-        if (trainTokens > MaxTrainTokens)
+        if (trainTokens > MaxTrainTokens && c.ResolveEngine() == EngineKind.Gram)   // the direct engine holds no m×m matrix
         {
             string range = $"≤ {I(MaxTrainTokens)}";
             throw new ConfigException("train_n·seq_len", I(trainTokens), range,

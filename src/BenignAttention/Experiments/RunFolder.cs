@@ -41,11 +41,13 @@ public static class RunFolder
     /// then <see cref="SuppliedData.ToYaml"/> and summary.json names the data.</param>
     /// <param name="kind">Which kind of output the folder is (<see cref="OutputKind.TrainRun"/> unless given); an existing destination must be of that kind.</param>
     /// <param name="cancellation">Checked right before the folder is moved into place.</param>
+    /// <param name="figures">Draw <c>figures/</c>; false writes every other file unchanged and no figure.</param>
     /// <exception cref="OutputFolderException">The destination holds something else or cannot be written.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
     public static void Write(string destination, RunConfig config, TrainingResult result, RunSummary summary, LabelSet labels, string title,
-        SuppliedData? supplied = null, OutputKind? kind = null, CancellationToken cancellation = default)
+        SuppliedData? supplied = null, OutputKind? kind = null, CancellationToken cancellation = default, bool figures = true)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         using var folder = new AtomicFolder(destination, kind ?? OutputKind.TrainRun);
         string F(string name) => Path.Combine(folder.Path, name);
         File.WriteAllText(F("config.yaml"), supplied?.ToYaml() ?? ConfigLoader.ToYaml(config));
@@ -56,8 +58,9 @@ public static class RunFolder
         if (result.SelectionCumulative.Length > 0) Npy.WriteFloat64(F("selection.npy"), result.SelectionCumulative, result.Steps.Length, n);
         if (result.FinalQuery is { } p) Npy.WriteFloat64(F("p_final.npy"), p, p.Length);
         if (result.FinalKeyQuery is { } w) Npy.WriteFloat64(F("W_final.npy"), w, config.EmbedDim, config.EmbedDim);
-        File.WriteAllText(F("summary.json"), SummaryJson(summary, labels, supplied));
-        WriteFigures(Path.Combine(folder.Path, "figures"), result, labels, config.LogInterval, title);
+        if (figures) WriteFigures(Path.Combine(folder.Path, "figures"), result, labels, config.LogInterval, title);
+        // Last, so that it can state the time spent writing everything else.
+        File.WriteAllText(F("summary.json"), SummaryJson(summary, labels, supplied, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds));
         cancellation.ThrowIfCancellationRequested();   // the staged folder is removed unless committed
         folder.Commit();
     }
@@ -65,9 +68,14 @@ public static class RunFolder
     /// <summary>
     /// summary.json: resolved config (keys not applicable to supplied data as null), the data (<c>data</c>: path, kind,
     /// sha256, skipped entries; null for synthetic data), the token roles (<see cref="TokenRoles.Description"/>), engine,
-    /// final metrics (NaN → null), regime and its thresholds, the delayed-generalization analysis (<see cref="WritePhases"/>), timings.
+    /// final metrics (NaN → null), regime and its thresholds, the delayed-generalization analysis (<see cref="WritePhases"/>), and <c>timings_seconds</c>, the wall-clock split of the process:
+    /// <c>load</c> (reading <c>--data</c>), <c>precompute</c> (drawing synthetic data, building the engine: Gram matrices,
+    /// float32 token copies), <c>train</c> (the gradient-descent loop without test evaluation), <c>test</c> (test
+    /// evaluation), <c>write</c> (the run folder's other files, figures included) and <c>process</c> (since the process
+    /// started: runtime start-up and everything above, ≥ their sum).
     /// </summary>
-    public static string SummaryJson(RunSummary summary, LabelSet labels, SuppliedData? supplied = null)
+    /// <param name="writeSeconds">Seconds spent writing the other files of the folder, or NaN (written as null) when not measured.</param>
+    public static string SummaryJson(RunSummary summary, LabelSet labels, SuppliedData? supplied = null, double writeSeconds = double.NaN)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -121,8 +129,12 @@ public static class RunFolder
             }
             json.WriteEndObject();
             json.WriteStartObject("timings_seconds");
-            json.WriteNumber("setup", Math.Round(summary.SetupSeconds, 4));
-            json.WriteNumber("train", Math.Round(summary.TrainSeconds, 4));
+            json.WriteNumber("load", Math.Round(summary.LoadSeconds, 4));
+            json.WriteNumber("precompute", Math.Round(summary.SetupSeconds, 4));
+            json.WriteNumber("train", Math.Round(summary.TrainSeconds - summary.TestSeconds, 4));
+            json.WriteNumber("test", Math.Round(summary.TestSeconds, 4));
+            if (double.IsFinite(writeSeconds)) json.WriteNumber("write", Math.Round(writeSeconds, 4)); else json.WriteNull("write");
+            json.WriteNumber("process", Math.Round(ProcessSeconds(), 4));
             json.WriteEndObject();
             json.WriteEndObject();
         }
@@ -155,6 +167,14 @@ public static class RunFolder
             if (value is int v) json.WriteNumber(name, v); else json.WriteNull(name);
         }
     }
+
+    /// <summary>Wall-clock seconds since this process started (runtime start-up included).</summary>
+    private static double ProcessSeconds()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return (DateTime.Now - process.StartTime).TotalSeconds;
+    }
+
 
     /// <summary>
     /// Paper Figure 3 style attention trajectories of the first clean and first noisy sample, and training curves, drawn

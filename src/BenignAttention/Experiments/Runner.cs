@@ -45,7 +45,7 @@ public static class Runner
         var sampled = clock.Elapsed.TotalSeconds;
         IDynamicsEngine engine = kind == EngineKind.Gram
             ? new GramEngine(GramSystem.FromDataset(data, config.TrainW, compute), config.TrainW)
-            : new DirectEngine(data, config.TrainW);
+            : new DirectEngine(data, config.TrainW, config.DType);
         double total = clock.Elapsed.TotalSeconds;
         return new PreparedRun(engine, kind, labels, data, total) { PrecomputeSeconds = kind == EngineKind.Gram ? total - sampled : 0 };
     }
@@ -68,6 +68,7 @@ public static class Runner
             SetupSeconds = prepared.SetupSeconds,
             TrainSeconds = result.Seconds,
             Phases = result.Phases,
+            TestSeconds = result.TestSeconds,
         };
         return (result, summary, prepared);
     }

@@ -19,7 +19,11 @@ public sealed record TrainingRequest(string? ConfigPath, string? Preset, string?
 /// <param name="Config">The validated configuration.</param>
 /// <param name="Supplied">The supplied data and their settings, or null.</param>
 /// <param name="Name">The run's name: the preset, else the data's file name, else "train".</param>
-public sealed record ResolvedTraining(RunConfig Config, SuppliedData? Supplied, string Name);
+public sealed record ResolvedTraining(RunConfig Config, SuppliedData? Supplied, string Name)
+{
+    /// <summary>Seconds <see cref="TrainingRun.Resolve"/> spent reading and checking the supplied data (0 for synthetic data).</summary>
+    public double LoadSeconds { get; init; }
+}
 
 /// <summary>What a training run produced: its summary and the run folder written.</summary>
 public sealed record TrainingOutcome(ResolvedTraining Run, RunSummary Summary, string Folder);
@@ -46,9 +50,10 @@ public static class TrainingRun
         string name = request.Preset ?? (request.DataPath is null ? "train" : Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(request.DataPath)));
         if (request.DataPath is null)
             return new ResolvedTraining(ConfigLoader.Resolve(request.ConfigPath, request.Preset, request.Overrides), null, name);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var supplied = SuppliedData.Resolve(request.DataPath, request.ConfigPath, request.Preset, request.Overrides, rolesUnknown: request.RolesUnknown);
         RequireConfigOfTheseData(request.ConfigPath, supplied);
-        return new ResolvedTraining(supplied.Config, supplied, name);
+        return new ResolvedTraining(supplied.Config, supplied, name) { LoadSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds };
     }
 
     /// <summary>
@@ -111,13 +116,16 @@ public static class TrainingRun
     /// Checks the run folder (<paramref name="folder"/>, default <see cref="DefaultFolder"/>) and that the trajectory fits in
     /// memory, then trains (progress in steps) and writes the run folder atomically.
     /// </summary>
+    /// <param name="figures">Draw <c>figures/</c> (false: no figure is written; every other file is the same). An output
+    /// option, not a config key: it changes neither the results nor the run hash.</param>
     /// <exception cref="OutputFolderException">The folder holds something other than an earlier run, or cannot be written.</exception>
     /// <exception cref="UsageException">The per-step metrics and attention would not fit in memory.</exception>
     /// <exception cref="TrainingDivergedException">The loss or ‖p‖ became non-finite.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
     /// <param name="compute">Threads for the setup's matrix products (results do not depend on it); null for one.</param>
+    /// <param name="figures">Draw figures/ (false: <c>train --no-figures</c>; every other file is the same).</param>
     public static TrainingOutcome Run(ResolvedTraining run, string? folder, IExperimentProgress? progress = null, CancellationToken cancellation = default,
-        Numerics.ComputeOptions? compute = null)
+        Numerics.ComputeOptions? compute = null, bool figures = true)
     {
         progress ??= SilentProgress.Instance;
         var config = run.Config;
@@ -128,7 +136,8 @@ public static class TrainingRun
         var (result, summary, prepared) = progress.Track($"train {run.Name}", config.NumSteps,
             report => Runner.Execute(config, run.Supplied?.Data, step => report(step), cancellation: cancellation, compute: compute));
         cancellation.ThrowIfCancellationRequested();   // a stop asked for during the last step: write nothing
-        RunFolder.Write(folder, config, result, summary, prepared.Labels, run.Name, run.Supplied, cancellation: cancellation);
+        summary = summary with { LoadSeconds = run.LoadSeconds };
+        RunFolder.Write(folder, config, result, summary, prepared.Labels, run.Name, run.Supplied, cancellation: cancellation, figures: figures);
         return new TrainingOutcome(run, summary, folder);
     }
 }

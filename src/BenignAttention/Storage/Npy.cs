@@ -297,6 +297,15 @@ public static class Npy
         }
 
         var values = new double[count];
+        if (header.DType == NpyDType.Float64 && BitConverter.IsLittleEndian)
+        {
+            // One read straight into the final array: its bytes are the file's bytes ('<f8' on a little-endian machine).
+            ReadExactly(stream, MemoryMarshal.AsBytes(values.AsSpan()), name, described, needed);
+            if (requireEnd && !stream.CanSeek && stream.ReadByte() >= 0)
+                throw new NpyFormatException(name,
+                    $"header/shape mismatch: {described} needs {needed} data bytes but more data follows");
+            return new NpyArray(header.Shape, header.DType, values);
+        }
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkBytes, Math.Max(needed, 1)));
         try
         {
@@ -320,6 +329,21 @@ public static class Npy
         finally { ArrayPool<byte>.Shared.Return(buffer); }
 
         return new NpyArray(header.Shape, header.DType, values);
+    }
+
+    /// <summary>Fills <paramref name="destination"/> from <paramref name="stream"/>, or reports how many of the <paramref name="needed"/> bytes were present.</summary>
+    private static void ReadExactly(Stream stream, Span<byte> destination, string name, string described, long needed)
+    {
+        long read = 0;
+        while (destination.Length > 0)
+        {
+            int got = stream.Read(destination[..Math.Min(destination.Length, 1 << 30)]);
+            if (got == 0)
+                throw new NpyFormatException(name,
+                    $"truncated data: {described} needs {needed} bytes after the header but only {read} are present");
+            read += got;
+            destination = destination[got..];
+        }
     }
 
     /// <summary>Converts little-endian raw elements to doubles in bulk.</summary>

@@ -212,10 +212,22 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Fact]
+    public void ManyTrainingTokens_AreAllowedForTheDirectEngine()
+    {
+        // Real-data size, n·T = 64 000 tokens of d = 384: the direct engine holds no m×m matrix.
+        var config = ConfigLoader.Resolve(null, null, ["train_n=1000", "seq_len=64", "embed_dim=384", "test_n=1000", "engine=direct"]);
+        Assert.Equal(64_000, config.TrainN * config.SeqLen);
+        config = ConfigLoader.Resolve(null, null, ["train_n=1000", "seq_len=64", "embed_dim=384", "test_n=1000"]);
+        Assert.Equal(EngineKind.Direct, config.ResolveEngine());
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["train_n=1000", "seq_len=64", "embed_dim=384", "engine=gram"]));
+        Assert.Equal("train_n·seq_len", ex.Key);
+    }
+
+    [Fact]
     public void TooManyTrainingTokens_NamesTheProductNotJustTrainN()
     {
         // The user raised seq_len; the message must not blame train_n alone.
-        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["seq_len=100000"]));
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["seq_len=100000", "engine=gram"]));
         Assert.Equal("train_n·seq_len", ex.Key);
         Assert.Equal("2000000", ex.Value);
         Assert.Equal("≤ 20000", ex.AllowedRange);
