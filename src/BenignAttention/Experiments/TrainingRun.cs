@@ -123,7 +123,6 @@ public static class TrainingRun
     /// <exception cref="TrainingDivergedException">The loss or ‖p‖ became non-finite.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
     /// <param name="compute">Threads for the setup's matrix products (results do not depend on it); null for one.</param>
-    /// <param name="figures">Draw figures/ (false: <c>train --no-figures</c>; every other file is the same).</param>
     public static TrainingOutcome Run(ResolvedTraining run, string? folder, IExperimentProgress? progress = null, CancellationToken cancellation = default,
         Numerics.ComputeOptions? compute = null, bool figures = true)
     {
