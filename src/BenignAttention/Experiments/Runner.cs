@@ -22,21 +22,23 @@ public static class Runner
     /// </summary>
     /// <param name="data">User data (<c>--data</c>); when given, the sampler settings are ignored.</param>
     /// <exception cref="ArgumentException">The engine/sampler combination cannot run (e.g. direct with Wishart data).</exception>
+    /// <exception cref="UsageException">The run fits in memory with no engine (<see cref="MemoryBudget.RequireEngine"/>).</exception>
     public static PreparedRun Prepare(RunConfig config, TokenDataset? data = null)
     {
         var clock = Stopwatch.StartNew();
-        var kind = config.ResolveEngine();
-        if (data is null && config.Sampler == SamplerKind.Wishart && WishartSampler.Applies(config))
+        bool wishart = data is null && config.Sampler == SamplerKind.Wishart && WishartSampler.Applies(config);
+        if (wishart && config.Engine == EngineKind.Direct)
+            throw new ArgumentException("engine = direct cannot run sampler = wishart: the Wishart sampler never builds d-dimensional tokens; use engine = gram or auto");
+        var kind = MemoryBudget.RequireEngine(config, suppliedTokens: data is not null).Kind;   // by cost and memory, before any data exist
+        if (wishart)
         {
-            if (kind == EngineKind.Direct)
-                throw new ArgumentException("engine = direct cannot run sampler = wishart: the Wishart sampler never builds d-dimensional tokens; use engine = gram or auto");
             var sample = WishartSampler.Sample(config);
-            return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false), EngineKind.Gram, sample.Labels, null, clock.Elapsed.TotalSeconds);
+            return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false, config.DType), EngineKind.Gram, sample.Labels, null, clock.Elapsed.TotalSeconds);
         }
         data ??= GaussianTokenSampler.Sample(config);
         var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen) { Roles = data.Roles };
         IDynamicsEngine engine = kind == EngineKind.Gram
-            ? new GramEngine(GramSystem.FromDataset(data, config.TrainW), config.TrainW)
+            ? new GramEngine(GramSystem.FromDataset(data, config.TrainW), config.TrainW, config.DType)
             : new DirectEngine(data, config.TrainW);
         return new PreparedRun(engine, kind, labels, data, clock.Elapsed.TotalSeconds);
     }

@@ -83,6 +83,7 @@ public static class SweepSession
         if (runs.Count > 0)
             MemoryBudget.Require(runs.Max(r => Runner.TrajectoryBytes(r, recordAttention: false)) * Math.Min(Environment.ProcessorCount, runs.Count),
                 "the longest run's per-step metrics, once per parallel job,");
+        foreach (var run in runs) MemoryBudget.RequireEngine(run, suppliedTokens: false, Math.Min(Environment.ProcessorCount, runs.Count));
         return new SweepPlan(baseConfig, parsed, runs, [.. grid]);
     }
 

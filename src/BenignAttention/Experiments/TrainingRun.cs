@@ -112,7 +112,7 @@ public static class TrainingRun
     /// memory, then trains (progress in steps) and writes the run folder atomically.
     /// </summary>
     /// <exception cref="OutputFolderException">The folder holds something other than an earlier run, or cannot be written.</exception>
-    /// <exception cref="UsageException">The per-step metrics and attention would not fit in memory.</exception>
+    /// <exception cref="UsageException">The per-step metrics and attention, or the data and Gram matrices of every engine, would not fit in memory.</exception>
     /// <exception cref="TrainingDivergedException">The loss or ‖p‖ became non-finite.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
     public static TrainingOutcome Run(ResolvedTraining run, string? folder, IExperimentProgress? progress = null, CancellationToken cancellation = default)
@@ -123,6 +123,7 @@ public static class TrainingRun
         AtomicFolder.CheckDestination(folder, OutputKind.TrainRun);
         MemoryBudget.Require(Runner.TrajectoryBytes(config, recordAttention: true),
             $"num_steps = {config.NumSteps} with n·T = {config.TrainN}·{config.SeqLen} (per-step metrics, attention.npy, selection.npy)");   // fail before training, not after
+        MemoryBudget.RequireEngine(config, suppliedTokens: run.Supplied is not null);   // the data and Gram matrices too, before anything is drawn
         var (result, summary, prepared) = progress.Track($"train {run.Name}", config.NumSteps,
             report => Runner.Execute(config, run.Supplied?.Data, step => report(step), cancellation: cancellation));
         cancellation.ThrowIfCancellationRequested();   // a stop asked for during the last step: write nothing
