@@ -331,11 +331,59 @@ internal sealed class StoredMatrix
     {
         if (Double is not null) { MatVec(Double, Rows, Cols, x, y, add); return; }
         var a = Single.AsSpan();
-        for (int r = 0; r < Rows; r++)
+        Span<double> four = stackalloc double[4];
+        int r = 0;
+        for (; r + 4 <= Rows; r += 4)
+        {
+            Dot4(a.Slice(r * Cols, 4 * Cols), Cols, x, four);
+            for (int i = 0; i < 4; i++) y[r + i] = add ? y[r + i] + four[i] : four[i];
+        }
+        for (; r < Rows; r++)
         {
             double v = Dot(a.Slice(r * Cols, Cols), x);
             y[r] = add ? y[r] + v : v;
         }
+    }
+
+    /// <summary>
+    /// Four float32 rows a[i·cols …] (i &lt; 4) times x, accumulated in float64: per iteration one float32 vector (w' entries)
+    /// of each row is loaded and widened to two float64 vectors, the two x vectors are loaded once and shared by the four rows,
+    /// and eight independent fused multiply–add chains hide the latency. Sharing x keeps the loop at the speed memory delivers
+    /// the matrix: one row at a time, reading x (m doubles, from cache) costs more than the float32 row itself. Measured at
+    /// m = 8000 (256 MB of float32 K_W, process CPU time on a loaded 2-core Xeon): ≈ 21 ms per product (12 GB/s), against
+    /// ≈ 35 ms one row at a time and ≈ 47 ms for the float64 product (11 GB/s); the same with AVX-512 disabled.
+    /// </summary>
+    private static void Dot4(ReadOnlySpan<float> a, int cols, ReadOnlySpan<double> x, Span<double> result)
+    {
+        if (x.Length < cols || a.Length < 4 * cols) throw new ArgumentException("x or a is too short");
+        int wf = Vector<float>.Count, wd = Vector<double>.Count;
+        ref float r0 = ref MemoryMarshal.GetReference(a);
+        ref float r1 = ref Unsafe.Add(ref r0, cols);
+        ref float r2 = ref Unsafe.Add(ref r0, 2 * cols);
+        ref float r3 = ref Unsafe.Add(ref r0, 3 * cols);
+        ref double rx = ref MemoryMarshal.GetReference(x);
+        Vector<double> c00 = Vector<double>.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int k = 0;
+        for (; k + wf <= cols; k += wf)
+        {
+            var x0 = Vector.LoadUnsafe(ref rx, (nuint)k);
+            var x1 = Vector.LoadUnsafe(ref rx, (nuint)(k + wd));
+            Vector.Widen(Vector.LoadUnsafe(ref r0, (nuint)k), out var lo, out var hi);
+            c00 = Vector.FusedMultiplyAdd(lo, x0, c00); c01 = Vector.FusedMultiplyAdd(hi, x1, c01);
+            Vector.Widen(Vector.LoadUnsafe(ref r1, (nuint)k), out lo, out hi);
+            c10 = Vector.FusedMultiplyAdd(lo, x0, c10); c11 = Vector.FusedMultiplyAdd(hi, x1, c11);
+            Vector.Widen(Vector.LoadUnsafe(ref r2, (nuint)k), out lo, out hi);
+            c20 = Vector.FusedMultiplyAdd(lo, x0, c20); c21 = Vector.FusedMultiplyAdd(hi, x1, c21);
+            Vector.Widen(Vector.LoadUnsafe(ref r3, (nuint)k), out lo, out hi);
+            c30 = Vector.FusedMultiplyAdd(lo, x0, c30); c31 = Vector.FusedMultiplyAdd(hi, x1, c31);
+        }
+        double s0 = Vector.Sum(c00 + c01), s1 = Vector.Sum(c10 + c11), s2 = Vector.Sum(c20 + c21), s3 = Vector.Sum(c30 + c31);
+        for (; k < cols; k++)
+        {
+            double xk = x[k];
+            s0 += a[k] * xk; s1 += a[cols + k] * xk; s2 += a[2 * cols + k] * xk; s3 += a[3 * cols + k] * xk;
+        }
+        result[0] = s0; result[1] = s1; result[2] = s2; result[3] = s3;
     }
 
     /// <summary>y = A x (or y += A x) for a float64 matrix <c>[rows, cols]</c>.</summary>

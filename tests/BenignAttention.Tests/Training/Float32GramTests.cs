@@ -34,10 +34,19 @@ public class Float32GramTests(ITestOutputHelper output)
     [Theory]
     [InlineData("v1_benign_d500_mu20")]
     [InlineData("v1_harmful_d1000_mu5")]
-    public void LogitsOfOneStateObeyTheFloat32Bound(string caseName)
+    public void LogitsOfOneStateObeyTheFloat32Bound(string caseName) =>
+        CheckBound(caseName, GramSystem.FromDataset(Reference(caseName).Data, trainKeyQuery: false));
+
+    /// <summary>m = 6·5 = 30 and m_t = 45: row counts not a multiple of the 4-row kernel, rows not a multiple of the vector width.</summary>
+    [Fact]
+    public void LogitsObeyTheBoundOnShapesThatLeaveKernelRemainders()
     {
-        var (data, _) = Reference(caseName);
-        var system = GramSystem.FromDataset(data, trainKeyQuery: false);
+        var config = new RunConfig { EmbedDim = 24, SeqLen = 5, TrainN = 6, TestN = 9, SignalNorm = 3, NoiseRatio = 0.34, Seed = 2 };
+        CheckBound("m = 30", GramSystem.FromDataset(GaussianTokenSampler.Sample(config), trainKeyQuery: false));
+    }
+
+    private void CheckBound(string caseName, GramSystem system)
+    {
         var e64 = new GramEngine(system, trainKeyQuery: false);
         var e32 = new GramEngine(system, trainKeyQuery: false, StoragePrecision.Float32);
         Assert.Equal(e64.MatrixBytes, 2 * e32.MatrixBytes);
