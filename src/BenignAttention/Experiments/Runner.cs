@@ -33,6 +33,9 @@ public static class Runner
         if (wishart)
         {
             var sample = WishartSampler.Sample(config);
+            // float32: free the sampler's Bartlett factor (m²·8 bytes, unreachable now) before the float32 copies are made,
+            // so the peak is the float64 matrices plus the larger of the two, as EnginePlanner.Memory counts.
+            if (config.DType == StoragePrecision.Float32) GC.Collect();
             return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false, config.DType), EngineKind.Gram, sample.Labels, null, clock.Elapsed.TotalSeconds);
         }
         data ??= GaussianTokenSampler.Sample(config);
@@ -49,6 +52,8 @@ public static class Runner
         Action<int>? progress = null, bool recordAttention = true, CancellationToken cancellation = default)
     {
         var prepared = Prepare(config, data);
+        // float32 Gram storage: the float64 matrices the copies were made from are unreachable now; release them before training.
+        if (prepared.Kind == EngineKind.Gram && config.DType == StoragePrecision.Float32) GC.Collect();
         var options = new TrainingOptions(config.LearningRate, config.NumSteps, config.LogInterval, config.RegimeTestAccuracy, recordAttention);
         var result = Trainer.Train(prepared.Engine, prepared.Labels, options, progress, cancellation);
         var summary = new RunSummary
