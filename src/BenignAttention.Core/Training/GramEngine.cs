@@ -22,6 +22,8 @@ namespace BenignAttention.Training;
 /// </para>
 /// Cost per step: m² (W fixed) or ≈ 6m² (W trained); test logits m_test·m (or 2·m_test·m), evaluated in
 /// batches through <see cref="IBatchedTestLogits"/> so the test Gram matrix streams from memory once per batch.
+/// Memory traffic per step: <see cref="StreamedBytesPerStep"/> (m²·8 bytes with W fixed, m²·4 with dtype = float32,
+/// which stores the Gram matrices in single precision and accumulates in float64; docs/PERFORMANCE.md, issue 13).
 /// </summary>
 public sealed class GramEngine : IDynamicsEngine, IBatchedTestLogits
 {
