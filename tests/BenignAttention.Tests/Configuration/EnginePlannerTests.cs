@@ -162,6 +162,7 @@ public sealed class EngineMemoryRefusalTests() : TemporaryWorkingFolder("ba-engi
         {
             var (code, _, stderr) = CliHarness.Run("sweep", "--out", folder, "--jobs", "1", "sampler=wishart", "embed_dim=100000", "train_n=1000", "test_n=1000", "num_steps=10", "seed=1,2");
             Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains("sweep run with train_n = 1000, test_n = 1000, embed_dim = 100000: engine = auto: neither engine fits", stderr);
             Assert.Contains("gram engine 1.54 GB", stderr);
             Assert.Contains("the budget is", stderr);
         }
