@@ -6,7 +6,8 @@ namespace BenignAttention.Cli.Commands;
 
 /// <summary>
 /// <c>benign-attention bench [--steps 10000] [--repeat 3] [--dims 1000,4500,100000,1000000] [-o|--out FILE.md]</c>:
-/// times direct vs gram engines and explicit vs Wishart sampling on the paper's Figure-3 setting (<see cref="Benchmark"/>).
+/// times direct vs gram engines and explicit vs Wishart sampling on the paper's Figure-3 setting (<see cref="Benchmark"/>);
+/// <c>bench --train-n 100,300,1000 [--dtype …]</c> times whole train processes at growing n instead (<see cref="BenchTrainSize"/>).
 /// </summary>
 public static class BenchCommand
 {
@@ -29,7 +30,14 @@ public static class BenchCommand
         command.Options.Add(output);
         var threads = Options.ThreadsOption();
         command.Options.Add(threads);
-        command.SetAction(parse => CommandRunner.Guard(() => parse.GetValue(data) is { } dataPath
+        var trainN = BenchTrainSize.TrainNOption();
+        var dtype = BenchTrainSize.DTypeOption();
+        command.Options.Add(trainN);
+        command.Options.Add(dtype);
+        command.SetAction(parse => CommandRunner.Guard(() => parse.GetValue(trainN) is { } sizes
+            ? BenchTrainSize.Run(parse, sizes, parse.GetValue(dtype), parse.GetValue(output), steps, repeat, dims)
+            : parse.GetValue(dtype) is not null ? throw new UsageException("--dtype applies only with --train-n")
+            : parse.GetValue(data) is { } dataPath
             ? BenchDataMode.Run(dataPath, parse.GetValue(reference), parse.GetValue(overrides) ?? [],
                 parse.GetResult(steps) is { Implicit: false } || parse.GetResult(repeat) is { Implicit: false } || parse.GetValue(dims) is not null)
             : (parse.GetValue(reference) is not null || (parse.GetValue(overrides) ?? []).Length > 0)

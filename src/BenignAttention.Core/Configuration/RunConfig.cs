@@ -115,9 +115,10 @@ public sealed record RunConfig
         ConfigKeys.All.Select(k => new KeyValuePair<string, string>(k.Name, k.Text(this))).ToArray();
 
     /// <summary>
-    /// The engine actually used. <c>auto</c> picks <c>gram</c> unless the Gram matrices would cost more
+    /// The engine preferred by cost. <c>auto</c> picks <c>gram</c> unless the Gram matrices would cost more
     /// than the direct steps they replace: gram's per-step cost is m² (m = nT), direct's is m·d (W fixed)
-    /// or d² (W trained), so gram wins whenever m &lt; d; below that the direct engine is used.
+    /// or d² (W trained), so gram wins whenever m &lt; d; below that the direct engine is used. The engine a run
+    /// actually uses also weighs memory: <see cref="EnginePlanner.Choose"/> (auto takes the other engine when only that one fits).
     /// </summary>
     public EngineKind ResolveEngine() => Engine switch
     {
@@ -209,7 +210,7 @@ public static class ConfigKeys
             reasonAbove: "more points per decade than this is close to recording every step; use log_schedule=linear", sinceSchema: 2),
         new ConfigKey<bool>("train_W", "train the key–query matrix W too (paper v3)", BooleanValue.Instance,
             c => c.TrainW, (c, v) => c with { TrainW = v }, SuppliedUse.Applied),
-        new ConfigKey<EngineKind>("engine", "dynamics engine (auto: gram when n·T < d)", Options.Of<EngineKind>(),
+        new ConfigKey<EngineKind>("engine", "dynamics engine (auto: gram when n·T < d, unless only direct fits in memory)", Options.Of<EngineKind>(),
             c => c.Engine, (c, v) => c with { Engine = v }, SuppliedUse.Applied),
         new ConfigKey<SamplerKind>("sampler", "data sampler (wishart: Gram matrices only)", Options.Of<SamplerKind>(),
             c => c.Sampler, (c, v) => c with { Sampler = v },

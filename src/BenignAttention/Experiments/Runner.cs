@@ -28,23 +28,28 @@ public static class Runner
     /// <param name="data">User data (<c>--data</c>); when given, the sampler settings are ignored.</param>
     /// <param name="compute">Threads for the Gram precompute or Wishart setup (never changes a result); null for one.</param>
     /// <exception cref="ArgumentException">The engine/sampler combination cannot run (e.g. direct with Wishart data).</exception>
+    /// <exception cref="UsageException">The run fits in memory with no engine (<see cref="MemoryBudget.RequireEngine"/>).</exception>
     public static PreparedRun Prepare(RunConfig config, TokenDataset? data = null, ComputeOptions? compute = null)
     {
         var clock = Stopwatch.StartNew();
-        var kind = config.ResolveEngine();
-        if (data is null && config.Sampler == SamplerKind.Wishart && WishartSampler.Applies(config))
+        bool wishart = data is null && config.Sampler == SamplerKind.Wishart && WishartSampler.Applies(config);
+        if (wishart && config.Engine == EngineKind.Direct)
+            throw new ArgumentException("engine = direct cannot run sampler = wishart: the Wishart sampler never builds d-dimensional tokens; use engine = gram or auto");
+        var kind = MemoryBudget.RequireEngine(config, suppliedTokens: data is not null).Kind;   // by cost and memory, before any data exist
+        if (wishart)
         {
-            if (kind == EngineKind.Direct)
-                throw new ArgumentException("engine = direct cannot run sampler = wishart: the Wishart sampler never builds d-dimensional tokens; use engine = gram or auto");
             var sample = WishartSampler.Sample(config, compute);
+            // float32: free the sampler's Bartlett factor (m²·8 bytes, unreachable now) before the float32 copies are made,
+            // so the peak is the float64 matrices plus the larger of the two, as EnginePlanner.Memory counts.
+            if (config.DType == StoragePrecision.Float32) GC.Collect();
             double drawn = clock.Elapsed.TotalSeconds;
-            return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false), EngineKind.Gram, sample.Labels, null, drawn) { PrecomputeSeconds = drawn };
+            return new PreparedRun(new GramEngine(sample.System, trainKeyQuery: false, config.DType), EngineKind.Gram, sample.Labels, null, clock.Elapsed.TotalSeconds) { PrecomputeSeconds = drawn };
         }
         data ??= GaussianTokenSampler.Sample(config);
         var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen) { Roles = data.Roles };
         var sampled = clock.Elapsed.TotalSeconds;
         IDynamicsEngine engine = kind == EngineKind.Gram
-            ? new GramEngine(GramSystem.FromDataset(data, config.TrainW, compute), config.TrainW)
+            ? new GramEngine(GramSystem.FromDataset(data, config.TrainW, compute), config.TrainW, config.DType)
             : new DirectEngine(data, config.TrainW, config.DType);
         double total = clock.Elapsed.TotalSeconds;
         return new PreparedRun(engine, kind, labels, data, total) { PrecomputeSeconds = kind == EngineKind.Gram ? total - sampled : 0 };
@@ -56,6 +61,8 @@ public static class Runner
         Action<int>? progress = null, bool recordAttention = true, CancellationToken cancellation = default, ComputeOptions? compute = null)
     {
         var prepared = Prepare(config, data, compute);
+        // float32 Gram storage: the float64 matrices the copies were made from are unreachable now; release them before training.
+        if (prepared.Kind == EngineKind.Gram && config.DType == StoragePrecision.Float32) GC.Collect();
         var options = TrainingOptions.For(config, recordAttention);
         var result = Trainer.Train(prepared.Engine, prepared.Labels, options, progress, cancellation);
         var summary = new RunSummary

@@ -84,6 +84,18 @@ public static class SweepSession
         if (runs.Count > 0)
             MemoryBudget.Require(runs.Max(r => Runner.TrajectoryBytes(r, recordAttention: false)) * Math.Min(Environment.ProcessorCount, runs.Count),
                 "the longest run's per-step metrics, once per parallel job,");
+        foreach (var run in runs)
+        {
+            try
+            {
+                MemoryBudget.RequireEngine(run, suppliedTokens: false, Math.Min(Environment.ProcessorCount, runs.Count));
+            }
+            catch (UsageException e)
+            {
+                throw new UsageException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"sweep run with train_n = {run.TrainN}, test_n = {run.TestN}, embed_dim = {run.EmbedDim}: {e.Message}"));
+            }
+        }
         return new SweepPlan(baseConfig, parsed, runs, [.. grid]);
     }
 

@@ -119,7 +119,7 @@ public static class TrainingRun
     /// <param name="figures">Draw <c>figures/</c> (false: no figure is written; every other file is the same). An output
     /// option, not a config key: it changes neither the results nor the run hash.</param>
     /// <exception cref="OutputFolderException">The folder holds something other than an earlier run, or cannot be written.</exception>
-    /// <exception cref="UsageException">The per-step metrics and attention would not fit in memory.</exception>
+    /// <exception cref="UsageException">The per-step metrics and attention, or the data and Gram matrices of every engine, would not fit in memory.</exception>
     /// <exception cref="TrainingDivergedException">The loss or ‖p‖ became non-finite.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; nothing was written.</exception>
     /// <param name="compute">Threads for the setup's matrix products (results do not depend on it); null for one.</param>
@@ -132,6 +132,7 @@ public static class TrainingRun
         AtomicFolder.CheckDestination(folder, OutputKind.TrainRun);
         MemoryBudget.Require(Runner.TrajectoryBytes(config, recordAttention: true),
             $"num_steps = {config.NumSteps} with log_schedule = {config.LogSchedule.ToString().ToLowerInvariant()} and n·T = {config.TrainN}·{config.SeqLen} (recorded metrics, attention.npy, selection.npy)");   // fail before training, not after
+        MemoryBudget.RequireEngine(config, suppliedTokens: run.Supplied is not null);   // the data and Gram matrices too, before anything is drawn
         var (result, summary, prepared) = progress.Track($"train {run.Name}", config.NumSteps,
             report => Runner.Execute(config, run.Supplied?.Data, step => report(step), cancellation: cancellation, compute: compute));
         cancellation.ThrowIfCancellationRequested();   // a stop asked for during the last step: write nothing
