@@ -162,6 +162,7 @@ public static class SlurmScript
         AtomicFolder.WriteFile(script, Encoding.UTF8.GetBytes(text.ToString()));
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(script, File.GetUnixFileMode(script) | UnixFileMode.UserExecute);
+        using var tracked = OutputManifest.Track(full, OutputKind.Sweep);   // a crash before the Record leaves sweep.yaml ours
         AtomicFolder.WriteFile(Path.Combine(full, "sweep.yaml"), s =>
         {
             using var w = new StreamWriter(s);

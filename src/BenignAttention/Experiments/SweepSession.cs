@@ -138,7 +138,8 @@ public static class SweepSession
         AtomicFolder.CheckInPlace(folder, [], Entries);   // foreign files first: they name the real problem
         CheckSweepYaml(folder);
         using var held = Acquire(folder);
-        AtomicFolder.WriteFile(Path.Combine(held.Path, "sweep.yaml"), s =>
+        using (OutputManifest.Track(held.Path, OutputKind.Sweep))   // a crash before the Record leaves sweep.yaml ours
+            AtomicFolder.WriteFile(Path.Combine(held.Path, "sweep.yaml"), s =>
         {
             using var w = new StreamWriter(s);
             w.WriteLine(SweepYamlHeader);
