@@ -133,7 +133,7 @@ public static class SweepCommand
         {
             var plan = SweepSession.DryRun(configPath, preset, grid, outDir);
             if (plan.LogInterval.Default)
-                Console.WriteLine($"log_interval={plan.LogInterval.Steps} (the sweep default: curves every {plan.LogInterval.Steps} steps; set log_interval=1 for every step)");
+                Console.WriteLine($"log_interval={plan.LogInterval.Steps} (the sweep default for log_schedule=linear: curves every {plan.LogInterval.Steps} steps; set log_interval=1 for every step)");
             foreach (var run in plan.Runs) Console.WriteLine($"{run.Label}  [{run.Hash}]" + (run.Done ? "  done" : ""));
             Console.WriteLine($"{plan.ToTrain} of {plan.Runs.Count} runs to train, {plan.Stored} already stored in {plan.StorePath} (dry run: nothing written)");
             return ExitCodes.Ok;
