@@ -59,7 +59,7 @@ public static class SweepCommand
             {
                 if (shardCount == 0) throw new UsageException("sweep --slurm: give --shards N (one array task per shard)");
                 var request = new SlurmRequest(shardCount, limit == 0 ? null : limit, parse.GetValue(time), parse.GetValue(mem),
-                    parse.GetValue(partition), parse.GetValue(account), parse.GetValue(jobs));
+                    parse.GetValue(partition), parse.GetValue(account), parse.GetValue(jobs), parse.GetValue(threads));
                 return Slurm(parse.GetValue(config), parse.GetValue(preset), outDir, request, isSubmit, grid);
             }
             if (shardText is not null)
