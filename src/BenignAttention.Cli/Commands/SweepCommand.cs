@@ -80,6 +80,7 @@ public static class SweepCommand
         var plan = SweepSession.Plan(configPath, preset, grid);
         var outcome = SweepShards.Run(plan, outDir, shard, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads));
         Console.WriteLine(outcome.Describe($"shard {shard}"));
+        Console.Error.WriteLine(outcome.Timing($"shard {shard}"));   // timings to stderr: stdout is the same for the same input
         return outcome.Report.Failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Diverged;
     }
 
@@ -140,6 +141,7 @@ public static class SweepCommand
         }
         var outcome = SweepSession.Run(configPath, preset, grid, outDir, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads));
         Console.WriteLine(outcome.Describe("sweep"));
+        Console.Error.WriteLine(outcome.Timing("sweep"));   // timings to stderr: stdout is the same for the same input
         return outcome.Report.Failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Diverged;   // SweepRunner records diverged runs as failures
     }
 }

@@ -34,9 +34,15 @@ public sealed record SweepDryRun(IReadOnlyList<PlannedRun> Runs, string StorePat
 /// <param name="FiguresDrawn">Whether phase diagrams were drawn into <c>figures/</c>.</param>
 public sealed record SweepOutcome(SweepReport Report, double Seconds, string Folder, bool FiguresDrawn)
 {
-    /// <summary>One line: "<paramref name="label"/>: N trained, N already stored, N failed, S.Ss -> full folder path".</summary>
-    public string Describe(string label) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{label}: {Report.Trained} trained, {Report.Skipped} already stored, {Report.Failures.Count} failed, {Seconds:F1}s -> {Path.GetFullPath(Folder)}");
+    /// <summary>
+    /// One result line, the same for the same input and folder state (no timing): "<paramref name="label"/>: N trained,
+    /// N already stored, N failed -> full folder path". The wall time is <see cref="Timing"/>, for stderr.
+    /// </summary>
+    public string Describe(string label) =>
+        $"{label}: {Report.Trained} trained, {Report.Skipped} already stored, {Report.Failures.Count} failed -> {Path.GetFullPath(Folder)}";
+
+    /// <summary>The wall time, for stderr: "<paramref name="label"/>: done in S.Ss".</summary>
+    public string Timing(string label) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{label}: done in {Seconds:F1}s");
 }
 
 /// <summary>
