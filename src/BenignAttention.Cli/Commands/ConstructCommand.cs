@@ -49,10 +49,13 @@ public static class ConstructCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"c = {F(s.C)}: train acc {Options.Fraction(s.TrainAccuracy, "F2")}, test acc {Options.Fraction(s.TestAccuracy, "F2")}, noisy fitted {Options.Fraction(s.NoisyFitted, "F2")}, " +
                 $"regime {RegimeClassifier.Name(s.Regime)} (small test error means test acc ≥ {s.RegimeThreshold:0.##}), " +
-                $"argmax train R/W₊/W₋/I {ConstructionRun.ArgmaxCounts(s.Train)}, test {ConstructionRun.ArgmaxCounts(s.Test)}, {outcome.Seconds[k]:F2}s"));
+                $"argmax train R/W₊/W₋/I {ConstructionRun.ArgmaxCounts(s.Train)}, test {ConstructionRun.ArgmaxCounts(s.Test)}"));
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"seed {outcome.Config.Seed}, d {outcome.Config.EmbedDim}, sampling {outcome.SampleSeconds:F2}s, total {clock.Elapsed.TotalSeconds:F2}s -> {Path.GetFullPath(outcome.Folder)}"));
+            $"seed {outcome.Config.Seed}, d {outcome.Config.EmbedDim} -> {Path.GetFullPath(outcome.Folder)}"));
+        // Timings to stderr: stdout is the same for the same input.
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"construct: sampling {outcome.SampleSeconds:F2}s, per c {string.Join(", ", outcome.Seconds.Select(t => t.ToString("F2", CultureInfo.InvariantCulture) + "s"))}, total {clock.Elapsed.TotalSeconds:F2}s"));
         return ExitCodes.Ok;
     }
 

@@ -28,12 +28,14 @@ public static class ReproduceCommand
     {
         var outcome = Reproduction.Run(outDir, seeds, quick, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads));
         Console.WriteLine(outcome.PhaseSweep.Describe("figures 4-6 sweep"));
+        Console.Error.WriteLine(outcome.PhaseSweep.Timing("figures 4-6 sweep"));   // timings to stderr: stdout is the same for the same input
         foreach (var f in outcome.Figures)
             Console.WriteLine($"{f.Id,-10} {(f.Agrees switch { true => "agrees", false => "DIFFERS", null => "by eye" }),-7} " +
                               (f.Checks.Count == 0 ? "(no numeric criterion) " : $"({f.Checks.Count(c => c.Passes)}/{f.Checks.Count} checks) ") +
                               string.Join("; ", f.Checks.Select(c => $"{c.Quantity}: {c.Measured} [paper {c.Paper}]{(c.Passes ? "" : " DIFFERS")}")
                                   .Concat(f.Measured.Select(m => $"{m.Quantity}: {m.Ours}" + (m.Paper.Length > 0 ? $" [paper {m.Paper}]" : "")))));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reproduce: done in {outcome.Seconds:F1}s -> {Path.GetFullPath(outcome.IndexPath)}"));
+        Console.WriteLine($"reproduce: done -> {Path.GetFullPath(outcome.IndexPath)}");
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reproduce: done in {outcome.Seconds:F1}s"));
         return ExitCodes.Ok;
     }
 }

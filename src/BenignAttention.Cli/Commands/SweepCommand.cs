@@ -59,7 +59,7 @@ public static class SweepCommand
             {
                 if (shardCount == 0) throw new UsageException("sweep --slurm: give --shards N (one array task per shard)");
                 var request = new SlurmRequest(shardCount, limit == 0 ? null : limit, parse.GetValue(time), parse.GetValue(mem),
-                    parse.GetValue(partition), parse.GetValue(account), parse.GetValue(jobs));
+                    parse.GetValue(partition), parse.GetValue(account), parse.GetValue(jobs), parse.GetValue(threads));
                 return Slurm(parse.GetValue(config), parse.GetValue(preset), outDir, request, isSubmit, grid);
             }
             if (shardText is not null)
@@ -80,6 +80,7 @@ public static class SweepCommand
         var plan = SweepSession.Plan(configPath, preset, grid);
         var outcome = SweepShards.Run(plan, outDir, shard, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads));
         Console.WriteLine(outcome.Describe($"shard {shard}"));
+        Console.Error.WriteLine(outcome.Timing($"shard {shard}"));   // timings to stderr: stdout is the same for the same input
         return outcome.Report.Failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Diverged;
     }
 
@@ -133,13 +134,14 @@ public static class SweepCommand
         {
             var plan = SweepSession.DryRun(configPath, preset, grid, outDir);
             if (plan.LogInterval.Default)
-                Console.WriteLine($"log_interval={plan.LogInterval.Steps} (the sweep default: curves every {plan.LogInterval.Steps} steps; set log_interval=1 for every step)");
+                Console.WriteLine($"log_interval={plan.LogInterval.Steps} (the sweep default for log_schedule=linear: curves every {plan.LogInterval.Steps} steps; set log_interval=1 for every step)");
             foreach (var run in plan.Runs) Console.WriteLine($"{run.Label}  [{run.Hash}]" + (run.Done ? "  done" : ""));
             Console.WriteLine($"{plan.ToTrain} of {plan.Runs.Count} runs to train, {plan.Stored} already stored in {plan.StorePath} (dry run: nothing written)");
             return ExitCodes.Ok;
         }
         var outcome = SweepSession.Run(configPath, preset, grid, outDir, jobs, ConsoleProgress.Instance, CommandRunner.Cancellation, new Numerics.ComputeOptions(threads));
         Console.WriteLine(outcome.Describe("sweep"));
+        Console.Error.WriteLine(outcome.Timing("sweep"));   // timings to stderr: stdout is the same for the same input
         return outcome.Report.Failures.Count == 0 ? ExitCodes.Ok : ExitCodes.Diverged;   // SweepRunner records diverged runs as failures
     }
 }

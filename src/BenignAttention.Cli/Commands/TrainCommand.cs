@@ -68,8 +68,10 @@ public static class TrainCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{run.Name}: train acc {Options.Fraction(f.TrainAccuracy, "F3")}, test acc {Options.Fraction(f.TestAccuracy, "F3")}, noisy fitted {Options.Fraction(f.NoisyFitted, "F2")} " +
             $"({summary.NoisyCount} noisy), regime {summary.RegimeLabel}, snr {summary.SignalToNoiseRatio:G4}, {Options.PhasesText(summary.Phases, summary.NoisyCount)}, " +
-            $"engine {summary.Engine.ToString().ToLowerInvariant()}, " +
-            $"wall {summary.SetupSeconds + summary.TrainSeconds:F2}s -> {Path.GetFullPath(outcome.Folder)}"));
+            $"engine {summary.Engine.ToString().ToLowerInvariant()} -> {Path.GetFullPath(outcome.Folder)}"));
+        // Timings to stderr: stdout is the same for the same input.
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{run.Name}: wall {summary.SetupSeconds + summary.TrainSeconds:F2}s (setup {summary.SetupSeconds:F2}s, training {summary.TrainSeconds:F2}s)"));
         return ExitCodes.Ok;
     }
 }

@@ -403,6 +403,8 @@ public static class PhaseBoundary
                 agreement[iy, ix] = cells[iy, ix]?.Agreement ?? double.NaN;
             }
         string jsonPath = Path.Combine(sweepDir, FileName);
+        using var trackedSweep = OutputManifest.Track(sweepDir);   // a crash before a Record below leaves our files ours
+        using var trackedFigures = OutputManifest.Track(figures);
         AtomicFolder.WriteFile(jsonPath, ToJson(result));
         OutputManifest.Record(sweepDir, [FileName]);
         string stem = Path.Combine(figures, FigureStem);

@@ -126,6 +126,7 @@ public static class PhaseDiagram
     /// <returns>The file stems written (without extension).</returns>
     public static IReadOnlyList<string> WriteFigures(IReadOnlyList<StoredRun> runs, string figuresDir, string xKey = "embed_dim", string yKey = "signal_norm")
     {
+        using var tracked = OutputManifest.Track(figuresDir);   // a crash before the Record below leaves our figures ours
         var (xs, ys, cells) = Aggregate(runs, xKey, yKey);
         int seedsPerCell = cells.Cast<PhaseCell?>().Where(c => c is not null).Select(c => c!.Runs).DefaultIfEmpty(0).Max();
         string suffix = seedsPerCell > 1 ? $" — mean of {seedsPerCell} runs per cell" : "";

@@ -13,9 +13,11 @@ namespace BenignAttention.Experiments;
 /// <param name="Memory">Memory per task as SLURM takes it (e.g. <c>2G</c>, <c>500M</c>), or null to estimate it.</param>
 /// <param name="Partition">Passed through as <c>--partition</c>, or null.</param>
 /// <param name="Account">Passed through as <c>--account</c>, or null.</param>
-/// <param name="Jobs">Runs in parallel inside each task, also its <c>--cpus-per-task</c>.</param>
+/// <param name="Jobs">Runs in parallel inside each task.</param>
+/// <param name="Threads">Threads per run (<c>--threads</c>, passed to each task's command); <c>--cpus-per-task</c> is Jobs × Threads.
+/// The time estimate does not count on them (they speed up only the Gram precompute / Wishart setup).</param>
 public sealed record SlurmRequest(int Shards, int? ArrayLimit = null, string? Time = null, string? Memory = null,
-    string? Partition = null, string? Account = null, int Jobs = 1);
+    string? Partition = null, string? Account = null, int Jobs = 1, int Threads = 1);
 
 /// <summary>The batch script written and what it asks for.</summary>
 /// <param name="Path">The script, <c>&lt;sweep&gt;/sweep.sbatch</c>.</param>
@@ -131,6 +133,7 @@ public static class SlurmScript
         if (configPath is not null) command.AddRange(["--config", Path.GetFullPath(configPath)]);
         if (preset is not null) command.AddRange(["--preset", preset]);
         command.AddRange(["--out", full, "--jobs", request.Jobs.ToString(CultureInfo.InvariantCulture)]);
+        if (request.Threads != 1) command.AddRange(["--threads", request.Threads.ToString(CultureInfo.InvariantCulture)]);
         var text = new StringBuilder();
         text.Append("#!/bin/bash\n");
         text.Append($"# Written by `benign-attention sweep --slurm`: one array task per shard of the grid of {full}.\n");
@@ -147,7 +150,7 @@ public static class SlurmScript
         text.Append("#SBATCH --job-name=benign-attention-sweep\n");
         text.Append(Invariant($"#SBATCH --array=0-{request.Shards - 1}{(request.ArrayLimit is { } limit ? "%" + limit.ToString(CultureInfo.InvariantCulture) : "")}\n"));
         text.Append("#SBATCH --ntasks=1\n");
-        text.Append(Invariant($"#SBATCH --cpus-per-task={request.Jobs}\n"));
+        text.Append(Invariant($"#SBATCH --cpus-per-task={request.Jobs * request.Threads}\n"));   // jobs × threads per run
         text.Append($"#SBATCH --time={time}\n");
         text.Append($"#SBATCH --mem={memory}\n");
         text.Append($"#SBATCH --output={Path.Combine(logs, "%A_%a.out")}\n");
@@ -162,6 +165,7 @@ public static class SlurmScript
         AtomicFolder.WriteFile(script, Encoding.UTF8.GetBytes(text.ToString()));
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(script, File.GetUnixFileMode(script) | UnixFileMode.UserExecute);
+        using var tracked = OutputManifest.Track(full, OutputKind.Sweep);   // a crash before the Record leaves sweep.yaml ours
         AtomicFolder.WriteFile(Path.Combine(full, "sweep.yaml"), s =>
         {
             using var w = new StreamWriter(s);
@@ -182,6 +186,7 @@ public static class SlurmScript
         if (request.ArrayLimit is { } limit && (limit < 1 || limit > request.Shards))
             throw new UsageException($"--array-limit {limit}: must be from 1 to --shards ({request.Shards})");
         if (request.Jobs < 1) throw new UsageException($"--jobs {request.Jobs}: must be ≥ 1");
+        if (request.Threads < 1) throw new UsageException($"--threads {request.Threads}: must be ≥ 1");
         if (request.Time is { } t && !System.Text.RegularExpressions.Regex.IsMatch(t, @"^(\d+|\d+:\d{2}(:\d{2})?|\d+-\d{1,2}(:\d{2}(:\d{2})?)?)$"))
             throw new UsageException($"--time {t}: expected minutes, MM:SS, HH:MM:SS, D-HH or D-HH:MM:SS (SLURM's forms), e.g. 2:00:00");
         if (request.Memory is { } mem && !System.Text.RegularExpressions.Regex.IsMatch(mem, @"^[1-9]\d*[KMGT]?$"))

@@ -17,7 +17,8 @@ public sealed record PlannedRun(string Label, string Hash, bool Done);
 /// <summary>A dry run: the distinct runs of a plan and how many are still to train.</summary>
 /// <param name="Runs">Distinct runs in grid order.</param>
 /// <param name="StorePath">The results store consulted (it may not exist).</param>
-/// <param name="LogInterval">The runs' log_interval, and whether it is the sweep default (<see cref="SweepSession.DefaultLogInterval"/>), not set by the caller.</param>
+/// <param name="LogInterval">The log_interval of the runs with log_schedule = linear, and whether it is the sweep default (<see cref="SweepSession.DefaultLogInterval"/>),
+/// not set by the caller; Default is false when no run uses the linear schedule.</param>
 public sealed record SweepDryRun(IReadOnlyList<PlannedRun> Runs, string StorePath, (int Steps, bool Default) LogInterval = default)
 {
     /// <summary>Runs not yet stored.</summary>
@@ -33,9 +34,15 @@ public sealed record SweepDryRun(IReadOnlyList<PlannedRun> Runs, string StorePat
 /// <param name="FiguresDrawn">Whether phase diagrams were drawn into <c>figures/</c>.</param>
 public sealed record SweepOutcome(SweepReport Report, double Seconds, string Folder, bool FiguresDrawn)
 {
-    /// <summary>One line: "<paramref name="label"/>: N trained, N already stored, N failed, S.Ss -> full folder path".</summary>
-    public string Describe(string label) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{label}: {Report.Trained} trained, {Report.Skipped} already stored, {Report.Failures.Count} failed, {Seconds:F1}s -> {Path.GetFullPath(Folder)}");
+    /// <summary>
+    /// One result line, the same for the same input and folder state (no timing): "<paramref name="label"/>: N trained,
+    /// N already stored, N failed -> full folder path". The wall time is <see cref="Timing"/>, for stderr.
+    /// </summary>
+    public string Describe(string label) =>
+        $"{label}: {Report.Trained} trained, {Report.Skipped} already stored, {Report.Failures.Count} failed -> {Path.GetFullPath(Folder)}";
+
+    /// <summary>The wall time, for stderr: "<paramref name="label"/>: done in S.Ss".</summary>
+    public string Timing(string label) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{label}: done in {Seconds:F1}s");
 }
 
 /// <summary>
@@ -63,7 +70,8 @@ public static class SweepSession
     /// <summary>
     /// Resolves the base config (<paramref name="configPath"/>, <paramref name="preset"/>) and the grid's runs, validates
     /// every run and checks that the longest run's per-step metrics fit in memory once per parallel job; runs nothing.
-    /// log_interval defaults to <see cref="DefaultLogInterval"/> unless the config file or the grid sets it.
+    /// log_interval defaults to <see cref="DefaultLogInterval"/> for runs with log_schedule = linear unless the config file or
+    /// the grid sets it; runs with log_schedule = log (which ignores log_interval) keep the value train would store.
     /// </summary>
     /// <param name="configPath">A YAML file of config keys, or null.</param>
     /// <param name="preset">A preset name (<see cref="Presets.Names"/>), or null.</param>
@@ -78,8 +86,13 @@ public static class SweepSession
         var baseConfig = ConfigLoader.Resolve(configPath, preset, []);
         bool logIntervalGiven = parsed.Axes.Any(a => a.Key == "log_interval")
             || (configPath is not null && ConfigLoader.ReadYamlMapping(File.ReadAllText(configPath)).Any(kv => kv.Key == "log_interval"));
-        if (!logIntervalGiven) baseConfig = baseConfig with { LogInterval = DefaultLogInterval };
+        // The default applies only to log_schedule = linear: the log schedule ignores log_interval, so those runs keep the
+        // resolved value (as train stores it) and their stored config and run hash do not change pointlessly.
+        int resolvedInterval = baseConfig.LogInterval;
+        if (!logIntervalGiven && baseConfig.LogSchedule == StepSchedule.Linear) baseConfig = baseConfig with { LogInterval = DefaultLogInterval };
         var runs = parsed.Expand(baseConfig, ConfigLoader.Apply);
+        if (!logIntervalGiven)
+            runs = [.. runs.Select(r => r with { LogInterval = r.LogSchedule == StepSchedule.Linear ? DefaultLogInterval : resolvedInterval })];
         foreach (var run in runs) ConfigLoader.Validate(run);
         if (runs.Count > 0)
             MemoryBudget.Require(runs.Max(r => Runner.TrajectoryBytes(r, recordAttention: false)) * Math.Min(Environment.ProcessorCount, runs.Count),
@@ -127,7 +140,7 @@ public static class SweepSession
                     : $"{a.Key}={ConfigKey.AsWritten(run.ToKeyValues().First(kv => kv.Key == a.Key).Value)}"));
             lines.Add(new PlannedRun(label, hash, stored.Contains(hash)));
         }
-        bool defaulted = plan.Grid.Axes.All(a => a.Key != "log_interval") && plan.Base.LogInterval == DefaultLogInterval
+        bool defaulted = plan.Grid.Axes.All(a => a.Key != "log_interval") && plan.Runs.Any(r => r.LogSchedule == StepSchedule.Linear && r.LogInterval == DefaultLogInterval)
                          && (configPath is null || ConfigLoader.ReadYamlMapping(File.ReadAllText(configPath)).All(kv => kv.Key != "log_interval"));
         return new SweepDryRun(lines, Path.Combine(folder, SweepStore.FileName), (plan.Base.LogInterval, defaulted));
     }
@@ -150,7 +163,8 @@ public static class SweepSession
         AtomicFolder.CheckInPlace(folder, [], Entries);   // foreign files first: they name the real problem
         CheckSweepYaml(folder);
         using var held = Acquire(folder);
-        AtomicFolder.WriteFile(Path.Combine(held.Path, "sweep.yaml"), s =>
+        using (OutputManifest.Track(held.Path, OutputKind.Sweep))   // a crash before the Record leaves sweep.yaml ours
+            AtomicFolder.WriteFile(Path.Combine(held.Path, "sweep.yaml"), s =>
         {
             using var w = new StreamWriter(s);
             w.WriteLine(SweepYamlHeader);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("BenignAttention.Tests")]
+
 namespace BenignAttention.Storage;
 
 /// <summary>An output destination that cannot or must not be written (exists as a file, holds foreign files, unwritable).</summary>
@@ -348,7 +350,9 @@ public sealed partial class AtomicFolder : IDisposable
         {
             using (var stream = CreateTemp(temp)) write(stream);
             FlushToDisk(temp);
+            OutputManifest.BeforeReplace(full, temp);
             File.Move(temp, full, overwrite: true);
+            AfterReplace.Value?.Invoke(full);
         }
         catch
         {
@@ -375,7 +379,9 @@ public sealed partial class AtomicFolder : IDisposable
             await using (var stream = CreateTemp(temp)) await write(stream);
             ct.ThrowIfCancellationRequested();
             FlushToDisk(temp);
+            OutputManifest.BeforeReplace(full, temp);
             File.Move(temp, full, overwrite: true);
+            AfterReplace.Value?.Invoke(full);
         }
         catch
         {
@@ -404,6 +410,9 @@ public sealed partial class AtomicFolder : IDisposable
     }
 
     // Read access too: Parquet reads back what it wrote.
+    /// <summary>Tests only: called with each file's full path right after it replaced the old one (a crash there is simulated by throwing).</summary>
+    internal static readonly AsyncLocal<Action<string>?> AfterReplace = new();
+
     private static FileStream CreateTemp(string temp) => new(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
 
     // fsync through a handle of our own: writers may close the stream they were given (a StreamWriter does).

@@ -39,7 +39,8 @@ public sealed record OutputKind(string Id, string Description, string Command)
 
 /// <summary>
 /// The provenance of the files benign-attention wrote into a folder: a hidden JSON file <see cref="FileName"/>
-/// listing each file (relative path, size, SHA-256), written last and atomically. A command replaces or
+/// listing each file (relative path, size, SHA-256), written atomically after the files; a file about to be written into a
+/// tracked folder (<see cref="Track"/>) is announced first, so a crash in between never makes our file foreign. A command replaces or
 /// overwrites a file only when this list shows it wrote that file and the file is unchanged since, so a
 /// user's own file — a new one, or one of ours the user edited — is never deleted or overwritten.
 /// The list depends only on the files' bytes (sorted by path, no time stamps): same outputs, same manifest.
@@ -60,9 +61,17 @@ public static class OutputManifest
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
             foreach (var file in doc.RootElement.GetProperty("files").EnumerateArray())
             {
-                var entry = new OutputEntry(file.GetProperty("path").GetString()!, file.GetProperty("size").GetInt64(), file.GetProperty("sha256").GetString()!);
+                var entry = Entry(file);
                 entries[entry.Path] = entry;
             }
+            // A pending entry (see Track) counts only when the file now holds exactly the bytes it announced.
+            if (doc.RootElement.TryGetProperty("pending", out var pending))
+                foreach (var file in pending.EnumerateArray())
+                {
+                    var entry = Entry(file);
+                    var info = new FileInfo(System.IO.Path.Combine(folder, entry.Path));
+                    if (info.Exists && info.Length == entry.Size && Describe(folder, entry.Path).Sha256 == entry.Sha256) entries[entry.Path] = entry;
+                }
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException)
         {
@@ -70,6 +79,9 @@ public static class OutputManifest
         }
         return entries;
     }
+
+    private static OutputEntry Entry(JsonElement file) =>
+        new(file.GetProperty("path").GetString()!, file.GetProperty("size").GetInt64(), file.GetProperty("sha256").GetString()!);
 
     /// <summary>
     /// The kind of output (<see cref="OutputKind.Id"/>) the manifest of <paramref name="folder"/> records, or null when
@@ -139,7 +151,71 @@ public static class OutputManifest
         Save(folder, entries.Values, kindId);
     }
 
-    private static void Save(string folder, IEnumerable<OutputEntry> entries, string? kind)
+    private sealed record Tracked(string Folder, OutputKind? Kind, Tracked? Outer);
+
+    private static readonly AsyncLocal<Tracked?> TrackedFolders = new();
+
+    private sealed class TrackScope(Tracked? outer) : IDisposable
+    {
+        public void Dispose() => TrackedFolders.Value = outer;
+    }
+
+    /// <summary>
+    /// Until the returned scope is disposed, each file <see cref="AtomicFolder.WriteFile(string, Action{Stream})"/> writes
+    /// directly into <paramref name="folder"/> is announced in the folder's manifest before it replaces the old file: a
+    /// <c>pending</c> entry with the size and SHA-256 of the new bytes. <see cref="Read"/> counts a pending entry only while
+    /// the file holds exactly those bytes, so a crash between writing a file and the caller's <see cref="Record"/> leaves
+    /// our file overwritable, while any other content (a user's file) stays foreign. <see cref="Record"/> turns pending
+    /// entries into ordinary ones. Callers check the folder first (<see cref="RequireOverwritable"/>), as before.
+    /// </summary>
+    /// <param name="kind">The kind to record if the announcement creates the manifest; null keeps the recorded kind.</param>
+    public static IDisposable Track(string folder, OutputKind? kind = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        var outer = TrackedFolders.Value;
+        TrackedFolders.Value = new Tracked(System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(folder)), kind, outer);
+        return new TrackScope(outer);
+    }
+
+    /// <summary>
+    /// Called by <see cref="AtomicFolder"/> with the finished temporary file <paramref name="temp"/> just before it
+    /// replaces <paramref name="full"/>: announces it as pending when its folder is tracked (<see cref="Track"/>).
+    /// </summary>
+    internal static void BeforeReplace(string full, string temp)
+    {
+        if (TrackedFolders.Value is null || System.IO.Path.GetFileName(full) == FileName) return;
+        var dir = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(full))!);
+        var tracked = TrackedFolders.Value;
+        while (tracked is not null && tracked.Folder != dir) tracked = tracked.Outer;
+        if (tracked is null) return;
+        var name = System.IO.Path.GetFileName(full);
+        OutputEntry entry;
+        using (var stream = File.OpenRead(temp)) entry = new OutputEntry(name, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
+        var files = new Dictionary<string, OutputEntry>(StringComparer.Ordinal);
+        var pending = new Dictionary<string, OutputEntry>(StringComparer.Ordinal);
+        string? kindId = tracked.Kind?.Id;
+        var path = System.IO.Path.Combine(dir, FileName);
+        if (File.Exists(path))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+                foreach (var file in doc.RootElement.GetProperty("files").EnumerateArray()) { var e = Entry(file); files[e.Path] = e; }
+                if (doc.RootElement.TryGetProperty("pending", out var listed))
+                    foreach (var file in listed.EnumerateArray()) { var e = Entry(file); pending[e.Path] = e; }
+                if (doc.RootElement.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String) kindId = k.GetString();
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                files.Clear();   // a damaged manifest listed nothing before either
+                pending.Clear();
+            }
+        }
+        pending[name] = entry;
+        Save(dir, files.Values, kindId, pending.Values);
+    }
+
+    private static void Save(string folder, IEnumerable<OutputEntry> entries, string? kind, IEnumerable<OutputEntry>? pending = null)
     {
         AtomicFolder.WriteFile(System.IO.Path.Combine(folder, FileName), stream =>
         {
@@ -157,6 +233,20 @@ public static class OutputManifest
                 json.WriteEndObject();
             }
             json.WriteEndArray();
+            var announced = pending?.OrderBy(e => e.Path, StringComparer.Ordinal).ToList() ?? [];
+            if (announced.Count > 0)
+            {
+                json.WriteStartArray("pending");
+                foreach (var entry in announced)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("path", entry.Path);
+                    json.WriteNumber("size", entry.Size);
+                    json.WriteString("sha256", entry.Sha256);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+            }
             json.WriteEndObject();
         });
     }

@@ -40,6 +40,7 @@ public static class SweepExport
                 throw new OutputFolderException($"output folder {destination}: cannot create it: {e.Message}");
             }
         }
+        using var tracked = OutputManifest.Track(destination);   // a crash before the Record below leaves our tables ours
         ResultExport.WriteCsv(store, Path.Combine(destination, "runs.csv"));
         ResultExport.WriteParquet(store, Path.Combine(destination, "runs.parquet"));
         ResultExport.WriteCurvesCsv(store, Path.Combine(destination, "curves.csv"));

@@ -55,7 +55,7 @@ public class LibraryCallerTests
         // only the seed varies: no phase diagram, and the caller is told why
         Assert.False(outcome.FiguresDrawn);
         Assert.StartsWith("sweep: no phase diagram drawn: the grid varies no key besides seed", Assert.Single(progress.Notes));
-        Assert.StartsWith("sweep: 3 trained, 0 already stored, 0 failed, ", outcome.Describe("sweep"));
+        Assert.StartsWith("sweep: 3 trained, 0 already stored, 0 failed -> ", outcome.Describe("sweep"));
 
         var again = SweepSession.Run(null, null, [.. Small, "embed_dim=20", "seed=0,1,2"], folder, jobs: 1, progress);
         Assert.Equal((0, 3), (again.Report.Trained, again.Report.Skipped));

@@ -143,16 +143,18 @@ public sealed class SlurmIntegrationTests : IClassFixture<LocalSlurm>, IDisposab
             line => Regex.Match(line, @"RunTime=(\S+)").Groups[1].Value);
     }
 
-    /// <summary>The tasks' own lines "shard K/N: T trained, S already stored, F failed, X.Xs" from the logs of job <paramref name="job"/>.</summary>
+    /// <summary>The tasks' own lines "shard K/N: T trained, S already stored, F failed" and "shard K/N: done in X.Xs" from the logs of job <paramref name="job"/>.</summary>
     private Dictionary<int, (int Trained, int Stored, double Seconds)> TaskLines(string dir, string job)
     {
         var lines = new Dictionary<int, (int, int, double)>();
         foreach (var log in Directory.GetFiles(Path.Combine(dir, "slurm"), job + "_*.out"))
         {
-            var m = Regex.Match(File.ReadAllText(log), @"shard (\d+)/\d+: (\d+) trained, (\d+) already stored, 0 failed, ([\d.]+)s");
-            if (m.Success)
+            var text = File.ReadAllText(log);   // the result line (stdout) and the timing line (stderr) both land in the log
+            var m = Regex.Match(text, @"shard (\d+)/\d+: (\d+) trained, (\d+) already stored, 0 failed");
+            var t = Regex.Match(text, @"shard \d+/\d+: done in ([\d.]+)s");
+            if (m.Success && t.Success)
                 lines[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)] = (int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture),
-                    int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture));
+                    int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), double.Parse(t.Groups[1].Value, CultureInfo.InvariantCulture));
         }
         return lines;
     }
