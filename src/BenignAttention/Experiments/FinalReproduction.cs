@@ -198,7 +198,7 @@ public static class FinalReproduction
 
     /// <summary>The delayed-generalization scan behind the low-SNR run, in words (measured for issue 9; README "Final version").</summary>
     public const string ScanText =
-        "W fixed (Gram engine, d = 2000, ρ = 0 or 0.1, ‖μ‖ = 4–12, lr 0.5–5, 10⁶–10⁷ steps) and W trained (d = 300 or 2000, ‖μ‖ = 3–6, lr 0.05–1, 10⁵–10⁶ steps): " +
+        "W fixed (Gram engine, d = 2000, ρ = 0 or 0.1, ‖μ‖ = 4–12, lr 0.5–5, 10⁶–10⁷ steps) and W trained (d = 300–2000, ‖μ‖ = 3–6, lr 0.05–5, 10⁵–10⁶ steps): " +
         "no run had delay > 0 (table in README, “Final version”)";
 
     private static FigureReport SnrSection(SweepFolder snr, int seeds, bool quick, int jobs, IExperimentProgress progress, CancellationToken cancellation, Numerics.ComputeOptions? compute)
