@@ -376,7 +376,9 @@ public static class PhaseBoundary
     /// <exception cref="UsageException">Not a sweep folder (no store), or one of the refusals of <see cref="Analyse"/>.</exception>
     /// <exception cref="ResultStoreException">The store is damaged or has another schema version.</exception>
     /// <exception cref="OutputFolderException">boundary.json or the figure exists but was not written by benign-attention, or the folder cannot be written.</exception>
-    public static (BoundaryResult Result, string JsonPath, string FigureStem) Run(string sweepDir, int resamples = DefaultResamples, int bootstrapSeed = DefaultBootstrapSeed)
+    /// <param name="runHashes">Fit only the stored runs with these run hashes (e.g. one grid of a folder that holds others), or null for all.</param>
+    public static (BoundaryResult Result, string JsonPath, string FigureStem) Run(string sweepDir, int resamples = DefaultResamples, int bootstrapSeed = DefaultBootstrapSeed,
+        IReadOnlySet<string>? runHashes = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(sweepDir);
         if (File.Exists(sweepDir) || !Directory.Exists(sweepDir)) throw new UsageException($"{sweepDir}: not a folder (give a sweep folder holding {SweepStore.FileName})");
@@ -391,6 +393,7 @@ public static class PhaseBoundary
         OutputManifest.RequireOverwritable(figures, figureFiles, $"figures of {sweepDir}");
 
         var runs = ReadRuns(sweepDir);
+        if (runHashes is not null) runs = [.. runs.Where(r => runHashes.Contains(r.RunHash))];
         var result = Analyse(runs, sweepDir, resamples, bootstrapSeed);
 
         var (xs, ys, cells) = PhaseDiagram.Aggregate(runs, "embed_dim", "signal_norm");
