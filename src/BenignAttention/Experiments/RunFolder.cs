@@ -210,7 +210,8 @@ public static class RunFolder
                 for (int k = 0; k < shown.Length; k++)
                     for (int t = 0; t < T; t++) a[k, t] = result.Attention[((long)shownRows[k] * n + index) * T + t];
                 panels.Add(new AttentionPanel($"{kind} sample {index} (observed label {labels.YTrain[index]:+0;-0})", a, TokenLabels(labels.Roles, index, T),
-                    [.. Enumerable.Range(0, T).Select(t => labels.Roles.IsKnown ? labels.Roles.RoleOf(index, t) : TokenRole.Unknown)], Steps: shown));
+                    [.. Enumerable.Range(0, T).Select(t => labels.Roles.IsKnown ? labels.Roles.RoleOf(index, t) : TokenRole.Unknown)], Steps: shown,
+                    LogSteps: result.Schedule.Kind == StepSchedule.Log));
             }
             AttentionFigure.Write(Path.Combine(figuresDir, "attention"), panels, $"{title}: attention probabilities");
         }
