@@ -50,7 +50,7 @@ public sealed record LogisticBoundary(double A, double B, double C, bool Separat
 /// <param name="EmbedDims">Distinct d among the used runs.</param>
 /// <param name="SignalNorms">Distinct ‖μ‖ among the used runs.</param>
 /// <param name="Resamples">Bootstrap resamples drawn.</param>
-/// <param name="ResamplesUsed">Resamples that held both regimes and were refitted (the others are skipped).</param>
+/// <param name="ResamplesUsed">Resamples that held both regimes, not one regime at every d, and were refitted (the others are skipped).</param>
 /// <param name="BootstrapSeed">Seed of the resampling stream.</param>
 /// <param name="NoiseStd">σ of the runs (the SNR iso-lines are ‖μ‖ = SNR·σ·√d).</param>
 public sealed record BoundaryResult(LogisticBoundary Fit, double AlphaLow, double AlphaHigh, int Benign, int NotOverfitting,
@@ -76,7 +76,8 @@ public sealed record BoundaryResult(LogisticBoundary Fit, double AlphaLow, doubl
 /// fit finite when the regimes are separable (then α is the direction the penalised fit settles on, and the width is not
 /// identified) and changes little otherwise. The boundary P = ½ is ln ‖μ‖ = −a/c − (b/c) ln d, i.e. ‖μ‖ = C·d^α with α = −b/c.
 /// Interval: percentile bootstrap over seeds — each resample draws as many seeds as there are, with replacement, and
-/// refits with every run of a drawn seed weighted by how often it was drawn; resamples holding one regime only are skipped.
+/// refits with every run of a drawn seed weighted by how often it was drawn; resamples holding one regime only, or one regime
+/// at every d (α not identified), are skipped.
 /// With few seeds (5) the bootstrap interval tends to be narrower than a 95 % interval should be.
 /// </remarks>
 public static class PhaseBoundary
@@ -185,7 +186,9 @@ public static class PhaseBoundary
     /// <param name="observations">The observations of every seed.</param>
     /// <param name="resamples">Number of resamples, ≥ 1.</param>
     /// <param name="bootstrapSeed">Seed of the resampling stream.</param>
-    /// <returns>The α of every resample that held both regimes, in drawing order.</returns>
+    /// <returns>The α of every resample that held both regimes and identifies α, in drawing order: resamples in which every
+    /// drawn embed_dim has one regime only (<see cref="RegimeFollowsEmbedDimOnly"/>: a vertical boundary, c = 0, α = ±∞) are
+    /// skipped like one-regime resamples.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="resamples"/> &lt; 1.</exception>
     public static IReadOnlyList<double> BootstrapAlphas(IReadOnlyList<BoundaryObservation> observations, int resamples, int bootstrapSeed)
     {
@@ -208,10 +211,30 @@ public static class PhaseBoundary
                 weights[i] = counts[index[i]];
                 if (weights[i] > 0) { if (observations[i].Benign) anyBenign = true; else anyNot = true; }
             }
-            if (!anyBenign || !anyNot) continue;
-            alphas.Add(Fit(observations, weights).Alpha);
+            if (!anyBenign || !anyNot || RegimeFollowsEmbedDimOnly(observations, weights)) continue;
+            double alpha = Fit(observations, weights).Alpha;
+            if (double.IsFinite(alpha)) alphas.Add(alpha);
         }
         return alphas;
+    }
+
+    /// <summary>
+    /// Whether the observations with positive weight (null: all) have one regime at each value of d (embed_dim): then the
+    /// regimes do not change with ‖μ‖ at any d, the fitted c is 0 up to round-off, and α = −b/c and the constant are not
+    /// identified (a vertical boundary in the (d, ‖μ‖) plane).
+    /// </summary>
+    public static bool RegimeFollowsEmbedDimOnly(IReadOnlyList<BoundaryObservation> observations, IReadOnlyList<double>? weights = null)
+    {
+        ArgumentNullException.ThrowIfNull(observations);
+        var regimeAt = new Dictionary<double, bool>();
+        for (int i = 0; i < observations.Count; i++)
+        {
+            if (weights is not null && !(weights[i] > 0)) continue;
+            var o = observations[i];
+            if (regimeAt.TryGetValue(o.EmbedDim, out bool benign) && benign != o.Benign) return false;
+            regimeAt[o.EmbedDim] = o.Benign;
+        }
+        return true;
     }
 
     /// <summary>The <paramref name="q"/>-quantile of <paramref name="values"/> (linear interpolation between order statistics).</summary>
@@ -234,8 +257,9 @@ public static class PhaseBoundary
     /// <param name="resamples">Bootstrap resamples, ≥ 1.</param>
     /// <param name="bootstrapSeed">Seed of the resampling stream.</param>
     /// <exception cref="UsageException">No run; runs that differ in another key; fewer than 2 values of d or ‖μ‖ (among
-    /// all runs or among the benign and not-overfitting ones); one regime only; fewer than 2 seeds; a bootstrap whose
-    /// resamples all hold one regime.</exception>
+    /// all runs or among the benign and not-overfitting ones); one regime only; one regime at every embed_dim (α not
+    /// identified, <see cref="RegimeFollowsEmbedDimOnly"/>); fewer than 2 seeds; a bootstrap whose resamples all hold one
+    /// regime.</exception>
     public static BoundaryResult Analyse(IReadOnlyList<StoredRun> runs, string label, int resamples = DefaultResamples, int bootstrapSeed = DefaultBootstrapSeed)
     {
         ArgumentNullException.ThrowIfNull(runs);
@@ -269,7 +293,14 @@ public static class PhaseBoundary
         int seeds = runs.Select(r => r.Config.Seed).Distinct().Count();
         if (seeds < 2)
             throw new UsageException($"{label}: all runs have seed {runs[0].Config.Seed}; the interval of α is a bootstrap over seeds and needs at least 2 (e.g. seed=0:4:1)");
+        if (RegimeFollowsEmbedDimOnly(used))
+            throw new UsageException($"{label}: {counts}; at every embed_dim all benign and not_overfitting runs share one regime, so the " +
+                                     "regimes do not change with signal_norm and the boundary's slope α (‖μ‖ = C·d^α) is not identified — " +
+                                     "widen the signal_norm range until both regimes occur at some embed_dim");
         var fit = Fit(used);
+        if (!double.IsFinite(fit.Alpha) || !(fit.Constant > 0) || !double.IsFinite(fit.Constant))
+            throw new UsageException($"{label}: {counts}; the fit gives α = {fit.Alpha.ToString("G4", CultureInfo.InvariantCulture)}, " +
+                                     $"constant = {fit.Constant.ToString("G4", CultureInfo.InvariantCulture)}: the boundary is not identified by this grid — widen the signal_norm range");
         var alphas = BootstrapAlphas(used, resamples, bootstrapSeed);
         if (alphas.Count == 0)
             throw new UsageException($"{label}: {counts}; every bootstrap resample of the seeds held one regime only, so α has no interval — run more seeds");
@@ -328,7 +359,7 @@ public static class PhaseBoundary
                 "logistic regression P(benign | ln d, ln |mu|) = sigmoid(a + b ln d + c ln |mu|) over runs labelled benign (1) or not_overfitting (0), " +
                 "harmful and other left out; Newton method with line search (MathNet.Numerics) on standardised covariates with ridge penalty " +
                 Ridge.ToString("R", CultureInfo.InvariantCulture) + "/2 on the slopes; alpha = -b/c, constant = exp(-a/c); " +
-                "percentile bootstrap over seeds (resampled with replacement, runs weighted by multiplicity; one-regime resamples skipped)");
+                "percentile bootstrap over seeds (resampled with replacement, runs weighted by multiplicity; resamples with one regime, or one regime at every d, skipped)");
             json.WriteEndObject();
         }
         return buffer.ToArray();

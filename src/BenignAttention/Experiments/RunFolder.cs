@@ -116,7 +116,7 @@ public static class RunFolder
             json.WriteNumber("train_accuracy_for_fitting", 1.0);
             json.WriteNumber("test_accuracy_small_error", summary.Config.RegimeTestAccuracy);
             json.WriteEndObject();
-            WritePhases(json, summary);
+            WritePhases(json, summary, supplied is not null);
             json.WriteNumber("noisy_count", summary.NoisyCount);
             json.WriteStartArray("noisy_indices");
             for (int i = 0; i < labels.Noisy.Length; i++) if (labels.Noisy[i]) json.WriteNumberValue(i);
@@ -143,14 +143,15 @@ public static class RunFolder
 
     /// <summary>
     /// The delayed-generalization fields of summary.json (docs/MODEL.md §10), top level after <c>regime_thresholds</c>:
-    /// <c>snr</c> (‖μ‖/(σ√d); null when σ = 0, i.e. infinite), <c>regime_label</c> (<see cref="RunSummary.RegimeLabel"/>, e.g.
+    /// <c>snr</c> (‖μ‖/(σ√d); null when σ = 0, i.e. infinite, and for supplied data, whose σ is unknown: noise_std does not
+    /// apply to them, <see cref="SignalToNoiseRatio"/>), <c>regime_label</c> (<see cref="RunSummary.RegimeLabel"/>, e.g.
     /// "benign (delayed)"), <c>delayed</c> (delay &gt; 0), <c>last_step</c> (num_steps − 1: the step by which a null time
     /// was "not reached"), <c>tau_fit</c>, <c>tau_mem</c>, <c>tau_gen</c> (0-based steps), <c>dip_test_accuracy</c> and
     /// <c>delay</c> (steps), each null when not reached. Without an analysis (<see cref="RunSummary.Phases"/> null) all are null.
     /// </summary>
-    internal static void WritePhases(Utf8JsonWriter json, RunSummary summary)
+    internal static void WritePhases(Utf8JsonWriter json, RunSummary summary, bool suppliedData = false)
     {
-        double snr = summary.SignalToNoiseRatio;
+        double snr = SignalToNoiseRatio(summary, suppliedData);
         if (double.IsFinite(snr)) json.WriteNumber("snr", snr); else json.WriteNull("snr");
         json.WriteString("regime_label", summary.RegimeLabel);
         var p = summary.Phases;
@@ -166,6 +167,16 @@ public static class RunFolder
         {
             if (value is int v) json.WriteNumber(name, v); else json.WriteNull(name);
         }
+    }
+
+    /// <summary>
+    /// The run's SNR = ‖μ‖/(σ√d) as recorded (docs/MODEL.md §10): NaN for supplied data (<c>--data</c>), where noise_std,
+    /// and signal_norm with <c>nu.npy</c>, do not apply, so the configuration's values are defaults, not the data's.
+    /// </summary>
+    public static double SignalToNoiseRatio(RunSummary summary, bool suppliedData)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return suppliedData ? double.NaN : summary.SignalToNoiseRatio;
     }
 
     /// <summary>Wall-clock seconds since this process started (runtime start-up included).</summary>
@@ -199,7 +210,8 @@ public static class RunFolder
                 for (int k = 0; k < shown.Length; k++)
                     for (int t = 0; t < T; t++) a[k, t] = result.Attention[((long)shownRows[k] * n + index) * T + t];
                 panels.Add(new AttentionPanel($"{kind} sample {index} (observed label {labels.YTrain[index]:+0;-0})", a, TokenLabels(labels.Roles, index, T),
-                    [.. Enumerable.Range(0, T).Select(t => labels.Roles.IsKnown ? labels.Roles.RoleOf(index, t) : TokenRole.Unknown)], Steps: shown));
+                    [.. Enumerable.Range(0, T).Select(t => labels.Roles.IsKnown ? labels.Roles.RoleOf(index, t) : TokenRole.Unknown)], Steps: shown,
+                    LogSteps: result.Schedule.Kind == StepSchedule.Log));
             }
             AttentionFigure.Write(Path.Combine(figuresDir, "attention"), panels, $"{title}: attention probabilities");
         }

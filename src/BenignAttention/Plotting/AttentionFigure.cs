@@ -15,8 +15,10 @@ namespace BenignAttention.Plotting;
 /// the labels (see <see cref="AttentionFigure.InferRole"/>).</param>
 /// <param name="Steps">Optional length-steps step numbers for the x axis (e.g. when attention was logged every
 /// k steps); when null, row k is plotted at step k.</param>
+/// <param name="LogSteps">Draw the steps on a log axis at τ + 1 (<see cref="TrainingFigure.XLabel"/>), for log-spaced records
+/// (log_schedule = log), whose early decades a linear axis would squeeze into its first pixels.</param>
 public sealed record AttentionPanel(string Title, double[,] Attention, string[] TokenLabels,
-    TokenRole[]? Roles = null, int[]? Steps = null);
+    TokenRole[]? Roles = null, int[]? Steps = null, bool LogSteps = false);
 
 /// <summary>
 /// Paper Figure 3: attention probability of every token versus training step, one panel per sample (e.g. one
@@ -109,7 +111,8 @@ public static class AttentionFigure
                 double v = panel.Attention[k, t];
                 if (double.IsNaN(v))
                     continue;
-                xs.Add(panel.Steps is null ? k : panel.Steps[k]);
+                double step = panel.Steps is null ? k : panel.Steps[k];
+                xs.Add(panel.LogSteps ? TrainingFigure.X((int)step) : step);
                 ys.Add(v);
             }
             if (xs.Count == 0)
@@ -155,9 +158,19 @@ public static class AttentionFigure
         plot.Axes.SetLimitsY(-0.02, 1.02);
         double xMax = panel.Steps is { Length: > 0 } s ? s.Max() : Math.Max(1, steps - 1);
         double xMin = panel.Steps is { Length: > 0 } s2 ? s2.Min() : 0;
-        plot.Axes.SetLimitsX(xMin, xMax > xMin ? xMax : xMin + 1);
-        FigureWriter.UseStepTicks(plot.Axes.Bottom);
-        plot.XLabel("step τ");
+        if (panel.LogSteps)
+        {
+            double lo = TrainingFigure.X((int)xMin), hi = TrainingFigure.X((int)xMax);
+            plot.Axes.SetLimitsX(lo, Math.Max(hi, lo + 1));
+            LogAxis.Apply(plot.Axes.Bottom);
+            plot.XLabel(TrainingFigure.XLabel);
+        }
+        else
+        {
+            plot.Axes.SetLimitsX(xMin, xMax > xMin ? xMax : xMin + 1);
+            FigureWriter.UseStepTicks(plot.Axes.Bottom);
+            plot.XLabel("step τ");
+        }
         plot.YLabel("attention probability");
         FigureWriter.SetTitle(plot, panel.Title);
         // legend entries in a fixed, meaningful order: R, W₊, W₋, I (drawing order differs)

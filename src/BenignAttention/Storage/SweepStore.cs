@@ -335,7 +335,11 @@ public sealed class SweepStore : IDisposable
         }
     }
 
-    /// <summary>Every stored run, in the order they were stored.</summary>
+    /// <summary>
+    /// Every stored run, ordered by run hash (a function of the config only), not by the order the runs finished in: that
+    /// order changes with --jobs, resumes and shard merges, and the figures, phase_cells.csv and boundary.json that
+    /// average or fit the runs must not (floating-point sums depend on their order).
+    /// </summary>
     /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
     /// <exception cref="ResultStoreException">A row holds a value that does not parse (e.g. unknown enum text).</exception>
     public IReadOnlyList<StoredRun> ReadRuns()
@@ -344,7 +348,7 @@ public sealed class SweepStore : IDisposable
         {
             ThrowIfDisposed();
             using var cmd = _connection.CreateCommand();
-            cmd.CommandText = $"SELECT {string.Join(", ", RunColumns.Select(c => Quote(c.Name)))} FROM runs ORDER BY rowid;";
+            cmd.CommandText = $"SELECT {string.Join(", ", RunColumns.Select(c => Quote(c.Name)))} FROM runs ORDER BY run_hash;";
             using var reader = cmd.ExecuteReader();
             var runs = new List<StoredRun>();
             var at = Ordinals(reader);

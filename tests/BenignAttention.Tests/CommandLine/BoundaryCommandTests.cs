@@ -98,5 +98,9 @@ public sealed class BoundaryCommandTests : IDisposable
         var allBenign = Store("all-benign", (_, _, _) => Regime.Benign);
         AssertRefused(["boundary", oneDim], "embed_dim has the single value 2000");
         AssertRefused(["boundary", allBenign], "needs runs of both regimes");
+        // Regimes that change with d only (a vertical boundary, c = 0): α = −b/c is not identified. Before: α ≈ 3e30 and
+        // constant 0 written to boundary.json, then an unhandled exception drawing the line (exit 1).
+        var vertical = Store("vertical", (d, _, _) => d >= 2000 ? Regime.Benign : Regime.NotOverfitting);
+        AssertRefused(["boundary", vertical], "do not change with signal_norm", "not identified");
     }
 }
