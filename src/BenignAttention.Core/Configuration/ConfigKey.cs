@@ -81,16 +81,21 @@ public sealed class Interval : Constraint
     public override bool IsAbove(object value) =>
         Max is { } max && Convert.ToDouble(value, CultureInfo.InvariantCulture) > max;
 
-    /// <summary>A bound as written in descriptions: powers of ten from 1e4 on (and below 1e-3) as <c>1eN</c>, others invariantly.</summary>
-    private string Bound(double v)
+    private string Bound(double v) => IsInteger ? v.ToString("R", CultureInfo.InvariantCulture) : AsWritten(v);
+
+    /// <summary>
+    /// A real number as written in messages: powers of ten from 1e4 on (and below 1e-3) as <c>1eN</c>, others with up to
+    /// six significant digits in lower-case exponent form (<c>3.16228e-08</c>, never .NET's <c>3.16228E-08</c>).
+    /// </summary>
+    public static string AsWritten(double v)
     {
-        if (v != 0 && !IsInteger)
+        if (v != 0 && double.IsFinite(v))
         {
             double e = Math.Log10(Math.Abs(v));
             if (Math.Abs(e) >= 4 && e == Math.Round(e) && Math.Abs(v) == Math.Pow(10, e))
                 return (v < 0 ? "-" : "") + "1e" + ((int)e).ToString(CultureInfo.InvariantCulture);
         }
-        return v.ToString("R", CultureInfo.InvariantCulture);
+        return ConfigKey.AsWritten(v.ToString("G6", CultureInfo.InvariantCulture));
     }
 }
 

@@ -170,11 +170,11 @@ public sealed class SweepGrid
         double signalNorm = snr * scale;
         if (!(signalNorm >= ConfigKeys.MinSignalNorm && signalNorm <= ConfigKeys.MaxMagnitude))
         {
-            string range = $"in [{(ConfigKeys.MinSignalNorm / scale).ToString("G6", inv)}, {(ConfigKeys.MaxMagnitude / scale).ToString("G6", inv)}] " +
+            string range = $"in [{Interval.AsWritten(ConfigKeys.MinSignalNorm / scale)}, {Interval.AsWritten(ConfigKeys.MaxMagnitude / scale)}] " +
                            $"at embed_dim = {config.EmbedDim.ToString(inv)}, noise_std = {config.NoiseStd.ToString("R", inv)}";
             throw new ConfigException(SnrAxis, text, range,
                 $"snr = {text} is out of range: must be {range} (it resolves into signal_norm = snr·noise_std·√embed_dim = " +
-                $"{signalNorm.ToString("G6", inv)}, which must be in [{ConfigKeys.MinSignalNorm.ToString("G", inv)}, {ConfigKeys.MaxMagnitude.ToString("G", inv)}])");
+                $"{Interval.AsWritten(signalNorm)}, which must be in [{Interval.AsWritten(ConfigKeys.MinSignalNorm)}, {Interval.AsWritten(ConfigKeys.MaxMagnitude)}])");
         }
         return config with { SignalNorm = signalNorm };
     }

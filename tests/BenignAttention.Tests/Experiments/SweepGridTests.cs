@@ -134,8 +134,13 @@ public class SweepGridTests
         var ex = Assert.Throws<ConfigException>(() => SweepGrid.Parse(["snr=20000"]).Expand(new RunConfig { EmbedDim = 10000 }, Apply));
         Assert.Equal("snr", ex.Key);
         Assert.Equal("20000", ex.Value);
-        Assert.Equal("in [1E-08, 10000] at embed_dim = 10000, noise_std = 1", ex.AllowedRange);
-        Assert.Contains("signal_norm = snr·noise_std·√embed_dim = 2E+06", ex.Message);
+        Assert.Equal("in [1e-8, 1e4] at embed_dim = 10000, noise_std = 1", ex.AllowedRange);
+        Assert.Contains("signal_norm = snr·noise_std·√embed_dim = 2e+06, which must be in [1e-6, 1e6]", ex.Message);
+        // Bounds that are not powers of ten: six digits, lower-case exponent, never .NET's "3.16228E-08".
+        var odd = Assert.Throws<ConfigException>(() => SweepGrid.Parse(["snr=1e9"]).Expand(new RunConfig { EmbedDim = 1000 }, Apply));
+        Assert.Equal("in [3.16228e-08, 31622.8] at embed_dim = 1000, noise_std = 1", odd.AllowedRange);
+        Assert.DoesNotContain("E-", odd.Message);
+        Assert.DoesNotContain("E+", odd.Message);
         Assert.True(Math.Abs(SweepGrid.ResolveSnr(new RunConfig { EmbedDim = 10000 }, "1e-8").SignalNorm - 1e-6) < 1e-20);
         Assert.Throws<ConfigException>(() => SweepGrid.ResolveSnr(new RunConfig { EmbedDim = 10000 }, "9e-9"));
 
