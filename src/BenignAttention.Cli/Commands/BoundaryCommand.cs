@@ -35,7 +35,7 @@ public static class BoundaryCommand
         static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
         Console.WriteLine($"alpha = {F(r.Alpha)}  95% interval [{F(r.AlphaLow)}, {F(r.AlphaHigh)}]  (bootstrap over {r.Seeds} seeds, {r.ResamplesUsed} of {r.Resamples} resamples used)");
         Console.WriteLine($"constant-SNR prediction alpha = 0.5 (SNR = ‖μ‖/(σ√d)): {(r.ContainsConstantSnr ? "inside" : "outside")} the interval");
-        Console.WriteLine($"boundary: signal_norm = {r.Fit.Constant.ToString("G4", CultureInfo.InvariantCulture)} · embed_dim^{F(r.Alpha)}; " +
+        Console.WriteLine($"boundary: signal_norm = {BenignAttention.Configuration.ConfigKey.AsWritten(r.Fit.Constant.ToString("G4", CultureInfo.InvariantCulture))} · embed_dim^{F(r.Alpha)}; " +
                           $"width 1/|c| = {F(r.Fit.Width)} in ln ‖μ‖");
         Console.WriteLine($"runs: {r.Benign} benign + {r.NotOverfitting} not_overfitting used; left out {r.Harmful} harmful, {r.Other} other; " +
                           $"{r.EmbedDims} values of embed_dim, {r.SignalNorms} of signal_norm");

@@ -59,5 +59,5 @@ public static class ConstructCommand
         return ExitCodes.Ok;
     }
 
-    private static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
+    private static string F(double v) => BenignAttention.Configuration.ConfigKey.AsWritten(v.ToString("G", CultureInfo.InvariantCulture));
 }

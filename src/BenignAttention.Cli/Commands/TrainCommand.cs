@@ -68,7 +68,7 @@ public static class TrainCommand
         double snr = RunFolder.SignalToNoiseRatio(summary, run.Supplied is not null);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{run.Name}: train acc {Options.Fraction(f.TrainAccuracy, "F3")}, test acc {Options.Fraction(f.TestAccuracy, "F3")}, noisy fitted {Options.Fraction(f.NoisyFitted, "F2")} " +
-            $"({summary.NoisyCount} noisy), regime {summary.RegimeLabel}, snr {(double.IsFinite(snr) ? snr.ToString("G4", CultureInfo.InvariantCulture) : "n/a")}, {Options.PhasesText(summary.Phases, summary.NoisyCount)}, " +
+            $"({summary.NoisyCount} noisy), regime {summary.RegimeLabel}, snr {(double.IsFinite(snr) ? BenignAttention.Configuration.ConfigKey.AsWritten(snr.ToString("G4", CultureInfo.InvariantCulture)) : "n/a")}, {Options.PhasesText(summary.Phases, summary.NoisyCount)}, " +
             $"engine {summary.Engine.ToString().ToLowerInvariant()} -> {Path.GetFullPath(outcome.Folder)}"));
         // Timings to stderr: stdout is the same for the same input.
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -201,7 +201,7 @@ public static class ConstructionRun
         _ => "other",
     };
 
-    private static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
+    private static string F(double v) => BenignAttention.Configuration.ConfigKey.AsWritten(v.ToString("G", CultureInfo.InvariantCulture));
 
     private static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -299,8 +299,8 @@ public static class PhaseBoundary
                                      "widen the signal_norm range until both regimes occur at some embed_dim");
         var fit = Fit(used);
         if (!double.IsFinite(fit.Alpha) || !(fit.Constant > 0) || !double.IsFinite(fit.Constant))
-            throw new UsageException($"{label}: {counts}; the fit gives α = {fit.Alpha.ToString("G4", CultureInfo.InvariantCulture)}, " +
-                                     $"constant = {fit.Constant.ToString("G4", CultureInfo.InvariantCulture)}: the boundary is not identified by this grid — widen the signal_norm range");
+            throw new UsageException($"{label}: {counts}; the fit gives α = {BenignAttention.Configuration.ConfigKey.AsWritten(fit.Alpha.ToString("G4", CultureInfo.InvariantCulture))}, " +
+                                     $"constant = {BenignAttention.Configuration.ConfigKey.AsWritten(fit.Constant.ToString("G4", CultureInfo.InvariantCulture))}: the boundary is not identified by this grid — widen the signal_norm range");
         var alphas = BootstrapAlphas(used, resamples, bootstrapSeed);
         if (alphas.Count == 0)
             throw new UsageException($"{label}: {counts}; every bootstrap resample of the seeds held one regime only, so α has no interval — run more seeds");
@@ -395,7 +395,7 @@ public static class PhaseBoundary
         return lines;
     }
 
-    private static string Format(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+    private static string Format(double v) => BenignAttention.Configuration.ConfigKey.AsWritten(v.ToString("G3", CultureInfo.InvariantCulture));
 
     /// <summary>
     /// The <c>boundary</c> command: reads the runs of <paramref name="sweepDir"/>'s store, fits the boundary

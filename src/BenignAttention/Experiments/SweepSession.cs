@@ -136,7 +136,7 @@ public static class SweepSession
             if (!listed.Add(hash)) continue;
             string label = varying.Count == 0 ? "(the base configuration)"
                 : string.Join(' ', varying.Select(a => a.Key == SweepGrid.SnrAxis
-                    ? $"snr={run.SignalToNoiseRatio.ToString("G10", System.Globalization.CultureInfo.InvariantCulture)}"
+                    ? $"snr={BenignAttention.Configuration.ConfigKey.AsWritten(run.SignalToNoiseRatio.ToString("G10", System.Globalization.CultureInfo.InvariantCulture))}"
                     : $"{a.Key}={ConfigKey.AsWritten(run.ToKeyValues().First(kv => kv.Key == a.Key).Value)}"));
             lines.Add(new PlannedRun(label, hash, stored.Contains(hash)));
         }

@@ -48,7 +48,7 @@ internal static class LogAxis
             {
                 double x = k + Math.Log10(m);
                 if (x < lo || x > hi) continue;
-                if (veryNarrow || (narrow && m is 2 or 5)) ticks.AddMajor(x, (m * Math.Pow(10, k)).ToString("G3", CultureInfo.InvariantCulture));
+                if (veryNarrow || (narrow && m is 2 or 5)) ticks.AddMajor(x, BenignAttention.Configuration.ConfigKey.AsWritten((m * Math.Pow(10, k)).ToString("G3", CultureInfo.InvariantCulture)));
                 else ticks.AddMinor(x);
             }
         }

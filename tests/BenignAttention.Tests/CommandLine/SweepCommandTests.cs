@@ -48,7 +48,7 @@ public class SweepCommandTests : IDisposable
 
     [Theory]
     [InlineData("snr=0", "snr = 0 is out of range: must be finite and > 0")]
-    [InlineData("snr=1e9", "snr = 1e9 is out of range: must be in [1.58114E-08, 15811.4] at embed_dim = 4000, noise_std = 1")]
+    [InlineData("snr=1e9", "snr = 1e9 is out of range: must be in [1.58114e-08, 15811.4] at embed_dim = 4000, noise_std = 1")]
     [InlineData("signal_norm=5,10 snr=1", "snr and signal_norm cannot both be axes")]
     [InlineData("noise_std=0 snr=1", "snr is defined only when noise_std > 0")]
     public void BadSnrAxisIsRefusedWithExitTwoAndNothingWritten(string grid, string message)

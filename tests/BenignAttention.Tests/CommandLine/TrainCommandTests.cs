@@ -286,4 +286,16 @@ public class TrainCommandTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains("regime other", stdout);   // no test set: benign and harmful cannot be told apart
     }
+
+    [Fact]
+    public void PrintedNumbersUseLowerCaseExponents()
+    {
+        // snr = 1e-5/√10 ≈ 3.162e-06: .NET's "G4" would print "3.162E-06", which no researcher writes.
+        var (code, stdout, _) = Run("train", "--out", Path.Combine(_root, "tiny"), "embed_dim=10", "seq_len=3", "train_n=4",
+            "test_n=0", "signal_norm=1e-5", "num_steps=1", "--no-figures");
+        Assert.Equal(0, code);
+        Assert.Contains("snr 3.162e-06", stdout);
+        Assert.DoesNotContain("E-", stdout);
+        Assert.DoesNotContain("E+", stdout);
+    }
 }
