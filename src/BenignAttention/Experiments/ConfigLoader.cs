@@ -242,7 +242,8 @@ public static class ConfigLoader
     /// Checks every key's <see cref="ConfigKey.Constraint"/>, in <see cref="ConfigKeys.All"/> order (e.g. embed_dim ≥ 2,
     /// noise_ratio ∈ [0, 1), signal_norm ∈ [<see cref="ConfigKeys.MinSignalNorm"/>, <see cref="ConfigKeys.MaxMagnitude"/>]), then the cross-key
     /// rules: <c>NoisyCount</c> (<see cref="LabelNoise.FlipCount"/>) = ⌈noise_ratio·train_n⌉ &lt; train_n (at least one clean label);
-    /// num_steps ≤ <see cref="ConfigKeys.MaxNumSteps"/> with log_schedule = linear;
+    /// num_steps ≤ <see cref="ConfigKeys.MaxNumSteps"/> with log_schedule = linear; log_points away from its default only
+    /// with log_schedule = log;
     /// sampler = wishart requires train_W = false and an engine that resolves to gram;
     /// train_W = true requires embed_dim ≤ <see cref="MaxTrainableWDim"/>;
     /// train_n·seq_len ≤ <see cref="MaxTrainTokens"/> when the engine resolves to gram; with sampler = explicit,
@@ -257,6 +258,7 @@ public static class ConfigLoader
             key.Check(config);
         CheckLabelNoise(config);
         CheckLinearScheduleLength(config);
+        CheckLogPointsNeedLogSchedule(config);
         CheckWishartSampler(config);
         CheckSizeGuards(config);
     }
@@ -283,6 +285,22 @@ public static class ConfigLoader
             throw new ConfigException("num_steps", I(c.NumSteps), range,
                 $"num_steps = {I(c.NumSteps)} is out of range: must be {range} (the linear schedule keeps every step's metrics and " +
                 "attention in memory); log_schedule=log records only log_points steps per decade and allows longer runs");
+        }
+    }
+
+    /// <summary>
+    /// Cross-key rule: log_points only shapes the log schedule. Accepting it with log_schedule = linear would change nothing
+    /// but the run hash (it is hashed away from its default), so such a config is refused rather than silently ignored.
+    /// </summary>
+    private static void CheckLogPointsNeedLogSchedule(RunConfig c)
+    {
+        int defaultPoints = new RunConfig().LogPoints;
+        if (c.LogSchedule == StepSchedule.Linear && c.LogPoints != defaultPoints)
+        {
+            string range = $"{I(defaultPoints)} (its default) when log_schedule = linear";
+            throw new ConfigException("log_points", I(c.LogPoints), range,
+                $"log_points = {I(c.LogPoints)} applies only with log_schedule = log (the linear schedule records every step): " +
+                "set log_schedule=log, or leave log_points out");
         }
     }
 

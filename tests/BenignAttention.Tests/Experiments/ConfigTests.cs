@@ -257,6 +257,19 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Fact]
+    public void LogPoints_WithTheLinearSchedule_IsRefusedNotIgnored()
+    {
+        // Newcomer find: log_points=5 with the linear schedule changed nothing but the run hash.
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Resolve(null, null, ["log_points=5"]));
+        Assert.Equal("log_points", ex.Key);
+        Assert.Equal("5", ex.Value);
+        Assert.Equal("10 (its default) when log_schedule = linear", ex.AllowedRange);
+        Assert.Contains("applies only with log_schedule = log", ex.Message);
+        Assert.Equal(10, ConfigLoader.Resolve(null, null, ["log_points=10"]).LogPoints);
+        Assert.Equal(5, ConfigLoader.Resolve(null, null, ["log_points=5", "log_schedule=log"]).LogPoints);
+    }
+
+    [Fact]
     public void LogScheduleKeys_ParseAndStayOutOfTheCanonicalTextAtTheirDefaults()
     {
         var c = ConfigLoader.Resolve(null, null, ["log_schedule=LOG", "log_points=4"]);
