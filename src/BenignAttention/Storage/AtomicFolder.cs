@@ -349,16 +349,25 @@ public sealed partial class AtomicFolder : IDisposable
         try
         {
             using (var stream = CreateTemp(temp)) write(stream);
-            FlushToDisk(temp);
-            OutputManifest.BeforeReplace(full, temp);
-            File.Move(temp, full, overwrite: true);
-            AfterReplace.Value?.Invoke(full);
+            MoveIntoPlace(full, temp);
         }
         catch
         {
             Discard(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The last steps of both writers: the temporary file on disk, announced to the manifest of a tracked folder, then moved
+    /// over <paramref name="full"/> in one rename.
+    /// </summary>
+    private static void MoveIntoPlace(string full, string temp)
+    {
+        FlushToDisk(temp);
+        OutputManifest.BeforeReplace(full, temp);
+        File.Move(temp, full, overwrite: true);
+        AfterReplace.Value?.Invoke(full);
     }
 
     /// <summary>As <see cref="WriteFile(string, Action{Stream})"/>, the whole of <paramref name="bytes"/>.</summary>
@@ -378,10 +387,7 @@ public sealed partial class AtomicFolder : IDisposable
         {
             await using (var stream = CreateTemp(temp)) await write(stream);
             ct.ThrowIfCancellationRequested();
-            FlushToDisk(temp);
-            OutputManifest.BeforeReplace(full, temp);
-            File.Move(temp, full, overwrite: true);
-            AfterReplace.Value?.Invoke(full);
+            MoveIntoPlace(full, temp);
         }
         catch
         {
