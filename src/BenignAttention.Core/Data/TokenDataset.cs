@@ -166,6 +166,12 @@ public sealed class TokenRoles
 }
 
 /// <summary>
+/// Labelled token sequences with an optional padding mask, row-major: tokens <c>[Count, SeqLen, EmbedDim]</c>, labels
+/// <c>[Count]</c> (±1), mask <c>[Count, SeqLen]</c> (true = real token; null = every token real).
+/// </summary>
+public sealed record LabelledSequences(int Count, int SeqLen, int EmbedDim, double[] X, double[] Y, bool[]? Mask);
+
+/// <summary>
 /// A training set and a clean test set in d dimensions, with everything needed to train and analyse
 /// (spec §1–§2). Arrays are row-major: tokens <c>[n, T, d]</c>, labels <c>[n]</c> (±1).
 /// </summary>
@@ -197,6 +203,19 @@ public sealed record TokenDataset
     public double[]? WInit { get; init; }
     /// <summary>Roles of the training tokens; the fixed layout unless the data say otherwise.</summary>
     public TokenRoles Roles { get; init; } = TokenRoles.FixedLayout;
+    /// <summary>
+    /// Token mask of the training sequences <c>[n, T]</c>: true for a real token, false for padding, which gets no
+    /// attention (its attention logit is −∞ in every engine). Null means every token is real. Sequences of different
+    /// lengths (real text) are padded to T with it (issue 10).
+    /// </summary>
+    public bool[]? TrainMask { get; init; }
+    /// <summary>Token mask of the test sequences <c>[n_test, T]</c>, as <see cref="TrainMask"/>; null means every token is real.</summary>
+    public bool[]? TestMask { get; init; }
+    /// <summary>
+    /// A clean labelled set used only to fit the head ν before training (phase 1 of the real-data protocol, issue 10),
+    /// or null. Never trained on and never tested on.
+    /// </summary>
+    public LabelledSequences? HeadSet { get; init; }
 
     /// <summary>
     /// The default signals of spec §1 (μ₊₁ = ‖μ‖e₀, μ₋₁ = ‖μ‖e₁) and the head

@@ -63,7 +63,8 @@ public static class DataDirectory
 
     /// <summary>The input arrays a data folder or archive may hold (as <c>{name}.npy</c>), in hashing order.</summary>
     public static IReadOnlyList<string> ArrayNames { get; } =
-        ["X_train", "y_train", "noisy_train", "y_train_true", "X_test", "y_test", "nu", "W_init", "token_roles"];
+        ["X_train", "y_train", "noisy_train", "y_train_true", "X_test", "y_test", "nu", "W_init", "token_roles",
+         "token_mask", "token_mask_test", "X_head", "y_head", "token_mask_head"];
 
     /// <summary>Outputs of a reference run, skipped when found beside the inputs.</summary>
     public static IReadOnlyList<string> IgnoredNames { get; } = ["metrics.csv", "attention.npy", "p_final.npy", "W_final.npy"];

@@ -26,6 +26,7 @@ public class LayerTests
         ["BenignAttention.Storage"],
         ["BenignAttention.Plotting"],
         ["BenignAttention.Experiments"],
+        ["BenignAttention.Embeddings"],
         ["BenignAttention.Cli"],
     ];
 
@@ -34,11 +35,13 @@ public class LayerTests
     [
         (typeof(RunConfig).Assembly, ["BenignAttention.Configuration", "BenignAttention.Numerics", "BenignAttention.Data", "BenignAttention.Model", "BenignAttention.Analysis", "BenignAttention.Training"]),
         (typeof(ConfigLoader).Assembly, ["BenignAttention.Storage", "BenignAttention.Plotting", "BenignAttention.Experiments"]),
+        (typeof(BenignAttention.Embeddings.ITextEncoder).Assembly, ["BenignAttention.Embeddings"]),
         (typeof(CliApp).Assembly, ["BenignAttention.Cli"]),
     ];
 
     /// <summary>Packages the core must not reference: stores, exports, figures, YAML.</summary>
-    private static readonly string[] HeavyAssemblyPrefixes = ["Microsoft.Data.Sqlite", "SQLitePCLRaw", "Parquet", "SkiaSharp", "ScottPlot", "HarfBuzzSharp", "YamlDotNet", "MathNet"];
+    private static readonly string[] HeavyAssemblyPrefixes = ["Microsoft.Data.Sqlite", "SQLitePCLRaw", "Parquet", "SkiaSharp", "ScottPlot", "HarfBuzzSharp", "YamlDotNet", "MathNet",
+        "Microsoft.ML.OnnxRuntime", "FastBertTokenizer", "MimeKit", "AngleSharp", "BenignAttention.Embeddings"];
 
     private static readonly Lazy<IReadOnlyList<Edge>> AllEdges = new(() => Assemblies.SelectMany(a => Edges(a.Assembly.Location)).ToArray());
 
