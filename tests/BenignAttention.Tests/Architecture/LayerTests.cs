@@ -114,6 +114,19 @@ public class LayerTests
         Assert.DoesNotContain(references, r => r.StartsWith("BenignAttention", StringComparison.Ordinal) || r == "benign-attention");
     }
 
+    /// <summary>Packages that only the optional real-text assembly may reference (issue 10: the library stays lean).</summary>
+    private static readonly string[] RealTextAssemblyPrefixes = ["Microsoft.ML.OnnxRuntime", "FastBertTokenizer", "MimeKit", "AngleSharp", "BenignAttention.Embeddings"];
+
+    [Fact]
+    public void TheLibraryReferencesNoRealTextPackage()
+    {
+        using var library = ModuleDefinition.ReadModule(typeof(ConfigLoader).Assembly.Location);
+        var references = library.AssemblyReferences.Select(r => r.Name).ToArray();
+        Assert.Contains("BenignAttention.Core", references);
+        var heavy = references.Where(r => RealTextAssemblyPrefixes.Any(p => r.StartsWith(p, StringComparison.OrdinalIgnoreCase))).ToArray();
+        Assert.True(heavy.Length == 0, "the library references " + string.Join(", ", heavy));
+    }
+
     [Fact]
     public void TheWalkSeesReferencesInBodiesSignaturesFieldsAndGenericArguments()
     {
