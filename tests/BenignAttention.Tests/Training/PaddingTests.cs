@@ -401,6 +401,19 @@ public class PaddingTests
         }
     }
 
+    /// <summary>The constructed solution (fixed layout, synthetic data only) refuses padded data instead of attending to padding.</summary>
+    [Fact]
+    public void ConstructedSolutionRefusesPaddedData()
+    {
+        var data = Unpadded(5);
+        var mask = new bool[data.TrainN * RealT];
+        Array.Fill(mask, true);
+        var config = new RunConfig { EmbedDim = D, SeqLen = RealT, TrainN = 8, TestN = 10, SignalNorm = 3 };
+        Assert.Equal(data.TrainN, BenignAttention.Experiments.ConstructedSolution.Build(data, config, 1).Train.Outputs.Length);
+        var e = Assert.Throws<ArgumentException>(() => BenignAttention.Experiments.ConstructedSolution.Build(data with { TrainMask = mask }, config, 1));
+        Assert.Contains("dataset has a token mask", e.Message);
+    }
+
     /// <summary>The trainer refuses a mask with an all-padding sequence, a wrong length, or a masked relevant token.</summary>
     [Fact]
     public void TheTrainerRefusesMalformedMasks()
