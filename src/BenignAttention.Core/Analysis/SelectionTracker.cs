@@ -4,7 +4,8 @@ namespace BenignAttention.Analysis;
 /// Cumulative softmax-gradient factors of spec §4 (paper Eq. 9 and Eq. 10, Figures 4 and 6), kept per
 /// sample and token — not as one running sum over everything, the reference code's defect (spec §7).
 /// At step τ it holds Σ_{τ'≤τ} s_{i,t}(τ')(1 − s_{i,t}(τ')) for every (i, t); 𝔖⁽ⁱ⁾ is the entry of sample i's
-/// relevant token R, wherever R sits in the sequence.
+/// relevant token R, wherever R sits in the sequence. Padding (docs/MODEL.md §11) has s = 0 and so adds 0 everywhere,
+/// the Eq. 9 maximum included.
 /// </summary>
 public sealed class SelectionTracker
 {

@@ -138,13 +138,16 @@ public static class TokenTypeAttention
     /// entry k is Σ s_{i,t} over samples i of the group and tokens t with role k, divided by the number of such
     /// (i, t) pairs. NaN where there is no such pair (no noisy sample; T = 3 has no I token) and everywhere when
     /// the roles are unknown. In the fixed layout this is the per-position mean (R = token 0, …, I = tokens 3…T−1).
+    /// Padding (mask false, docs/MODEL.md §11) is not a token of any role: it is neither summed nor counted.
     /// </summary>
     /// <param name="probabilities">Attention probabilities <c>[n, T]</c>.</param>
     /// <param name="noisy">Flipped samples <c>[n]</c>.</param>
     /// <param name="seqLen">T.</param>
     /// <param name="roles">Roles of the training tokens.</param>
+    /// <param name="mask">Token mask <c>[n, T]</c> (true = real token), or null when every token is real.</param>
     /// <returns>Two arrays of length 4, indexed by <see cref="TokenRole"/>.</returns>
-    public static (double[] Clean, double[] Noisy) Means(ReadOnlySpan<double> probabilities, ReadOnlySpan<bool> noisy, int seqLen, TokenRoles roles)
+    public static (double[] Clean, double[] Noisy) Means(ReadOnlySpan<double> probabilities, ReadOnlySpan<bool> noisy, int seqLen, TokenRoles roles,
+        bool[]? mask = null)
     {
         ArgumentNullException.ThrowIfNull(roles);
         var clean = new double[4];
@@ -162,6 +165,7 @@ public static class TokenTypeAttention
             var (target, count) = noisy[i] ? (noisyMeans, noisyTokens) : (clean, cleanTokens);
             for (int t = 0; t < seqLen; t++)
             {
+                if (mask is not null && !mask[i * seqLen + t]) continue;
                 int k = (int)roles.RoleOf(i, t);
                 target[k] += probabilities[i * seqLen + t];
                 count[k]++;

@@ -15,31 +15,88 @@ public static class AttentionModel
 {
     /// <summary>
     /// Attention probabilities s = softmax(z) for every sequence, with the row maximum subtracted first so
-    /// logits of any size (±1e4 and beyond) give finite probabilities.
+    /// logits of any size (±1e4 and beyond) give finite probabilities. A logit of −∞ (a masked token,
+    /// <see cref="MaskLogits"/>) gives probability exactly 0, provided its row has at least one finite logit.
+    /// A logit more than 708 below its row's maximum gets probability exactly 0 as well (its true value is below
+    /// e^−708 ≈ 3e−308): <c>TensorPrimitives.Exp</c> computes a whole SIMD vector on a slower path when one of its lanes
+    /// is beyond ±708, which moves the other lanes by an ulp, and which lanes share a vector depends on the array's
+    /// address; clamping keeps every lane on the fast path, so the result depends only on the logits.
     /// </summary>
     /// <param name="logits">z, <c>[count, T]</c>.</param>
     /// <param name="seqLen">T.</param>
     /// <param name="probabilities">Output s, <c>[count, T]</c>.</param>
     public static void Softmax(ReadOnlySpan<double> logits, int seqLen, Span<double> probabilities)
     {
-        // Shift every row by its maximum, exponentiate all rows in one SIMD pass (TensorPrimitives.Exp does
-        // not shift by itself), then normalise each row.
+        // Shift every row by its maximum (clamped at ExpFloor), exponentiate all rows in one SIMD pass
+        // (TensorPrimitives.Exp does not shift by itself), then normalise each row.
+        bool clamped = false;
         for (int start = 0; start < logits.Length; start += seqLen)
         {
             var z = logits.Slice(start, seqLen);
             double max = double.NegativeInfinity;
             foreach (double v in z) max = Math.Max(max, v);
             var s = probabilities.Slice(start, seqLen);
-            for (int t = 0; t < seqLen; t++) s[t] = z[t] - max;
+            for (int t = 0; t < seqLen; t++)
+            {
+                double shifted = z[t] - max;
+                if (shifted < ExpFloor) { shifted = ExpFloor; clamped = true; }
+                s[t] = shifted;
+            }
         }
         probabilities = probabilities[..logits.Length];
         TensorPrimitives.Exp(probabilities, probabilities);
         for (int start = 0; start < probabilities.Length; start += seqLen)
         {
             var s = probabilities.Slice(start, seqLen);
+            if (clamped)
+            {
+                var z = logits.Slice(start, seqLen);
+                double max = double.NegativeInfinity;
+                foreach (double v in z) max = Math.Max(max, v);
+                for (int t = 0; t < seqLen; t++)
+                    if (z[t] - max < ExpFloor) s[t] = 0;
+            }
             double inv = 1 / TensorPrimitives.Sum(s);
             for (int t = 0; t < seqLen; t++) s[t] *= inv;
         }
+    }
+
+    /// <summary>The lowest shifted logit given to <c>TensorPrimitives.Exp</c>: its fast path covers |x| ≤ 708.</summary>
+    private const double ExpFloor = -708;
+
+    /// <summary>
+    /// Padding (docs/MODEL.md §11): sets the attention logit of every masked token to −∞, so <see cref="Softmax"/> gives it
+    /// probability exactly 0 and the gradient coefficient c = (1/n) g s (γ − f) of <see cref="GradientCoefficients"/> is
+    /// exactly 0 there. The one place that applies a token mask to logits: the trainer and the test evaluator call it
+    /// between the engine's logits and <see cref="Softmax"/>. An empty mask (no padding) does no work.
+    /// </summary>
+    /// <param name="logits">z, <c>[count, T]</c>; changed in place.</param>
+    /// <param name="mask">Token mask <c>[count, T]</c> (true = real token, false = padding), or empty for none.</param>
+    /// <exception cref="ArgumentException">The mask is neither empty nor as long as <paramref name="logits"/>.</exception>
+    public static void MaskLogits(Span<double> logits, ReadOnlySpan<bool> mask)
+    {
+        if (mask.IsEmpty) return;
+        if (mask.Length != logits.Length)
+            throw new ArgumentException($"token mask has {mask.Length} entries, the logits {logits.Length}", nameof(mask));
+        for (int k = 0; k < logits.Length; k++)
+            if (!mask[k]) logits[k] = double.NegativeInfinity;
+    }
+
+    /// <summary>
+    /// Sets the value projections γ of masked tokens to 0 (docs/MODEL.md §11). Their attention is exactly 0 after
+    /// <see cref="MaskLogits"/>, so f and c do not change; this only keeps a huge padded value (e.g. an overflowed
+    /// ⟨ν, x⟩) from turning 0·γ into NaN. An empty mask does no work.
+    /// </summary>
+    /// <param name="values">γ, <c>[count, T]</c>; changed in place.</param>
+    /// <param name="mask">Token mask <c>[count, T]</c>, or empty for none.</param>
+    /// <exception cref="ArgumentException">The mask is neither empty nor as long as <paramref name="values"/>.</exception>
+    public static void MaskValues(Span<double> values, ReadOnlySpan<bool> mask)
+    {
+        if (mask.IsEmpty) return;
+        if (mask.Length != values.Length)
+            throw new ArgumentException($"token mask has {mask.Length} entries, the value projections {values.Length}", nameof(mask));
+        for (int k = 0; k < values.Length; k++)
+            if (!mask[k]) values[k] = 0;
     }
 
     /// <summary>Model outputs f_i = Σ_t s_{i,t} γ_{i,t}, <c>[count]</c>, from probabilities and value projections γ <c>[count, T]</c>.</summary>

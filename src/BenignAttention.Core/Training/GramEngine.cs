@@ -20,6 +20,12 @@ namespace BenignAttention.Training;
 /// p_{τ+1} = p_τ − lr·W_τᵀZᵀc = W₀ᵀZᵀ[β − lr·(c + Bᵀ K c)], so β ← β − lr·(c + Bᵀ K c).
 /// Test logits are G_W β + G B u. All of it needs only K = ZZᵀ and K_W = Z W₀W₀ᵀZᵀ.
 /// </para>
+/// <para>
+/// Padding (docs/MODEL.md §11): a padded token k has c_k = 0 at every step, so β_k stays 0, row k of B stays 0 (it
+/// changes by −lr·c_k βᵀ) and column k too (β_k = 0); hence (Bᵀ K c)_k = 0, and K_W, G_W, K, G enter every logit of a
+/// real token, ‖p‖² = βᵀu and the alignments only multiplied by exact zeros. Padded tokens still occupy rows of the Gram
+/// matrices (memory (nT)²), and their own logits are computed, then masked by the trainer.
+/// </para>
 /// Cost per step: m² (W fixed) or ≈ 6m² (W trained); test logits m_test·m (or 2·m_test·m), evaluated in
 /// batches through <see cref="IBatchedTestLogits"/> so the test Gram matrix streams from memory once per batch.
 /// Memory traffic per step: <see cref="StreamedBytesPerStep"/> (m²·8 bytes with W fixed, m²·4 with dtype = float32,

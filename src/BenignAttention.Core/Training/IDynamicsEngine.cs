@@ -6,6 +6,9 @@ namespace BenignAttention.Training;
 /// coefficients c (∇_p L = Wᵀ Zᵀ c, ∇_W L = Zᵀ c pᵀ). Everything else — softmax, loss, analysis — is
 /// shared in <see cref="Trainer"/>, so the engines cannot disagree about what is measured.
 /// Token arrays are flattened <c>[count, T]</c>: m = nT training tokens, m_test = n_test·T test tokens.
+/// Engines know nothing of padding: they return logits and value projections for every token, padded ones included,
+/// and the trainer masks them (<see cref="Model.AttentionModel.MaskLogits"/>). Padding then has s = 0, hence c = 0, so
+/// no update ever contains a padded token (docs/MODEL.md §11).
 /// </summary>
 public interface IDynamicsEngine
 {

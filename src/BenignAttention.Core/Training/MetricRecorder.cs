@@ -57,7 +57,7 @@ internal sealed class MetricRecorder
             for (int k = 0; k < probabilities.Length; k++) Attention[_row * tokens + k] = (float)probabilities[k];
         if (SelectionCumulative.Length > 0)
             for (int i = 0; i < _n; i++) SelectionCumulative[(long)_row * _n + i] = _tracker!.Cumulative(i);
-        (_attentionClean, _attentionNoisy) = TokenTypeAttention.Means(probabilities, _labels.Noisy, _seqLen, _labels.Roles);
+        (_attentionClean, _attentionNoisy) = TokenTypeAttention.Means(probabilities, _labels.Noisy, _seqLen, _labels.Roles, _labels.TrainMask);
     }
 
     /// <summary>Hands step <paramref name="step"/>'s training fit to the delayed-generalization tracker and records it when scheduled.</summary>

@@ -23,7 +23,8 @@ public sealed class TestEvaluator
     private readonly IDynamicsEngine _engine;
     private readonly IBatchedTestLogits? _batched;
     private readonly Action<int, double, double> _record;
-    private readonly double[] _values, _labels;      // γ_t [n_test, T], y_test [n_test]
+    private readonly double[] _values, _labels;      // γ_t [n_test, T] (0 on padding), y_test [n_test]
+    private readonly bool[]? _mask;                   // [n_test, T], null when every test token is real
     private readonly int _seqLen, _tokens;            // T, m_test = n_test·T
     private readonly double[] _logits;                // [capacity, m_test] (batched) or [m_test]
     private readonly double[] _probabilities, _outputs;
@@ -40,7 +41,10 @@ public sealed class TestEvaluator
     /// <param name="testLabels">Clean test labels <c>[n_test]</c> (±1); empty means no test set, and <see cref="Evaluate"/> does nothing.</param>
     /// <param name="seqLen">T.</param>
     /// <param name="record">Receives (step, test loss, test accuracy) for every evaluated step, in step order.</param>
-    public TestEvaluator(IDynamicsEngine engine, double[] testLabels, int seqLen, Action<int, double, double> record)
+    /// <param name="testMask">Token mask of the test sequences <c>[n_test, T]</c> (false = padding, attention logit −∞,
+    /// docs/MODEL.md §11), or null when every token is real.</param>
+    /// <exception cref="ArgumentException">The mask does not have n_test·T entries.</exception>
+    public TestEvaluator(IDynamicsEngine engine, double[] testLabels, int seqLen, Action<int, double, double> record, bool[]? testMask = null)
     {
         _engine = engine;
         _record = record;
@@ -48,6 +52,8 @@ public sealed class TestEvaluator
         _seqLen = seqLen;
         _tokens = testLabels.Length * seqLen;
         _values = engine.TestValueProjections.ToArray();
+        _mask = testMask;
+        AttentionModel.MaskValues(_values, testMask);
         _batched = engine as IBatchedTestLogits;
         _capacity = _batched is null || _tokens == 0 ? 0 : (int)Math.Clamp(MaxBufferedLogits / _tokens, 1, BatchSize);
         _logits = new double[(long)Math.Max(_capacity, 1) * _tokens];
@@ -97,8 +103,9 @@ public sealed class TestEvaluator
         _pending = 0;
     }
 
-    private void Score(int step, ReadOnlySpan<double> logits)
+    private void Score(int step, Span<double> logits)
     {
+        AttentionModel.MaskLogits(logits, _mask);
         AttentionModel.Softmax(logits, _seqLen, _probabilities);
         AttentionModel.Outputs(_probabilities, _values, _seqLen, _outputs);
         _record(step, AttentionModel.MeanLoss(_outputs, _labels), Fitting.Accuracy(_outputs, _labels));

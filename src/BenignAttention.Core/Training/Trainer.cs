@@ -101,24 +101,29 @@ public static class Trainer
 {
     /// <summary>Runs gradient descent from p₀ = 0 (spec §3).</summary>
     /// <param name="engine">Supplies attention logits <c>[n, T]</c>, value projections and the update.</param>
-    /// <param name="labels">Training labels <c>[n]</c>, flips, test labels <c>[n_test]</c>, T and token roles.</param>
+    /// <param name="labels">Training labels <c>[n]</c>, flips, test labels <c>[n_test]</c>, T, token roles and token masks
+    /// (padding gets attention logit −∞ here, before the softmax, in training and test: docs/MODEL.md §11).</param>
     /// <param name="progress">Called with the number of finished steps (optional; called every step).</param>
+    /// <exception cref="ArgumentException">A token mask is malformed, has a sequence without a real token, or masks a relevant token (<see cref="LabelSet.ValidateMasks"/>).</exception>
     /// <exception cref="TrainingDivergedException">Non-finite training loss (at initialisation or after an update) or ‖p‖.</exception>
     /// <exception cref="OperationCanceledException">When <paramref name="cancellation"/> fires.</exception>
     public static TrainingResult Train(IDynamicsEngine engine, LabelSet labels, TrainingOptions options,
         Action<int>? progress = null, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
+        labels.ValidateMasks();
         int T = labels.SeqLen;
         var y = labels.YTrain;
+        var mask = labels.TrainMask;                            // null: every token is real, and masking does nothing
         var values = engine.TrainValueProjections.ToArray();   // γ = Z ν [n, T]
+        AttentionModel.MaskValues(values, mask);
         var logits = new double[y.Length * T];
         var probabilities = new double[y.Length * T];
         var outputs = new double[y.Length];
         var coefficients = new double[y.Length * T];
         var schedule = options.RecordSchedule();
         var metrics = new MetricRecorder(labels, schedule, options.RecordAttention);
-        var tests = new TestEvaluator(engine, labels.YTest, T, metrics.RecordTest);
+        var tests = new TestEvaluator(engine, labels.YTest, T, metrics.RecordTest, labels.TestMask);
 
         double lossBefore = Forward();
         if (!double.IsFinite(lossBefore)) throw TrainingDivergedException.AtStart("the training loss");
@@ -156,10 +161,11 @@ public static class Trainer
             TestSeconds = tests.Seconds,
         };
 
-        // Training attention logits → probabilities → outputs → mean loss, at the current parameters.
+        // Training attention logits → padding masked (−∞) → probabilities → outputs → mean loss, at the current parameters.
         double Forward()
         {
             engine.TrainLogits(logits);
+            AttentionModel.MaskLogits(logits, mask);
             AttentionModel.Softmax(logits, T, probabilities);
             AttentionModel.Outputs(probabilities, values, T, outputs);
             return AttentionModel.MeanLoss(outputs, y);

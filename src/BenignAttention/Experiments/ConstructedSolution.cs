@@ -85,7 +85,7 @@ public sealed record ConstructedSolution
     /// <param name="config">Supplies <see cref="RunConfig.SignalNorm"/>, <see cref="RunConfig.Rho"/>, <see cref="RunConfig.RegimeTestAccuracy"/>.</param>
     /// <param name="c">Memorisation strength; finite.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">Non-finite c, or inconsistent dataset shapes.</exception>
+    /// <exception cref="ArgumentException">Non-finite c, inconsistent dataset shapes, or a token mask.</exception>
     public static ConstructedSolution Build(TokenDataset data, RunConfig config, double c)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -102,7 +102,7 @@ public sealed record ConstructedSolution
     /// <param name="signalNorm">‖μ‖ used both for the signal part of p and to strip the signal from tokens.</param>
     /// <param name="rho">ρ, the W₋ token's signal strength.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
-    /// <exception cref="ArgumentException">Non-finite c, or inconsistent dataset shapes.</exception>
+    /// <exception cref="ArgumentException">Non-finite c, inconsistent dataset shapes, or a token mask.</exception>
     public static double[] BuildQuery(TokenDataset data, double c, double signalNorm, double rho)
     {
         RequireShapes(data);
@@ -160,7 +160,7 @@ public sealed record ConstructedSolution
     /// <param name="c">The c that produced p (recorded only).</param>
     /// <param name="regimeThreshold">Test accuracy counted as small test error, in (0, 1].</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">p has the wrong length, or inconsistent dataset shapes.</exception>
+    /// <exception cref="ArgumentException">p has the wrong length, inconsistent dataset shapes, or a token mask.</exception>
     public static ConstructedSolution Evaluate(TokenDataset data, double[] query, double c, double regimeThreshold)
     {
         RequireShapes(data);
@@ -236,6 +236,8 @@ public sealed record ConstructedSolution
         ArgumentNullException.ThrowIfNull(data);
         int n = data.TrainN, T = data.SeqLen, d = data.EmbedDim, nt = data.TestN;
         if (T < 3) throw new ArgumentException($"T = {T}: the layout needs R, W₊ and W₋ tokens (T ≥ 3)", nameof(data));
+        if (data.TrainMask is not null || data.TestMask is not null)   // the construction is for the fixed layout, never for padded data (docs/MODEL.md §11)
+            throw new ArgumentException("dataset has a token mask: a constructed solution needs the fixed layout of synthetic data, without padding", nameof(data));
         Check(data.XTrain.LongLength == (long)n * T * d, "XTrain", "[n, T, d]");
         Check(data.YTrain.Length == n, "YTrain", "[n]");
         Check(data.YTrainTrue.Length == n, "YTrainTrue", "[n]");

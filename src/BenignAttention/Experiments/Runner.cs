@@ -47,7 +47,7 @@ public static class Runner
             return new PreparedRun(gram, EngineKind.Gram, sample.Labels, null, setup) { PrecomputeSeconds = setup };
         }
         data ??= GaussianTokenSampler.Sample(config);
-        var labels = new LabelSet(data.YTrain, data.Noisy, data.YTest, data.SeqLen) { Roles = data.Roles };
+        var labels = LabelSet.From(data);   // labels, token roles and token masks
         var sampled = clock.Elapsed.TotalSeconds;
         IDynamicsEngine engine = kind == EngineKind.Gram
             ? new GramEngine(GramSystem.FromDataset(data, config.TrainW, compute), config.TrainW, config.DType)

@@ -26,10 +26,14 @@ public sealed record SuppliedArrays
     public required IReadOnlyList<KeyValuePair<string, string>> Settings { get; init; }
     /// <summary>Entries that were skipped because they are outputs of a reference run (<see cref="DataDirectory.IgnoredNames"/>), in name order.</summary>
     public required IReadOnlyList<string> Ignored { get; init; }
+    /// <summary>Provenance entries that were skipped (<see cref="DataDirectory.ProvenanceNames"/>: how <c>embed</c> made the arrays), in name order.</summary>
+    public IReadOnlyList<string> Provenance { get; init; } = [];
     /// <summary>
     /// SHA-256 (64 lower-case hex digits) identifying the input arrays: the hash of the lines
     /// <c>{name}.npy {sha256 of its bytes}\n</c> for the arrays present, in <see cref="DataDirectory.ArrayNames"/>
-    /// order. A folder and an archive of the same .npy files have the same value.
+    /// order. A folder and an archive of the same .npy files have the same value. <c>config.json</c>, reference outputs and
+    /// provenance entries are not hashed, and names added to <see cref="DataDirectory.ArrayNames"/> later (the token masks
+    /// and the head set) come last, so data without them keep the hash they always had.
     /// </summary>
     public required string Sha256 { get; init; }
 
@@ -50,9 +54,17 @@ public sealed record SuppliedArrays
 /// <item><c>W_init</c> <c>[d, d]</c> initial key–query matrix (optional; with <c>train_W</c> and no file, W₀ is drawn from the seed).</item>
 /// <item><c>token_roles</c> <c>[T]</c> or <c>[n, T]</c> integer role codes 0 = R, 1 = W₊, 2 = W₋, 3 = I, exactly one R per
 /// sequence (optional; else the fixed layout: token 0 is R, 1 is W₊, 2 is W₋, the rest I; see <see cref="TokenRoles"/>).</item>
+/// <item><c>token_mask</c> <c>[n, T]</c> and <c>token_mask_test</c> <c>[n_test, T]</c> (only with <c>X_test</c>): bool, or numeric with
+/// every value 0 or 1; true = real token, false = padding, which gets no attention (docs/MODEL.md §11); every sequence
+/// needs at least one real token (optional; else every token is real).</item>
+/// <item><c>X_head</c> <c>[h, T, d]</c> and <c>y_head</c> <c>[h]</c> (±1), together, with optional <c>token_mask_head</c> <c>[h, T]</c>:
+/// a clean set used only to fit the head ν (<see cref="TokenDataset.HeadSet"/>; issue 10's phase 1).</item>
 /// <item><c>config.json</c>: the settings the data were made with (see <see cref="ConfigJson.ReadMapping"/>).</item>
 /// </list>
+/// Data with a token mask or a head set (real text) have unknown token roles unless <c>token_roles</c> is given, and then
+/// every training sequence's relevant token must be a real token.
 /// Outputs of a reference run (<see cref="IgnoredNames"/>) are skipped and listed in <see cref="SuppliedArrays.Ignored"/>;
+/// provenance written by <c>embed</c> (<see cref="ProvenanceNames"/>) is skipped and listed in <see cref="SuppliedArrays.Provenance"/>;
 /// entries whose name starts with '.' (e.g. <c>.DS_Store</c>) are skipped silently; anything else (another file,
 /// a subfolder) is refused. The alignment of p is measured against coordinates 0 and 1, as in the reference metrics.
 /// </summary>
@@ -68,6 +80,9 @@ public static class DataDirectory
 
     /// <summary>Outputs of a reference run, skipped when found beside the inputs.</summary>
     public static IReadOnlyList<string> IgnoredNames { get; } = ["metrics.csv", "attention.npy", "p_final.npy", "W_final.npy"];
+
+    /// <summary>Provenance of embedded text (written by <c>embed</c>: its settings and the table of texts), skipped when found beside the inputs.</summary>
+    public static IReadOnlyList<string> ProvenanceNames { get; } = ["embed.json", "texts.csv"];
 
     /// <summary>
     /// The config keys of the data's <c>config.json</c> (folder or archive) in file order (<c>case</c>, the name of a
@@ -109,16 +124,19 @@ public static class DataDirectory
         using var container = Container.Open(path);
         var inputs = new HashSet<string>(ArrayNames.Select(a => a + ".npy").Append(SettingsFileName), StringComparer.Ordinal);
         var ignoredNames = new HashSet<string>(IgnoredNames, StringComparer.Ordinal);
+        var provenanceNames = new HashSet<string>(ProvenanceNames, StringComparer.Ordinal);
         var ignored = new List<string>();
+        var provenance = new List<string>();
         foreach (string entry in container.Entries.Order(StringComparer.Ordinal))
         {
             if (inputs.Contains(entry)) continue;
             if (ignoredNames.Contains(entry)) { ignored.Add(entry); continue; }
+            if (provenanceNames.Contains(entry)) { provenance.Add(entry); continue; }
             if (entry.StartsWith('.')) continue;
             throw new DataFormatException(
                 $"supplied data {path}: unexpected entry '{entry}': a data folder or .npz archive holds only " +
                 $"{string.Join(", ", ArrayNames.Select(a => a + ".npy"))} and {SettingsFileName} (reference-run outputs " +
-                $"{string.Join(", ", IgnoredNames)} are skipped); move it elsewhere");
+                $"{string.Join(", ", IgnoredNames)} and provenance {string.Join(", ", ProvenanceNames)} are skipped); move it elsewhere");
         }
 
         var arrays = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
@@ -133,7 +151,7 @@ public static class DataDirectory
         }
         return new SuppliedArrays
         {
-            Path = path, IsArchive = container.IsArchive, Arrays = arrays, Settings = Settings(container), Ignored = ignored,
+            Path = path, IsArchive = container.IsArchive, Arrays = arrays, Settings = Settings(container), Ignored = ignored, Provenance = provenance,
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(index.ToString()))),
         };
     }
@@ -154,7 +172,9 @@ public static class DataDirectory
     /// <param name="rolesUnknown">True when the token roles are unknown (e.g. real text): no role metrics; refused
     /// when the data carry <c>token_roles</c>.</param>
     /// <exception cref="DataFormatException">Missing required array, wrong rank or shape, non-finite value, labels not ±1,
-    /// noisy_train not 0/1, y_train_true contradicting noisy_train, invalid token_roles.</exception>
+    /// noisy_train not 0/1, y_train_true contradicting noisy_train, invalid token_roles; a token mask not [count, T] of
+    /// 0/1, a sequence with no real token, token_mask_test without X_test, X_head and y_head not together,
+    /// token_mask_head without X_head, or a relevant token (token_roles) that is padding.</exception>
     public static (TokenDataset Data, RunConfig Config) Load(SuppliedArrays arrays, RunConfig config, bool rolesUnknown = false)
     {
         ArgumentNullException.ThrowIfNull(arrays);
@@ -216,6 +236,17 @@ public static class DataDirectory
             yTest = Labels(yTestArray!, "y_test", nt);
         }
 
+        bool[]? trainMask = Optional("token_mask") is { } maskArray ? TokenMask(arrays, "token_mask", maskArray, "n", n, T) : null;
+        bool[]? testMask = null;
+        if (Optional("token_mask_test") is { } testMaskArray)
+        {
+            if (xTestArray is null)
+                throw new DataFormatException(
+                    $"{arrays.Source("token_mask_test")}: token_mask_test is given without X_test.npy: it masks the test sequences [n_test, T]; give X_test.npy and y_test.npy, or drop it");
+            testMask = TokenMask(arrays, "token_mask_test", testMaskArray, "n_test", nt, T);
+        }
+        var headSet = HeadSet(arrays, T, d);
+
         var (nu, pos, neg) = TokenDataset.DefaultSignals(d, config.SignalNorm);
         if (Optional("nu") is { } nuArray)
         {
@@ -233,7 +264,9 @@ public static class DataDirectory
             wInit = GaussianTokenSampler.KeyQueryInit(config.Seed, d);
         }
 
-        TokenRoles roles = rolesUnknown ? TokenRoles.Unknown : TokenRoles.FixedLayout;
+        // Real text (a token mask or a head set): no token is known to be relevant unless token_roles says so.
+        bool realText = trainMask is not null || testMask is not null || headSet is not null;
+        TokenRoles roles = rolesUnknown || realText ? TokenRoles.Unknown : TokenRoles.FixedLayout;
         if (Optional("token_roles") is { } rolesArray)
         {
             string source = arrays.Source("token_roles");
@@ -246,6 +279,15 @@ public static class DataDirectory
                 throw new DataFormatException($"{source}: token_roles has shape [{string.Join(", ", rolesArray.Shape)}]: must be [T] = [{T}] or [n, T] = [{n}, {T}]");
             try { roles = TokenRoles.FromCodes(rolesArray.Values, n, T); }
             catch (ArgumentException e) { throw new DataFormatException($"{source}: {e.Message}"); }
+            if (trainMask is not null)
+            {
+                var relevant = roles.RelevantTokens(n, T);
+                for (int i = 0; i < n; i++)
+                    if (!trainMask[i * T + relevant[i]])
+                        throw new DataFormatException(
+                            $"{source}: sequence {i}'s relevant token (code 0) is token {relevant[i]}, which {arrays.Source("token_mask")} marks as padding " +
+                            $"(token_mask[{i}, {relevant[i]}] = false): the relevant token must be a real token");
+            }
         }
 
         var data = new TokenDataset
@@ -253,7 +295,7 @@ public static class DataDirectory
             TrainN = n, SeqLen = T, EmbedDim = d, TestN = nt,
             XTrain = xTrain.Values, YTrain = yTrain, YTrainTrue = yTrue, Noisy = noisy,
             XTest = xTest, YTest = yTest, Nu = nu, MuPosDirection = pos, MuNegDirection = neg, WInit = wInit,
-            Roles = roles,
+            Roles = roles, TrainMask = trainMask, TestMask = testMask, HeadSet = headSet,
         };
         var resolved = config with
         {
@@ -262,6 +304,71 @@ public static class DataDirectory
             NoiseRatio = n == 0 ? 0 : (double)noisy.Count(v => v) / n,
         };
         return (data, resolved);
+    }
+
+    /// <summary>
+    /// A token mask <c>[count, T]</c> (true = real token): bool, or numeric with every value exactly 0 or 1, and at least one
+    /// real token in every row.
+    /// </summary>
+    /// <param name="rows">How the first dimension is called in messages (n, n_test, h).</param>
+    private static bool[] TokenMask(SuppliedArrays arrays, string name, NpyArray array, string rows, int count, int seqLen)
+    {
+        string source = arrays.Source(name);
+        if (!array.Shape.SequenceEqual([count, seqLen]))
+            throw new DataFormatException(
+                $"{source}: {name} has shape [{string.Join(", ", array.Shape)}]: must be [{rows}, T] = [{count}, {seqLen}], one entry per token (true = real token, false = padding)");
+        var mask = new bool[array.Values.Length];
+        for (int k = 0; k < mask.Length; k++)
+        {
+            double v = array.Values[k];
+            if (v != 0 && v != 1)
+            {
+                throw new DataFormatException(
+                    $"{source}: {name} must be bool or hold only 0 and 1, found {v.ToString("R", CultureInfo.InvariantCulture)} at index " +
+                    $"[{(k / seqLen).ToString(CultureInfo.InvariantCulture)}, {(k % seqLen).ToString(CultureInfo.InvariantCulture)}] ({array.DType.Descr()})");
+            }
+            mask[k] = v == 1;
+        }
+        for (int i = 0; i < count; i++)
+            if (Array.IndexOf(mask, true, i * seqLen, seqLen) < 0)
+                throw new DataFormatException(
+                    $"{source}: row {i.ToString(CultureInfo.InvariantCulture)} of {name} is all padding (no true): every sequence needs at least one real token");
+        return mask;
+    }
+
+    /// <summary>The head set: X_head <c>[h, T, d]</c> and y_head <c>[h]</c> (±1) together, with token_mask_head <c>[h, T]</c> only beside them; null when absent.</summary>
+    private static LabelledSequences? HeadSet(SuppliedArrays arrays, int seqLen, int embedDim)
+    {
+        var x = arrays.Arrays.GetValueOrDefault("X_head");
+        var y = arrays.Arrays.GetValueOrDefault("y_head");
+        var mask = arrays.Arrays.GetValueOrDefault("token_mask_head");
+        if (x is null)
+        {
+            if (y is not null)
+                throw new DataFormatException(
+                    $"{arrays.Source("y_head")}: y_head is given without X_head.npy: the head set is X_head.npy [h, T, d] with y_head.npy [h] (±1), given together");
+            if (mask is not null)
+                throw new DataFormatException(
+                    $"{arrays.Source("token_mask_head")}: token_mask_head is given without X_head.npy: it masks the head set's sequences [h, T]; give X_head.npy and y_head.npy, or drop it");
+            return null;
+        }
+        if (y is null)
+            throw new DataFormatException(
+                $"{arrays.Source("X_head")}: X_head is given without y_head.npy: the head set is X_head.npy [h, T, d] with y_head.npy [h] (±1), given together");
+        if (x.Shape is not [> 0, var t, var dim] || t != seqLen || dim != embedDim)
+            throw new DataFormatException(
+                $"{arrays.Source("X_head")}: X_head has shape [{string.Join(", ", x.Shape)}]: must be [h, T, d] = [h, {seqLen}, {embedDim}] with h ≥ 1 (T and d of X_train)");
+        Expect(x, "X_head", $"[h, {seqLen}, {embedDim}]", 3, null, seqLen, embedDim);   // finite values
+        int h = x.Shape[0];
+        if (!y.Shape.SequenceEqual([h]))
+            throw new DataFormatException($"{arrays.Source("y_head")}: y_head has shape [{string.Join(", ", y.Shape)}]: must be [h] = [{h}], one label per sequence of X_head");
+        for (int i = 0; i < h; i++)
+            if (y.Values[i] is not (1 or -1))
+                throw new DataFormatException(
+                    $"{arrays.Source("y_head")}: y_head[{i.ToString(CultureInfo.InvariantCulture)}] = {y.Values[i].ToString("R", CultureInfo.InvariantCulture)}: labels must be +1 or −1");
+        var labels = y.Values;
+        var headMask = mask is null ? null : TokenMask(arrays, "token_mask_head", mask, "h", h, seqLen);
+        return new LabelledSequences(h, seqLen, embedDim, x.Values, labels, headMask);
     }
 
     /// <summary>The noisy-label mask: bool, or numeric with every value exactly 0 or 1.</summary>
