@@ -5,14 +5,15 @@ namespace BenignAttention.Embeddings.Corpora;
 
 /// <summary>
 /// The visible text of an HTML document (AngleSharp's HTML5 parser): character references decoded, comments and the
-/// content of <c>head</c>, <c>script</c>, <c>style</c>, <c>template</c> and <c>noscript</c> dropped, a space around
+/// content of <c>head</c> (title included), <c>script</c>, <c>style</c> and <c>template</c> dropped (<c>noscript</c> is
+/// kept: a mail reader runs no scripts, so it shows that text), a space around
 /// every block-level element and <c>br</c> (so words of adjacent cells or paragraphs do not run together), nothing
 /// around inline elements (<c>&lt;b&gt;he&lt;/b&gt;llo</c> stays one word). Whitespace is not collapsed here.
 /// </summary>
 public static class HtmlText
 {
     private static readonly HashSet<string> Dropped = new(StringComparer.OrdinalIgnoreCase)
-        { "head", "script", "style", "template", "noscript", "title" };
+        { "head", "script", "style", "template", "title" };
 
     private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -34,6 +34,9 @@ public sealed record CleanedMessage(string Subject, string Body, string Text, bo
 /// </summary>
 public static class MessageCleaner
 {
+    // windows-125x and other legacy code pages (common in the corpus) are not in .NET's default set of encodings.
+    static MessageCleaner() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
     /// <summary>
     /// A mailing-list tag in a subject: a bracketed name of 1 to 40 letters, digits, spaces, dots, underscores or
     /// hyphens ("[SAtalk]", "[ILUG-Social]", "[use Perl]", "[Bug 840]", "Re[2]:"); a bracket holding other characters
@@ -41,8 +44,8 @@ public static class MessageCleaner
     /// </summary>
     public static readonly Regex ListTag = new(@"\[[\p{L}\p{N} ._\-]{1,40}\]", RegexOptions.CultureInvariant);
 
-    /// <summary>URLs: a scheme (http, https, ftp, file, mailto, news) or a leading <c>www.</c>, up to the next space, quote or angle bracket.</summary>
-    public static readonly Regex Url = new(@"(?:\b(?:https?|ftp|file|news):/+|\bmailto:|\bwww\.)[^\s<>""']*",
+    /// <summary>URLs: a scheme (http, https, ftp, file, mailto, news) or a leading <c>www.</c>, up to the next space, quote, angle bracket or parenthesis, without trailing punctuation.</summary>
+    public static readonly Regex Url = new(@"(?:\b(?:https?|ftp|file|news):/+|\bmailto:|\bwww\.)[^\s<>""'()]*(?<![.,;:!?])",
         RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 
     /// <summary>E-mail addresses: local part (or none: a bare <c>@domain.tld</c> is removed too), <c>@</c>, a dotted domain.</summary>
@@ -90,7 +93,7 @@ public static class MessageCleaner
             message = MimeMessage.Load(options, stream);
         string rawSubject = message.Subject ?? "";
         bool hadTag = ListTag.IsMatch(rawSubject);
-        string subject = Finish(RemoveAddresses(ListTag.Replace(rawSubject, " ")));
+        string subject = Finish(RemoveAddresses(ListTag.Replace(rawSubject, "")));
 
         string body = "";
         bool fromHtml = false;
