@@ -23,7 +23,8 @@ public sealed record CleanedMessage(string Subject, string Body, string Text, bo
 /// HTML (or a text/plain part holding an HTML document) becomes its visible text (<see cref="HtmlText"/>).</item>
 /// <item>Reply quotes are dropped: lines starting with <c>&gt;</c>, the attribution line just before them
 /// ("… wrote:"), and everything from an Outlook "-----Original Message-----" line or a signature separator
-/// ("-- ", RFC 3676) or a mailing-list footer (Mailman, Yahoo! Groups) on; they repeat other messages or carry names and
+/// ("-- ", RFC 3676), a stray MIME closing boundary ("--Boundary--" left in a body the sender mislabelled) or a
+/// mailing-list footer (Mailman, Yahoo! Groups, SourceForge) on; they repeat other messages or carry names and
 /// list footers (which, like subject tags, give the label away), not the author's text.</item>
 /// <item>E-mail addresses and URLs are removed from subject and body, and bracketed mailing-list tags such as
 /// "[SAtalk]" from the subject (they give the label away).</item>
@@ -58,7 +59,8 @@ public static class MessageCleaner
     private static readonly Regex HtmlDocument = new(@"<\s*(?:html|body)\b|</\s*(?:html|body)\s*>", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
     private static readonly Regex Attribution = new(@"(?:wrote|writes|said|schrieb|a écrit)\s*:\s*$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
     private static readonly Regex FooterRule = new(@"^\s*[-_=]{10,}", RegexOptions.CultureInvariant);
-    private static readonly Regex FooterWords = new(@"^\s*\S+ mailing list\b|Yahoo! Groups", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+    private static readonly Regex FooterWords = new(@"^\s*\S+ mailing list\b|Yahoo! Groups|This sf\.net email is sponsored", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+    private static readonly Regex StrayBoundary = new(@"^--(?=\S*[\p{L}\p{N}])\S{10,}--\s*$", RegexOptions.CultureInvariant);
     private static readonly Regex OriginalMessage = new(@"^\s*-{2,}\s*Original Message\s*-{2,}\s*$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 
     /// <summary>
@@ -154,7 +156,7 @@ public static class MessageCleaner
         for (int i = 0; i < lines.Length; i++)
         {
             string line = lines[i];
-            if (line == "-- " || OriginalMessage.IsMatch(line) || StartsListFooter(lines, i)) break;
+            if (line == "-- " || OriginalMessage.IsMatch(line) || StrayBoundary.IsMatch(line) || StartsListFooter(lines, i)) break;
             if (IsQuoted(line)) continue;
             if (Attribution.IsMatch(line) && NextNonBlankIsQuoted(lines, i + 1)) continue;
             kept.Add(line);
@@ -164,7 +166,8 @@ public static class MessageCleaner
 
     /// <summary>
     /// A mailing-list footer starts here: a rule of 10+ underscores, dashes or equals signs that carries, or is followed
-    /// within three non-blank lines by, a line starting "NAME mailing list" (Mailman) or "Yahoo! Groups" (Yahoo! Groups footers).
+    /// within three non-blank lines by, a line starting "NAME mailing list" (Mailman), "Yahoo! Groups" (Yahoo! Groups footers) or
+    /// "This sf.net email is sponsored" (SourceForge lists).
     /// </summary>
     private static bool StartsListFooter(string[] lines, int at)
     {

@@ -190,6 +190,18 @@ public class MessageCleanerTests
             Old text.
             """;
         Assert.Equal("Fwd See below.", Clean(outlook));
+        const string forwarded = """
+            Subject: Sighting
+            Content-Type: text/plain
+
+            <p>Buy now</p>
+            --SomeBoundary123--
+
+            -------------------------------------------------------
+            This sf.net email is sponsored by: a sponsor
+            """;
+        Assert.Equal("Sighting <p>Buy now</p>", Clean(forwarded));
+        Assert.Equal("S a", Clean("Subject: S\n\na\n-------------------------\nThis sf.net email is sponsored by: x\n"));
         // A rule not followed by a list name is text and stays; "wrote:" not before a quote stays.
         Assert.Equal("S a ---------- b He wrote: c", Clean("Subject: S\n\na\n----------\nb\nHe wrote:\nc\n"));
     }
