@@ -158,13 +158,14 @@ public static class SpamAssassinCorpus
     /// Checks that <paramref name="path"/> can be written as the prepared CSV, before any work: not a folder, its folder
     /// writable (or creatable).
     /// </summary>
-    /// <exception cref="UsageException">The path is empty or a folder.</exception>
+    /// <exception cref="UsageException">The path is empty, a folder, or ends in a folder separator.</exception>
     /// <exception cref="OutputFolderException">Its folder cannot be written.</exception>
     public static void CheckOutput(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (string.IsNullOrWhiteSpace(path)) throw new UsageException("--out: the file name is empty; give a .csv file");
-        if (Directory.Exists(path)) throw new UsageException($"--out {path}: is a folder; give a file (e.g. {Path.Combine(path, "spamassassin.csv")})");
+        if (Directory.Exists(path) || Path.EndsInDirectorySeparator(path))
+            throw new UsageException($"--out {path}: is a folder; give a file (e.g. {Path.Combine(path, "spamassassin.csv")})");
         string full = Path.GetFullPath(path);
         AtomicFolder.RequireNameLengths(full, $"--out {path}");
         AtomicFolder.RequireWritable(Path.GetDirectoryName(full)!, $"--out {path}");

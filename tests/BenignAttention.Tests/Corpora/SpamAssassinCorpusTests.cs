@@ -122,6 +122,7 @@ public sealed class SpamAssassinCorpusTests : IDisposable
         AssertRefused(["prepare", "spamassassin", "--out", output], "--from", "required");
         AssertRefused(["prepare", "spamassassin", "--from", Data], "--out", "required");
         AssertRefused(["prepare", "spamassassin", "--from", Data, "--out", _root], "--out", "is a folder");
+        AssertRefused(["prepare", "spamassassin", "--from", Data, "--out", Path.Combine(_root, "new") + Path.DirectorySeparatorChar], "--out", "is a folder");
         AssertRefused(["prepare", "spamassassin", "--from", Data, "--out", output, "--out", output], "--out", "give it once");
         AssertRefused(["prepare", "spamassassin", "--from", Data, "--out", output, "--max-tokens", "4"], "unknown option '--max-tokens'");
         AssertRefused(["prepare"], "missing <corpus>");
