@@ -99,9 +99,11 @@ public sealed class TextTable
         if (missing.Count > 0)
         {
             var first = missing[0];
-            string what = string.IsNullOrWhiteSpace(first.Text) ? $"text (column {textColumn})" : $"label (column {labelColumn})";
+            bool noText = string.IsNullOrWhiteSpace(first.Text);
+            string? value = noText ? first.Text : first.Label;
+            string what = noText ? $"text (column {textColumn})" : $"label (column {labelColumn})";
             throw new DataFormatException(
-                $"{path}: record {first.Row} has {(first.Text is null || first.Label is null ? "no" : "an empty")} {what}; " +
+                $"{path}: record {first.Row} has {(value is null ? "no" : "an empty")} {what}; " +
                 $"{missing.Count} of {raw.Count} records lack a text or a label (records {string.Join(", ", missing.Take(5).Select(m => m.Row))}{(missing.Count > 5 ? ", …" : "")}); " +
                 "records are never skipped silently: remove or fill them");
         }
