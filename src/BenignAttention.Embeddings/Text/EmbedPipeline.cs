@@ -157,7 +157,8 @@ public static class EmbedPipeline
     /// <param name="encoder">The text encoder (the MiniLM one from <c>TextEncoders.MiniLm</c>, or a test's stand-in).</param>
     /// <param name="progress">One unit per text encoded.</param>
     /// <param name="cancellation">Checked between chunks and before the folder is moved into place; nothing is written then.</param>
-    /// <exception cref="UsageException">The encoder refuses T (<see cref="ArgumentOutOfRangeException"/> on <c>maxTokens</c>).</exception>
+    /// <exception cref="UsageException">The encoder refuses T (<see cref="ArgumentOutOfRangeException"/> on <c>maxTokens</c>), or the
+    /// states of all texts would not fit in one array (more than <see cref="Array.MaxLength"/> values).</exception>
     /// <exception cref="InvalidOperationException">The encoder broke its contract (wrong shapes, a row without a real token, a padded state not 0).</exception>
     /// <exception cref="OutputFolderException">The destination changed meanwhile (see <see cref="AtomicFolder.Commit"/>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
@@ -170,8 +171,12 @@ public static class EmbedPipeline
         var parts = new[] { ("head", plan.Splits.Head), ("train", plan.Splits.Train), ("test", plan.Splits.Test) };
         var texts = parts.SelectMany(p => p.Item2).Select(t => t.Text).ToList();
 
+        long floats = (long)texts.Count * T * d;
+        if (floats > Array.MaxLength)
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"{texts.Count} texts × T = {T} × d = {d} are {floats} token-state values, more than one array holds ({Array.MaxLength}); lower --max-tokens or the split sizes"));
         var clock = Stopwatch.StartNew();
-        var states = new float[(long)texts.Count * T * d];
+        var states = new float[floats];
         var mask = new bool[texts.Count * T];
         var truncated = new bool[texts.Count];
         progress.Track($"embed ({texts.Count} texts, T = {T}, {encoder.ModelName})", texts.Count, done =>
