@@ -28,14 +28,14 @@ public static class EmbedCommand
         var labelColumn = Options.TextOption("--label-column", $"Column holding the labels (default {defaults.LabelColumn}).");
         var positive = Options.TextOption("--positive-class", "The class mapped to +1, all others to −1; needed with more than two classes. Default: false/0/−1 → −1 and true/1/+1 → +1, else the two classes sorted, the second → +1.");
         var maxTokens = RangeOption("--max-tokens", EmbedOptions.MinTokens, EmbedOptions.MaxTokensLimit, defaults.MaxTokens,
-            $"T, tokens per text including [CLS] and [SEP]; longer texts are cut, shorter ones padded (masked). Default {defaults.MaxTokens}.");
-        var headN = Options.IntOption("--head-n", SplitSizes.Minimum, () => defaults.HeadN, $"Texts in the clean head-fitting set (default {defaults.HeadN}).");
-        var trainN = Options.IntOption("--train-n", SplitSizes.Minimum, () => defaults.TrainN, $"Texts in the training pool, clean labels (default {defaults.TrainN}).");
-        var testN = Options.IntOption("--test-n", SplitSizes.Minimum, () => defaults.TestN, $"Texts in the clean test set (default {defaults.TestN}).");
-        var seed = Options.IntOption("--seed", 0, () => 0, "Seed of the split (default 0).");
-        var balanced = BoolOption("--balanced", defaults.Balanced, "true: each split has ⌊m/2⌋ texts of class −1 and ⌈m/2⌉ of class +1; false: the data's class proportions. Default true.");
+            $"T, tokens per text including [CLS] and [SEP]; longer texts are cut, shorter ones padded (masked).");
+        var headN = Options.IntOption("--head-n", SplitSizes.Minimum, () => defaults.HeadN, "Texts in the clean head-fitting set.");
+        var trainN = Options.IntOption("--train-n", SplitSizes.Minimum, () => defaults.TrainN, "Texts in the training pool, clean labels.");
+        var testN = Options.IntOption("--test-n", SplitSizes.Minimum, () => defaults.TestN, "Texts in the clean test set.");
+        var seed = Options.IntOption("--seed", 0, () => 0, "Seed of the split.");
+        var balanced = BoolOption("--balanced", defaults.Balanced, "true: each split has ⌊m/2⌋ texts of class −1 and ⌈m/2⌉ of class +1; false: the data's class proportions.");
         var cache = Options.TextOption("--cache", "Folder of the embedding cache (default: the encoder's own cache folder).");
-        var threads = RangeOption("--threads", 0, Environment.ProcessorCount, 0, $"Encoder threads, 0 (all cores) to {Environment.ProcessorCount}; default 0.");
+        var threads = RangeOption("--threads", 0, Environment.ProcessorCount, 0, $"Encoder threads, 0 (all cores) to {Environment.ProcessorCount}.");
         var command = new Command("embed", "Embed a text table (CSV, JSONL, Parquet) with MiniLM into a --data folder: clean head set, training pool, clean test set.");
         command.Arguments.Add(file);
         foreach (var option in new Option[] { output, textColumn, labelColumn, positive, maxTokens, headN, trainN, testN, seed, balanced, cache, threads })

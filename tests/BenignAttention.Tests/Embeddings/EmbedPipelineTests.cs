@@ -189,6 +189,25 @@ public class EmbedPipelineTests
         Assert.Contains("holds a train run; embed writes only into its own kind of folder (an embed data folder)", e.Message);
     }
 
+    [Fact]
+    public async Task AParquetTableWithBooleanLabelsInNaturalProportions()
+    {
+        using var dir = new TempDir();
+        var texts = Enumerable.Range(0, 40).Select(i => $"text number {i}" + (i % 4 == 0 ? " flagged" : "")).ToArray();
+        var labels = Enumerable.Range(0, 40).Select(i => (bool?)(i % 4 == 0)).ToArray();   // 10 true, 30 false
+        string file = await TextTableTests.WriteParquet(dir, "t.parquet", texts, labels, groupSize: 16);
+        string output = Path.Combine(dir.Path, "data");
+        var outcome = EmbedPipeline.Run(file, output, Small with { Balanced = false, HeadN = 8, TrainN = 20, TestN = 12 }, new FakeTextEncoder());
+        // +1 (true) gets round(m/4), halves up: 2, 5, 3.
+        Assert.Equal([("head", 6, 2), ("train", 15, 5), ("test", 9, 3)], outcome.Splits.Select(s => (s.Name, s.Negative, s.Positive)));
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "embed.json")))!;
+        Assert.Equal(("parquet", "boolean", false), ((string?)json["source"]!["format"], (string?)json["labels"]!["rule"], (bool)json["balanced"]!));
+        var y = Npy.Read(Path.Combine(output, "y_train.npy")).Values;
+        var rows = TextsCsv(output)["train"];
+        for (int i = 0; i < y.Length; i++)
+            Assert.Equal(texts[int.Parse(rows[i][2], CultureInfo.InvariantCulture) - 1].EndsWith(" flagged", StringComparison.Ordinal) ? 1.0 : -1.0, y[i]);
+    }
+
     /// <summary>An encoder that breaks the <see cref="EncodedTexts"/> contract in one way.</summary>
     private sealed class BrokenEncoder(Func<EncodedTexts, EncodedTexts> damage) : ITextEncoder
     {
