@@ -41,7 +41,7 @@ public class LayerTests
 
     /// <summary>Packages the core must not reference: stores, exports, figures, YAML.</summary>
     private static readonly string[] HeavyAssemblyPrefixes = ["Microsoft.Data.Sqlite", "SQLitePCLRaw", "Parquet", "SkiaSharp", "ScottPlot", "HarfBuzzSharp", "YamlDotNet", "MathNet",
-        "Microsoft.ML.OnnxRuntime", "FastBertTokenizer", "MimeKit", "AngleSharp", "BenignAttention.Embeddings"];
+        "Microsoft.ML.OnnxRuntime", "FastBertTokenizer", "MimeKit", "AngleSharp", "CsvHelper", "BenignAttention.Embeddings"];
 
     private static readonly Lazy<IReadOnlyList<Edge>> AllEdges = new(() => Assemblies.SelectMany(a => Edges(a.Assembly.Location)).ToArray());
 
