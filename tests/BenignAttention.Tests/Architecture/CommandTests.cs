@@ -25,7 +25,7 @@ public class CommandTests
     [Fact]
     public void EveryCommandOfTheToolIsChecked()
     {
-        Assert.Equal(["BenchCommand", "BoundaryCommand", "ConstructCommand", "ExportCommand", "MergeCommand", "PlotCommand", "ReproduceCommand", "SweepCommand", "TrainCommand"],
+        Assert.Equal(["BenchCommand", "BoundaryCommand", "ConstructCommand", "ExportCommand", "MergeCommand", "PlotCommand", "RealDataCommand", "ReproduceCommand", "SweepCommand", "TrainCommand"],
             Commands.Select(t => t.Name).Order(StringComparer.Ordinal));
         Assert.Equal(Commands.Length, CliApp.BuildRoot().Subcommands.Count);
     }
