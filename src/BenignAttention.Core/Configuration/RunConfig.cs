@@ -193,7 +193,7 @@ public static class ConfigKeys
         new ConfigKey<double>("signal_norm", "‖μ‖, signal norm (the head ν scales as 1/‖μ‖)", Interval.Real(MinSignalNorm, MaxMagnitude),
             c => c.SignalNorm, (c, v) => c with { SignalNorm = v },
             new SuppliedUse((head, _) => head == HeadSource.SignalNorm ? SuppliedSettingRule.Applied : SuppliedSettingRule.NotApplicable,
-                _ => "the data give the head ν (nu.npy, or the head set X_head/y_head it is fitted on); signal_norm only builds ν when there is neither"),
+                _ => "nu.npy gives the head ν (or it is fitted on the head set X_head/y_head); signal_norm only builds ν when there is neither"),
             reasonBelow: SmallSignalReason, reasonAbove: FiniteReason, axisLabel: "signal norm ‖μ‖"),
         new ConfigKey<double>("noise_std", "σ, token-noise standard deviation", Interval.Real(0, MaxMagnitude),
             c => c.NoiseStd, (c, v) => c with { NoiseStd = v }, SuppliedUse.NotApplicable(SyntheticTokens), reasonAbove: FiniteReason, axisLabel: "token-noise std σ"),

@@ -177,6 +177,24 @@ public sealed class HeadFitTests : IDisposable
     }
 
     [Fact]
+    public void ATrainRunOnAHeadSetRecordsTheHeadFitInSummaryJson()
+    {
+        string dir = Folder();
+        var run = TrainingRun.Resolve(new TrainingRequest(null, null, dir, true, ["num_steps=3", "head_l2=0.5"]));
+        var outcome = TrainingRun.Run(run, Path.Combine(_root, "run"), figures: false);
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outcome.Folder, "summary.json")));
+        var head = summary.RootElement.GetProperty("head_fit");
+        var expected = HeadFit.Fit(RealDataStandIn.Sets(30, 20, 16, 4, 8, masked: false).Head, 0.5);
+        Assert.Equal(0.5, head.GetProperty("l2").GetDouble());
+        Assert.Equal(30, head.GetProperty("head_n").GetInt32());
+        Assert.Equal(expected.Accuracy, head.GetProperty("accuracy").GetDouble());
+        Assert.Equal(expected.Loss, head.GetProperty("loss").GetDouble());
+        Assert.True(head.GetProperty("seconds").GetDouble() >= 0);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, summary.RootElement.GetProperty("config").GetProperty("signal_norm").ValueKind);
+        Assert.Contains("head_l2: 0.5", File.ReadAllText(Path.Combine(outcome.Folder, "config.yaml")));
+    }
+
+    [Fact]
     public void HeadL2IsNotApplicableWithNuOrWithoutAHeadSetAndRefusedForSyntheticRuns()
     {
         string dir = Folder(withNu: true);
