@@ -15,7 +15,7 @@ public static class RealDataFigure
     public const int Width = 1200;
 
     /// <summary>Figure height in pixels.</summary>
-    public const int Height = 560;
+    public const int Height = 600;
 
     /// <summary>Horizontal axis label of both panels.</summary>
     public const string XLabel = "label-noise ratio η";
