@@ -15,7 +15,7 @@ public static class CliApp
             "BenignAttention: token selection by one-layer softmax attention under label noise " +
             "(Sakamoto & Sato 2024, arXiv:2409.17625v1).");
         foreach (var command in new[] { TrainCommand.Create(), SweepCommand.Create(), PlotCommand.Create(), BoundaryCommand.Create(), ExportCommand.Create(), MergeCommand.Create(),
-                     ConstructCommand.Create(), ReproduceCommand.Create(), BenchCommand.Create(), PrepareCommand.Create(), EmbedCommand.Create() })
+                     ConstructCommand.Create(), ReproduceCommand.Create(), BenchCommand.Create(), PrepareCommand.Create(), EmbedCommand.Create(), RealDataCommand.Create() })
             root.Subcommands.Add(command);
         // The built-in --version prints the entry assembly's version (the test host's when run in-process).
         foreach (var option in root.Options.OfType<VersionOption>()) option.Action = new PrintVersion();

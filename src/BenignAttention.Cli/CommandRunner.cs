@@ -18,7 +18,7 @@ public static class CommandRunner
     /// Commands whose long loops check <see cref="Cancellation"/> (every training step, every c value, every timed run).
     /// The others (plot, export, boundary) are short and write each file atomically: a first Ctrl-C lets them finish.
     /// </summary>
-    public static readonly IReadOnlySet<string> StoppableCommands = new HashSet<string>(StringComparer.Ordinal) { "train", "sweep", "construct", "bench", "reproduce", "prepare", "embed" };
+    public static readonly IReadOnlySet<string> StoppableCommands = new HashSet<string>(StringComparer.Ordinal) { "train", "sweep", "construct", "bench", "reproduce", "prepare", "embed", "realdata" };
 
     /// <summary>Fires on the first Ctrl-C or SIGTERM; long loops check it and stop before writing anything partial.</summary>
     public static CancellationToken Cancellation => s_cancel.Token;

@@ -159,10 +159,21 @@ public enum SuppliedSettingRule
     NotApplicable,
 }
 
+/// <summary>Where the head ν of a run on supplied data comes from (spec §2; issue 10 phase 1).</summary>
+public enum HeadSource
+{
+    /// <summary>Built from <c>signal_norm</c>: ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ (no <c>nu.npy</c>, no head set).</summary>
+    SignalNorm,
+    /// <summary>Given by the data as <c>nu.npy</c>.</summary>
+    Supplied,
+    /// <summary>Fitted on the data's clean head set (<c>X_head.npy</c>, <c>y_head.npy</c>; no <c>nu.npy</c>) with ridge <c>head_l2</c>.</summary>
+    Fitted,
+}
+
 /// <summary>What a key means for a run on supplied data (<c>train --data</c>): its rule and, when it does not apply, why.</summary>
-/// <param name="Rule">The rule given whether the data carry <c>nu.npy</c> (hasHead) and whether W₀ is drawn from the seed (drawsKeyQuery).</param>
+/// <param name="Rule">The rule given where ν comes from (<see cref="HeadSource"/>) and whether W₀ is drawn from the seed (drawsKeyQuery).</param>
 /// <param name="WhyNotApplicable">The reason shown when a not-applicable key is stated, given train_W.</param>
-public sealed record SuppliedUse(Func<bool, bool, SuppliedSettingRule> Rule, Func<bool, string> WhyNotApplicable)
+public sealed record SuppliedUse(Func<HeadSource, bool, SuppliedSettingRule> Rule, Func<bool, string> WhyNotApplicable)
 {
     /// <summary>Used as given.</summary>
     public static SuppliedUse Applied { get; } = new((_, _) => SuppliedSettingRule.Applied, _ => "");

@@ -94,6 +94,11 @@ public sealed record RunConfig
     public StoragePrecision DType { get; init; } = StoragePrecision.Float64;
     /// <summary>Test accuracy at or above which test error counts as small in the regime label (spec §5); in (0, 1].</summary>
     public double RegimeTestAccuracy { get; init; } = 0.95;
+    /// <summary>
+    /// λ, the L2 ridge of the head fit (issue 10 phase 1): ν minimises the mean logistic loss of ⟨ν, mean-pooled x⟩ on the
+    /// clean head set plus λ‖ν‖²/2. Used only with supplied data that carry a head set and no <c>nu.npy</c>; in (0, 1e6].
+    /// </summary>
+    public double HeadL2 { get; init; } = ConfigKeys.DefaultHeadL2;
 
     /// <summary>
     /// SNR = ‖μ‖ / (σ √d), the signal-to-noise ratio of the final paper (arXiv:2409.17625v3, ICML 2025; docs/MODEL.md §1):
@@ -161,6 +166,14 @@ public static class ConfigKeys
     /// </summary>
     public const double MinSignalNorm = 1e-6;
 
+    /// <summary>
+    /// Default <c>head_l2</c>, λ of the head fit (issue 10 phase 1; docs/REALDATA.md says why). At the optimum
+    /// λν = −mean(ℓ′·y·x̄), so ‖ν‖ ≤ max‖x̄‖/λ: the ridge sets the scale of the head's outputs f = ⟨ν, x̄⟩. With token states of
+    /// MiniLM's size (per-token norm ≈ 10, d = 384) λ = 0.1 gives a mean head-set loss of about 0.5, i.e. margins y·f of order 1,
+    /// as spec §2's ν = … · 1/‖μ‖ gives ⟨ν, μ⟩ = 1/√2; λ = 0.01 lets them grow to ≈ 3, λ = 1 shrinks them to ≈ 0.1.
+    /// </summary>
+    public const double DefaultHeadL2 = 0.1;
+
     private const string FiniteReason = "the bound is there to keep inner products finite in double precision";
     private const string SmallSignalReason = "the head ν is scaled by 1/‖μ‖, so the value projections ⟨ν, x⟩ grow as σ/‖μ‖ and overflow for tiny norms";
     private const string NegativeRhoReason = "ρ is the strength of the weakly relevant tokens W₊ = ρμ_y and W₋ = ρμ_−y; a negative ρ would turn W₊ against its own class";
@@ -179,8 +192,8 @@ public static class ConfigKeys
             c => c.TestN, (c, v) => c with { TestN = v }, SuppliedUse.FromData),
         new ConfigKey<double>("signal_norm", "‖μ‖, signal norm (the head ν scales as 1/‖μ‖)", Interval.Real(MinSignalNorm, MaxMagnitude),
             c => c.SignalNorm, (c, v) => c with { SignalNorm = v },
-            new SuppliedUse((hasHead, _) => hasHead ? SuppliedSettingRule.NotApplicable : SuppliedSettingRule.Applied,
-                _ => "nu.npy gives the head ν (signal_norm only builds ν when nu.npy is absent)"),
+            new SuppliedUse((head, _) => head == HeadSource.SignalNorm ? SuppliedSettingRule.Applied : SuppliedSettingRule.NotApplicable,
+                _ => "nu.npy gives the head ν (or it is fitted on the head set X_head/y_head); signal_norm only builds ν when there is neither"),
             reasonBelow: SmallSignalReason, reasonAbove: FiniteReason, axisLabel: "signal norm ‖μ‖"),
         new ConfigKey<double>("noise_std", "σ, token-noise standard deviation", Interval.Real(0, MaxMagnitude),
             c => c.NoiseStd, (c, v) => c with { NoiseStd = v }, SuppliedUse.NotApplicable(SyntheticTokens), reasonAbove: FiniteReason, axisLabel: "token-noise std σ"),
@@ -219,6 +232,12 @@ public static class ConfigKeys
             c => c.DType, (c, v) => c with { DType = v }, SuppliedUse.Applied, sinceSchema: 2),
         new ConfigKey<double>("regime_test_accuracy", "test accuracy counted as small test error in the regime label", Interval.Real(0, 1, minClosed: false),
             c => c.RegimeTestAccuracy, (c, v) => c with { RegimeTestAccuracy = v }, SuppliedUse.Applied),
+        new ConfigKey<double>("head_l2", "λ, L2 ridge of the head fit on a supplied head set (ν = argmin mean logistic loss + λ‖ν‖²/2); supplied X_head without nu.npy only",
+            Interval.Real(0, MaxMagnitude, minClosed: false), c => c.HeadL2, (c, v) => c with { HeadL2 = v },
+            new SuppliedUse((head, _) => head == HeadSource.Fitted ? SuppliedSettingRule.Applied : SuppliedSettingRule.NotApplicable,
+                _ => "ν is not fitted here (it comes from nu.npy or signal_norm; head_l2 applies only to data with X_head/y_head and no nu.npy)"),
+            reasonBelow: "without a positive ridge the fit has no minimum on a separable head set (ν would grow without bound)",
+            reasonAbove: FiniteReason, axisLabel: "head ridge λ", sinceSchema: 2),
     ];
 
     /// <summary>The names of <see cref="All"/>, in file order.</summary>

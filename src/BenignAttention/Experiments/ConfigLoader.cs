@@ -251,16 +251,32 @@ public static class ConfigLoader
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="config"/> is null.</exception>
     /// <exception cref="ConfigException">The first violated rule, with key, value and allowed range.</exception>
-    public static void Validate(RunConfig config)
+    /// <param name="suppliedData">The run trains on supplied data; false (synthetic data) also refuses <c>head_l2</c> away from its
+    /// default, which only shapes the head fit on a supplied head set and would change nothing but the run hash.</param>
+    public static void Validate(RunConfig config, bool suppliedData = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         foreach (var key in ConfigKeys.All)
             key.Check(config);
+        if (!suppliedData) CheckHeadL2NeedsHeadSet(config);
         CheckLabelNoise(config);
         CheckLinearScheduleLength(config);
         CheckLogPointsNeedLogSchedule(config);
         CheckWishartSampler(config);
         CheckSizeGuards(config);
+    }
+
+    /// <summary>
+    /// Rule for synthetic runs: head_l2 is the ridge of the head fit on a supplied head set (issue 10 phase 1); synthetic data
+    /// use spec §2's ν, so a value away from the default is refused rather than silently ignored (it would change only the run hash).
+    /// </summary>
+    private static void CheckHeadL2NeedsHeadSet(RunConfig c)
+    {
+        if (c.HeadL2 == ConfigKeys.DefaultHeadL2) return;
+        string range = $"{D(ConfigKeys.DefaultHeadL2)} (its default) with synthetic data";
+        throw new ConfigException("head_l2", D(c.HeadL2), range,
+            $"head_l2 = {D(c.HeadL2)} applies only to supplied data with a head set (X_head.npy, y_head.npy and no nu.npy), whose ν it fits; " +
+            "synthetic data use the head of spec §2 built from signal_norm: leave head_l2 out");
     }
 
     /// <summary>Cross-key rule: ⌈noise_ratio·train_n⌉ &lt; train_n, at least one clean label (spec §1).</summary>

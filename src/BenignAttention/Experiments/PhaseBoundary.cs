@@ -4,8 +4,6 @@ using BenignAttention.Analysis;
 using BenignAttention.Configuration;
 using BenignAttention.Plotting;
 using BenignAttention.Storage;
-using MathNet.Numerics.LinearAlgebra;
-using MathNet.Numerics.Optimization;
 
 namespace BenignAttention.Experiments;
 
@@ -72,7 +70,7 @@ public sealed record BoundaryResult(LogisticBoundary Fit, double AlphaLow, doubl
 /// Method: logistic regression P(benign | ln d, ln ‖μ‖) = σ(a + b ln d + c ln ‖μ‖) on the runs labelled benign (1) or
 /// not_overfitting (0), one observation per run; harmful and other runs are left out and counted. The negative
 /// log-likelihood plus a ridge penalty <see cref="Ridge"/>/2·(b̃² + c̃²) on the slopes of the standardised covariates is
-/// minimised by Newton's method with line search (MathNet.Numerics <see cref="NewtonMinimizer"/>); the penalty keeps the
+/// minimised by Newton's method with line search (MathNet.Numerics, through <see cref="RidgeLogistic"/>); the penalty keeps the
 /// fit finite when the regimes are separable (then α is the direction the penalised fit settles on, and the width is not
 /// identified) and changes little otherwise. The boundary P = ½ is ln ‖μ‖ = −a/c − (b/c) ln d, i.e. ‖μ‖ = C·d^α with α = −b/c.
 /// Interval: percentile bootstrap over seeds — each resample draws as many seeds as there are, with replacement, and
@@ -126,36 +124,16 @@ public static class PhaseBoundary
         var z1 = x1.Select(v => (v - m1) / s1).ToArray();
         var z2 = x2.Select(v => (v - m2) / s2).ToArray();
 
-        var objective = ObjectiveFunction.GradientHessian(beta =>
+        var features = new double[n * 3];
+        var w = new double[n];
+        for (int i = 0; i < n; i++)
         {
-            double f = Ridge / 2 * (beta[1] * beta[1] + beta[2] * beta[2]);
-            var g = Vector<double>.Build.Dense(3);
-            var h = Matrix<double>.Build.Dense(3, 3);
-            g[1] = Ridge * beta[1];
-            g[2] = Ridge * beta[2];
-            h[1, 1] = Ridge;
-            h[2, 2] = Ridge;
-            for (int i = 0; i < n; i++)
-            {
-                double w = W(i);
-                if (w == 0) continue;
-                double eta = beta[0] + beta[1] * z1[i] + beta[2] * z2[i];
-                // ln(1 + e^η) − yη, computed without overflow
-                double softplus = eta > 0 ? eta + Math.Log(1 + Math.Exp(-eta)) : Math.Log(1 + Math.Exp(eta));
-                f += w * (softplus - y[i] * eta);
-                double p = 1 / (1 + Math.Exp(-eta));
-                double r = w * (p - y[i]), q = w * p * (1 - p);
-                double[] xi = [1, z1[i], z2[i]];
-                for (int a = 0; a < 3; a++)
-                {
-                    g[a] += r * xi[a];
-                    for (int b = 0; b < 3; b++) h[a, b] += q * xi[a] * xi[b];
-                }
-            }
-            return (f, g, h);
-        });
-        var minimizer = new NewtonMinimizer(1e-9, 500, useLineSearch: true);
-        var beta = minimizer.FindMinimum(objective, Vector<double>.Build.Dense(3)).MinimizingPoint;
+            features[3 * i] = 1;
+            features[3 * i + 1] = z1[i];
+            features[3 * i + 2] = z2[i];
+            w[i] = W(i);
+        }
+        var beta = RidgeLogistic.Fit(features, y, w, [0, Ridge, Ridge]).Coefficients;
         // back to natural-log covariates: η = β0 + β1 (x1 − m1)/s1 + β2 (x2 − m2)/s2
         double b = beta[1] / s1, c = beta[2] / s2, a0 = beta[0] - b * m1 - c * m2;
         bool separated = true;

@@ -66,6 +66,27 @@ public static class RunFolder
     }
 
     /// <summary>
+    /// The object <c>head_fit</c> of phase 1 (issue 10; <see cref="HeadFit"/>): how ν was fitted (<c>method</c>), the ridge
+    /// <c>l2</c>, the head set's size <c>head_n</c>, its <c>accuracy</c> and mean logistic <c>loss</c> at the fitted ν, the
+    /// Newton <c>iterations</c> and the wall-clock <c>seconds</c>.
+    /// </summary>
+    public static void HeadFitJson(Utf8JsonWriter json, HeadFitResult head, bool withSeconds = true)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(head);
+        json.WriteStartObject("head_fit");
+        json.WriteString("method", "logistic regression without intercept on mask-aware mean-pooled tokens (the model at p = 0), L2 ridge l2*|nu|^2/2, Newton (MathNet.Numerics)");
+        json.WriteNumber("l2", head.L2);
+        json.WriteNumber("head_n", head.Count);
+        json.WriteNumber("accuracy", head.Accuracy);
+        json.WriteNumber("loss", head.Loss);
+        json.WriteNumber("nu_norm", Math.Sqrt(head.Nu.Sum(v => v * v)));
+        json.WriteNumber("iterations", head.Iterations);
+        if (withSeconds) json.WriteNumber("seconds", head.Seconds);
+        json.WriteEndObject();
+    }
+
+    /// <summary>
     /// summary.json: resolved config (keys not applicable to supplied data as null), the data (<c>data</c>: path, kind,
     /// sha256, skipped entries; null for synthetic data), the token roles (<see cref="TokenRoles.Description"/>), engine,
     /// final metrics (NaN → null), regime and its thresholds, the delayed-generalization analysis (<see cref="WritePhases"/>), and <c>timings_seconds</c>, the wall-clock split of the process:
@@ -109,6 +130,7 @@ public static class RunFolder
                 json.WriteEndArray();
                 json.WriteEndObject();
             }
+            if (supplied?.Head is { } head) HeadFitJson(json, head);
             json.WriteString("token_roles", labels.Roles.Description);
             json.WriteString("engine", summary.Engine.ToString().ToLowerInvariant());
             json.WriteString("regime", RegimeClassifier.Name(summary.Regime));

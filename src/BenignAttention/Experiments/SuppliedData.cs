@@ -16,7 +16,9 @@ namespace BenignAttention.Experiments;
 /// <c>regime_test_accuracy</c>; <c>signal_norm</c> when there is no <c>nu.npy</c> (it builds ν); <c>seed</c> when it
 /// draws W₀ (<c>train_W = true</c> and no <c>W_init.npy</c>);</item>
 /// <item>not applicable: <c>noise_std</c>, <c>rho</c>, <c>balanced_labels</c>, <c>sampler</c> (they shape synthetic data),
-/// <c>signal_norm</c> with <c>nu.npy</c>, <c>seed</c> when nothing is drawn.</item>
+/// <c>signal_norm</c> with <c>nu.npy</c> or a head set, <c>head_l2</c> unless ν is fitted, <c>seed</c> when nothing is drawn.</item>
+/// <item>ν: <c>nu.npy</c>; else, with a head set (<c>X_head.npy</c>, <c>y_head.npy</c>), fitted on it by <see cref="HeadFit"/> with
+/// ridge <c>head_l2</c> (phase 1 of issue 10, recorded in <see cref="Head"/>); else built from <c>signal_norm</c>.</item>
 /// </list>
 /// Sources, lowest precedence first: defaults, the preset, the data's <c>config.json</c>, the <c>--config</c> YAML,
 /// the <c>key=value</c> overrides.
@@ -31,17 +33,34 @@ public sealed record SuppliedData
     public required SuppliedArrays Arrays { get; init; }
     /// <summary>Keys that do not apply to this run, in <see cref="RunConfig.Keys"/> order.</summary>
     public required IReadOnlyList<string> NotApplicable { get; init; }
+    /// <summary>Phase 1 (issue 10): the head ν fitted on the data's head set (X_head/y_head, no nu.npy) with ridge head_l2, or null.</summary>
+    public HeadFitResult? Head { get; init; }
 
     private static readonly string[] ShapeKeys = ["embed_dim", "seq_len", "train_n", "test_n"];
     private const string CommandLine = "command line";
 
-    /// <summary>The rule of <paramref name="key"/> for data with or without <c>nu.npy</c> and a drawn or given W₀.</summary>
+    /// <summary>The rule of <paramref name="key"/> for data with or without <c>nu.npy</c> (and no head set) and a drawn or given W₀.</summary>
     /// <param name="key">One of <see cref="RunConfig.Keys"/>.</param>
     /// <param name="hasHead">The data carry <c>nu.npy</c>.</param>
     /// <param name="drawsKeyQuery">W₀ is drawn from the seed (<c>train_W = true</c>, no <c>W_init.npy</c>).</param>
     /// <exception cref="ArgumentException"><paramref name="key"/> is not a config key.</exception>
     public static SuppliedSettingRule RuleOf(string key, bool hasHead, bool drawsKeyQuery) =>
-        (ConfigKeys.Find(key) ?? throw new ArgumentException($"'{key}' is not a config key", nameof(key))).Supplied.Rule(hasHead, drawsKeyQuery);
+        RuleOf(key, hasHead ? HeadSource.Supplied : HeadSource.SignalNorm, drawsKeyQuery);
+
+    /// <summary>The rule of <paramref name="key"/> given where ν comes from and whether W₀ is drawn.</summary>
+    /// <param name="key">One of <see cref="RunConfig.Keys"/>.</param>
+    /// <param name="head">nu.npy, the head set (fitted) or signal_norm.</param>
+    /// <param name="drawsKeyQuery">W₀ is drawn from the seed (<c>train_W = true</c>, no <c>W_init.npy</c>).</param>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is not a config key.</exception>
+    public static SuppliedSettingRule RuleOf(string key, HeadSource head, bool drawsKeyQuery) =>
+        (ConfigKeys.Find(key) ?? throw new ArgumentException($"'{key}' is not a config key", nameof(key))).Supplied.Rule(head, drawsKeyQuery);
+
+    /// <summary>Where ν of these arrays comes from: nu.npy, else the head set X_head (fitted), else signal_norm.</summary>
+    public static HeadSource HeadSourceOf(SuppliedArrays arrays)
+    {
+        ArgumentNullException.ThrowIfNull(arrays);
+        return arrays.Arrays.ContainsKey("nu") ? HeadSource.Supplied : arrays.Arrays.ContainsKey("X_head") ? HeadSource.Fitted : HeadSource.SignalNorm;
+    }
 
     /// <summary>
     /// Reads <paramref name="dataPath"/> (see <see cref="DataDirectory.Read"/>) and resolves the run's settings by the
@@ -73,11 +92,11 @@ public sealed record SuppliedData
         var baseConfig = preset is null ? new RunConfig() : Presets.Get(preset);
         foreach (var source in sources) ConfigLoader.Apply(new RunConfig(), source.Pairs);   // unknown keys, unparsable values
 
-        bool hasHead = arrays.Arrays.ContainsKey("nu");
+        var head = HeadSourceOf(arrays);
         var all = sources.SelectMany(s => s.Pairs).ToList();
         bool trainW = ConfigLoader.Apply(baseConfig, all.Where(kv => kv.Key == "train_W")).TrainW;
         bool drawsKeyQuery = trainW && !arrays.Arrays.ContainsKey("W_init");
-        var rules = RunConfig.Keys.ToDictionary(k => k, k => RuleOf(k, hasHead, drawsKeyQuery));
+        var rules = RunConfig.Keys.ToDictionary(k => k, k => RuleOf(k, head, drawsKeyQuery));
 
         foreach (var (name, stated, pairs) in sources)
         {
@@ -98,16 +117,24 @@ public sealed record SuppliedData
                 CheckAgainstData(key, value, Where(name), arrays, data, resolved);
 
         bool signalNormGiven = preset is not null || all.Any(kv => kv.Key == "signal_norm");
-        if (!hasHead && !signalNormGiven)
+        if (head == HeadSource.SignalNorm && !signalNormGiven)
         {
             throw new ConfigException("signal_norm", "", SpecRange("signal_norm"),
                 $"supplied data {dataPath} has no nu.npy (the head ν) and no signal_norm in a config.json: give signal_norm=… " +
                 "(ν = (μ₊₁ − μ₋₁)/‖μ₊₁ − μ₋₁‖ · 1/‖μ‖ depends on it)");
         }
-        ConfigLoader.Validate(resolved);
+        ConfigLoader.Validate(resolved, suppliedData: true);
+        HeadFitResult? fitted = null;
+        if (head == HeadSource.Fitted)
+        {
+            // Phase 1: ν fitted on the clean head set at p = 0 (the data directory fills HeadSet; read it here where it does not).
+            var headSet = data.HeadSet ?? RealDataSets.ReadHeadSet(arrays, data.SeqLen, data.EmbedDim)!;
+            fitted = HeadFit.Fit(headSet, resolved.HeadL2);
+            data = data with { Nu = fitted.Nu, HeadSet = headSet };
+        }
         return new SuppliedData
         {
-            Data = data, Config = resolved, Arrays = arrays,
+            Data = data, Config = resolved, Arrays = arrays, Head = fitted,
             NotApplicable = RunConfig.Keys.Where(k => rules[k] == SuppliedSettingRule.NotApplicable).ToArray(),
         };
     }

@@ -23,6 +23,8 @@ public sealed record OutputKind(string Id, string Description, string Command)
     public static readonly OutputKind Reproduction = new("reproduce", "a reproduce output", "reproduce");
     /// <summary>A sweep folder (<c>sweep</c>).</summary>
     public static readonly OutputKind Sweep = new("sweep", "a sweep folder", "sweep");
+    /// <summary>A real-data protocol folder (<c>realdata</c>, issue 10).</summary>
+    public static readonly OutputKind RealData = new("realdata", "a realdata output", "realdata");
 
     /// <summary>The part <paramref name="part"/> (e.g. <c>figure1</c>, <c>figure3a</c>) of a reproduction folder.</summary>
     public static OutputKind ReproductionPart(string part) => new($"reproduce part {part}", $"part {part} of a reproduce output", "reproduce");
@@ -30,7 +32,7 @@ public sealed record OutputKind(string Id, string Description, string Command)
     /// <summary>What a folder whose manifest records <paramref name="id"/> holds, for messages.</summary>
     public static string Describe(string id)
     {
-        foreach (var kind in new[] { TrainRun, Construction, Reproduction, Sweep })
+        foreach (var kind in new[] { TrainRun, Construction, Reproduction, Sweep, RealData })
             if (kind.Id == id) return kind.Description;
         const string part = "reproduce part ";
         return id.StartsWith(part, StringComparison.Ordinal) ? ReproductionPart(id[part.Length..]).Description : $"an output of kind '{id}'";

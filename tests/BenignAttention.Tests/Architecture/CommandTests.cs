@@ -25,7 +25,7 @@ public class CommandTests
     [Fact]
     public void EveryCommandOfTheToolIsChecked()
     {
-        Assert.Equal(["BenchCommand", "BoundaryCommand", "ConstructCommand", "EmbedCommand", "ExportCommand", "MergeCommand", "PlotCommand", "PrepareCommand", "ReproduceCommand", "SweepCommand", "TrainCommand"],
+        Assert.Equal(["BenchCommand", "BoundaryCommand", "ConstructCommand", "EmbedCommand", "ExportCommand", "MergeCommand", "PlotCommand", "PrepareCommand", "RealDataCommand", "ReproduceCommand", "SweepCommand", "TrainCommand"],
             Commands.Select(t => t.Name).Order(StringComparer.Ordinal));
         Assert.Equal(Commands.Length, CliApp.BuildRoot().Subcommands.Count);
     }

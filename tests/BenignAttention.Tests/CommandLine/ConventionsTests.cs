@@ -45,7 +45,7 @@ public class ConventionsTests() : TemporaryWorkingFolder("ba-conventions-")
     {
         var (code, _, stderr) = Run("frob");
         Assert.Equal(2, code);
-        Assert.Equal("error: unknown command 'frob'; commands: train, sweep, plot, boundary, export, merge, construct, reproduce, bench, prepare, embed (see `benign-attention --help`)",
+        Assert.Equal("error: unknown command 'frob'; commands: train, sweep, plot, boundary, export, merge, construct, reproduce, bench, prepare, embed, realdata (see `benign-attention --help`)",
             Assert.Single(Lines(stderr)));
         (code, _, stderr) = Run();
         Assert.Equal(2, code);
@@ -88,7 +88,7 @@ public class ConventionsTests() : TemporaryWorkingFolder("ba-conventions-")
     {
         var root = CliApp.BuildRoot();
         var withOut = root.Subcommands.Where(c => c.Options.Any(o => o.Name == "--out")).Select(c => c.Name).ToList();
-        Assert.Equal(["train", "sweep", "export", "construct", "reproduce", "bench", "prepare", "embed"], withOut);
+        Assert.Equal(["train", "sweep", "export", "construct", "reproduce", "bench", "prepare", "embed", "realdata"], withOut);
         foreach (var command in root.Subcommands)
         {
             foreach (var option in command.Options)

@@ -107,7 +107,7 @@ public class SchemaTests
         {
             EmbedDim = 77, SeqLen = 5, TrainN = 9, TestN = 0, SignalNorm = 0.1 + 0.2, NoiseStd = 3.5, Rho = 1e-300, NoiseRatio = 0.3,
             Seed = long.MaxValue, BalancedLabels = true, LearningRate = 5e-324, NumSteps = 3, LogInterval = 2, LogSchedule = StepSchedule.Log, LogPoints = 1000, TrainW = true,
-            Engine = EngineKind.Gram, Sampler = SamplerKind.Wishart, DType = StoragePrecision.Float32, RegimeTestAccuracy = 0.5,
+            Engine = EngineKind.Gram, Sampler = SamplerKind.Wishart, DType = StoragePrecision.Float32, RegimeTestAccuracy = 0.5, HeadL2 = 2.5,
         };
         var defaults = new RunConfig();
         foreach (var key in ConfigKeys.All)
@@ -130,6 +130,6 @@ public class SchemaTests
         Assert.Equal(SuppliedSettingRule.Applied, SuppliedData.RuleOf("seed", hasHead: true, drawsKeyQuery: true));
         Assert.Equal(SuppliedSettingRule.NotApplicable, SuppliedData.RuleOf("seed", hasHead: true, drawsKeyQuery: false));
         Assert.Throws<ArgumentException>(() => SuppliedData.RuleOf("Rho", false, false));
-        Assert.All(ConfigKeys.All, k => Assert.Equal(k.Supplied.Rule(true, true), SuppliedData.RuleOf(k.Name, true, true)));
+        Assert.All(ConfigKeys.All, k => Assert.Equal(k.Supplied.Rule(HeadSource.Supplied, true), SuppliedData.RuleOf(k.Name, true, true)));
     }
 }
