@@ -6,11 +6,13 @@ namespace BenignAttention.Embeddings;
 /// all-MiniLM-L6-v2 run by ONNX Runtime: texts → <see cref="WordPieceTokenizer"/> ([CLS] … [SEP], cut or padded to T) →
 /// <c>last_hidden_state</c>, the token-level states <c>[n, T, 384]</c> float32 with padded positions set to 0.
 /// <para>
-/// Determinism: the texts go through the graph in runs of exactly <see cref="BatchSize"/> rows of T tokens (the last run is filled
-/// with rows of [CLS] [SEP] whose output is dropped), every run on one intra-op thread, so every run has the same shape and
-/// the same kernels. The states of a text are then bitwise the same whatever else is in its batch, whatever the batch position,
-/// the number of texts or <see cref="Workers"/> (tests/BenignAttention.Tests/Embeddings/MiniLmEncoderTests.cs checks this).
-/// They depend on T (the softmax over a longer padded row sums in another order): T is part of every cache key.
+/// Determinism: a text goes through the graph in a run of exactly <see cref="BatchSize"/> rows of <see cref="RunLength"/> tokens — its
+/// own token count rounded up to a multiple of <see cref="LengthStep"/>, at most T — beside texts of the same run length (fillers of
+/// [CLS] [SEP] complete the last run; their output is dropped), every run on one intra-op thread. The shape of a text's run thus
+/// depends on the text and T alone, so its states are bitwise the same whatever else is in the call, its position, the number of
+/// texts or <see cref="Workers"/> (tests/BenignAttention.Tests/Embeddings/MiniLmEncoderTests.cs). Short texts cost less than T.
+/// Padded keys get attention probability 0, so T changes the states at most by rounding (measured on x64: not at all); T is part
+/// of every cache key all the same.
 /// </para>
 /// <para>Speed: see docs/EMBEDDINGS.md (≈1000 texts at T = 64 in 10–15 s on 2 busy cores).</para>
 /// </summary>
@@ -98,57 +100,66 @@ public sealed class MiniLmEncoder : ITextEncoder, IDisposable
         var ids = new long[n * t];
         var mask = new bool[n * t];
         var truncated = new bool[n];
+        var counts = new int[n];
         for (int i = 0; i < n; i++)
         {
             string text = texts[i] ?? throw new ArgumentException($"text {i} is null", nameof(texts));
-            truncated[i] = Tokenizer.Encode(text, ids.AsSpan(i * t, t), mask.AsSpan(i * t, t)).Truncated;
+            (counts[i], truncated[i]) = Tokenizer.Encode(text, ids.AsSpan(i * t, t), mask.AsSpan(i * t, t));
         }
+        // Runs: texts grouped by RunLength (their own token count rounded up, at most T), BatchSize rows each, in input order.
+        var runs = Enumerable.Range(0, n).GroupBy(i => RunLength(counts[i], t)).OrderBy(g => g.Key)
+            .SelectMany(g => g.Chunk(BatchSize).Select(rows => (Length: g.Key, Rows: rows))).ToArray();
         var states = new float[checked((long)n * t * d)];
-        int batches = (n + BatchSize - 1) / BatchSize;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Workers, CancellationToken = cancellation };
-        Parallel.For(0, batches, parallel, b => RunBatch(b * BatchSize, Math.Min(BatchSize, n - b * BatchSize), t, ids, mask, states));
+        Parallel.For(0, runs.Length, parallel, r => RunBatch(runs[r].Rows, runs[r].Length, t, ids, mask, states));
         cancellation.ThrowIfCancellationRequested();
         return new EncodedTexts(n, t, d, states, mask, truncated);
     }
 
-    // One run of BatchSize rows: rows [first, first + count) of the texts, the rest [CLS] [SEP] fillers.
-    private void RunBatch(int first, int count, int t, long[] ids, bool[] mask, float[] states)
+    /// <summary>
+    /// Tokens per row of the run a text of <paramref name="count"/> real tokens goes through at T = <paramref name="t"/>: the count
+    /// rounded up to a multiple of <see cref="LengthStep"/>, at most T. It depends on the text alone, so the shape of its run does too.
+    /// </summary>
+    public static int RunLength(int count, int t) => Math.Min(t, (count + LengthStep - 1) / LengthStep * LengthStep);
+
+    /// <summary>Granularity of <see cref="RunLength"/>.</summary>
+    public const int LengthStep = 16;
+
+    // One run of BatchSize rows of `length` tokens: the given texts, then [CLS] [SEP] fillers.
+    private void RunBatch(int[] rows, int length, int t, long[] ids, bool[] mask, float[] states)
     {
         int d = Dim;
-        var inputIds = new long[BatchSize * t];
-        var attention = new long[BatchSize * t];
-        var types = new long[BatchSize * t];
+        var inputIds = new long[BatchSize * length];
+        var attention = new long[BatchSize * length];
+        var types = new long[BatchSize * length];
         for (int r = 0; r < BatchSize; r++)
         {
-            if (r < count)
-                for (int k = 0; k < t; k++)
+            if (r < rows.Length)
+                for (int k = 0; k < length; k++)
                 {
-                    inputIds[r * t + k] = ids[(first + r) * t + k];
-                    attention[r * t + k] = mask[(first + r) * t + k] ? 1 : 0;
+                    inputIds[r * length + k] = ids[rows[r] * t + k];
+                    attention[r * length + k] = mask[rows[r] * t + k] ? 1 : 0;
                 }
             else
             {
-                inputIds[r * t] = WordPieceTokenizer.ClsId;
-                inputIds[r * t + 1] = WordPieceTokenizer.SepId;
-                attention[r * t] = attention[r * t + 1] = 1;
+                inputIds[r * length] = WordPieceTokenizer.ClsId;
+                inputIds[r * length + 1] = WordPieceTokenizer.SepId;
+                attention[r * length] = attention[r * length + 1] = 1;
             }
         }
-        long[] shape = [BatchSize, t];
+        long[] shape = [BatchSize, length];
         using var idsValue = OrtValue.CreateTensorValueFromMemory(inputIds, shape);
         using var maskValue = OrtValue.CreateTensorValueFromMemory(attention, shape);
         using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
         using var run = new RunOptions();
         using var outputs = _session.Run(run, ["input_ids", "attention_mask", "token_type_ids"], [idsValue, maskValue, typesValue], ["last_hidden_state"]);
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
-        if (hidden.Length != BatchSize * t * d)
-            throw new InvalidDataException($"last_hidden_state has {hidden.Length} values, expected {BatchSize} × {t} × {d}");
-        for (int r = 0; r < count; r++)
-            for (int k = 0; k < t; k++)
-            {
-                long at = ((long)(first + r) * t + k) * d;
-                if (mask[(first + r) * t + k]) hidden.Slice((r * t + k) * d, d).CopyTo(states.AsSpan(checked((int)at), d));
-                // padded positions stay 0 (the array is fresh)
-            }
+        if (hidden.Length != BatchSize * length * d)
+            throw new InvalidDataException($"last_hidden_state has {hidden.Length} values, expected {BatchSize} × {length} × {d}");
+        for (int r = 0; r < rows.Length; r++)
+            for (int k = 0; k < length; k++)
+                if (mask[rows[r] * t + k])   // padded positions stay 0 (the array is fresh)
+                    hidden.Slice((r * length + k) * d, d).CopyTo(states.AsSpan((rows[r] * t + k) * d, d));
         Interlocked.Increment(ref _runs);
     }
 

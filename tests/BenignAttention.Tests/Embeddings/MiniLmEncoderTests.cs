@@ -92,30 +92,51 @@ public sealed class MiniLmEncoderTests(MiniLmFixture fixture, ITestOutputHelper 
         Assert.Equal(reference.States, intra.Encode(Texts, t).States);
     }
 
-    [Fact]
-    public void TheSameTextAtT32AndT64HasTheSameStatesOnItsRealTokensUpToRounding()
+    [Theory]
+    [InlineData(32)]
+    [InlineData(20)]
+    public void TheSameTextAtASmallerTHasTheSameStatesOnItsRealTokensUpToRounding(int small)
     {
-        // Only the length of the padded tail differs: padded keys get probability exactly 0 in every attention row, so the states
-        // of real tokens agree in exact arithmetic. In float32 the kernels sum rows of different lengths in different blocks; six
-        // layers of O(10) roundings of relative size 2⁻²⁴ ≈ 6e-8 on states of size up to ≈10 bound the difference by ≈1e-4.
-        string[] texts = Texts.Where(text => _encoder.Tokenizer.Tokens(text, 64).Count <= 32).ToArray();
-        var short32 = _encoder.Encode(texts, 32);
-        var long64 = _encoder.Encode(texts, 64);
+        // Only the padded tail differs (at T = 20 a text of 17–20 tokens runs at length 20, at T = 64 at length 32): padded keys get
+        // attention probability exactly 0, so the states of real tokens agree in exact arithmetic. In float32 the kernels may sum
+        // rows of different lengths in other blocks; six layers of O(10) roundings of relative size 2⁻²⁴ ≈ 6e-8 on states of
+        // magnitude ≤ 10 bound the difference by ≈ 1e-4. (Measured on x64: 0.)
+        string[] texts = [.. Texts, "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen",
+            "Please find attached the minutes of Monday's board meeting and the agenda for next week."];
+        texts = texts.Where(text => _encoder.Tokenizer.Tokens(text, 64).Count <= small).ToArray();
+        Assert.Contains(texts, text => MiniLmEncoder.RunLength(_encoder.Tokenizer.Tokens(text, 64).Count, small)
+                                       != MiniLmEncoder.RunLength(_encoder.Tokenizer.Tokens(text, 64).Count, 64) || small == 32);
+        var shorter = _encoder.Encode(texts, small);
+        var longer = _encoder.Encode(texts, 64);
         double worst = 0, largest = 0;
         for (int i = 0; i < texts.Length; i++)
         {
-            int count = short32.Mask.AsSpan(i * 32, 32).IndexOf(false) is var c and >= 0 ? c : 32;
-            Assert.Equal(short32.Mask.AsSpan(i * 32, 32).ToArray(), long64.Mask.AsSpan(i * 64, 32).ToArray());
+            var rowMask = shorter.Mask.AsSpan(i * small, small).ToArray();
+            int count = Array.IndexOf(rowMask, false) is var c and >= 0 ? c : small;
+            Assert.Equal(rowMask, longer.Mask.AsSpan(i * 64, small).ToArray());
+            Assert.False(longer.Mask[i * 64 + small]);
             for (int j = 0; j < count * 384; j++)
             {
-                float a = short32.States[i * 32 * 384 + j], b = long64.States[i * 64 * 384 + j];
+                float a = shorter.States[i * small * 384 + j], b = longer.States[i * 64 * 384 + j];
                 worst = Math.Max(worst, Math.Abs(a - b));
                 largest = Math.Max(largest, Math.Abs(a));
             }
         }
-        output.WriteLine($"T = 32 vs 64: max |difference| = {worst:e3} over {texts.Length} texts, max |state| = {largest:F2}");
+        output.WriteLine($"T = {small} vs 64: max |difference| = {worst:e3} over {texts.Length} texts, max |state| = {largest:F2}");
+        Assert.True(largest is > 1 and < 10, $"max |state| = {largest}");
         Assert.True(worst < 1e-4, $"max |difference| = {worst:e3}");
     }
+
+    [Theory]
+    [InlineData(2, 64, 16)]
+    [InlineData(16, 64, 16)]
+    [InlineData(17, 64, 32)]
+    [InlineData(60, 64, 64)]
+    [InlineData(64, 64, 64)]
+    [InlineData(5, 8, 8)]
+    [InlineData(18, 20, 20)]
+    public void ATextRunsAtItsOwnLengthRoundedUpTo16AndAtMostT(int count, int t, int expected) =>
+        Assert.Equal(expected, MiniLmEncoder.RunLength(count, t));
 
     private static double[] MeanPooled(EncodedTexts e, int i)
     {
