@@ -38,7 +38,9 @@ public static class EmbeddingBenchmark
     /// <param name="ColdSeconds">Encoding every text (cache empty), wall clock, s.</param>
     /// <param name="CachedSeconds">The same texts again, all read from the cache, wall clock, s.</param>
     /// <param name="Texts">Number of texts.</param>
-    public sealed record Row(Setting Setting, double SessionSeconds, double ColdSeconds, double CachedSeconds, int Texts)
+    /// <param name="ColdCpuSeconds">Processor time of the process while encoding cold, s (all threads; on an idle machine the wall
+    /// time approaches it divided by the threads used, so it tells the cost apart from the machine's load).</param>
+    public sealed record Row(Setting Setting, double SessionSeconds, double ColdSeconds, double CachedSeconds, int Texts, double ColdCpuSeconds)
     {
         /// <summary>Texts per second, cold.</summary>
         public double ColdRate => Texts / ColdSeconds;
@@ -103,6 +105,8 @@ public static class EmbeddingBenchmark
             }
             var corpus = Texts(encoders[0].Inner is MiniLmEncoder m ? m.Tokenizer : WordPieceTokenizer.For(model), texts, maxTokens);
             var cold = new double[settings.Count];
+            var cpu = new double[settings.Count];
+            var process = Process.GetCurrentProcess();
             // States are compared through SHA-256 digests (cold per setting, fed chunk by chunk; cached per setting), not kept.
             var coldHashes = settings.Select(_ => IncrementalHash.CreateHash(HashAlgorithmName.SHA256)).ToArray();
             int truncated = 0;
@@ -112,9 +116,13 @@ public static class EmbeddingBenchmark
                 for (int s = 0; s < settings.Count; s++)
                 {
                     cancellation.ThrowIfCancellationRequested();
+                    process.Refresh();
+                    var cpuBefore = process.TotalProcessorTime;
                     clock.Restart();
                     var encoded = encoders[s].Encode(chunk, maxTokens, cancellation);
                     cold[s] += clock.Elapsed.TotalSeconds;
+                    process.Refresh();
+                    cpu[s] += (process.TotalProcessorTime - cpuBefore).TotalSeconds;
                     coldHashes[s].AppendData(MemoryMarshal.AsBytes(encoded.States.AsSpan()));
                     if (s == 0) truncated += encoded.Truncated.Count(t => t);
                 }
@@ -130,7 +138,7 @@ public static class EmbeddingBenchmark
                 var again = encoders[s].Encode(corpus, maxTokens, cancellation);
                 double cached = clock.Elapsed.TotalSeconds;
                 digests.Add(Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(again.States.AsSpan()))));
-                rows[s] = new Row(settings[s], session[s], cold[s], cached, texts);
+                rows[s] = new Row(settings[s], session[s], cold[s], cached, texts, cpu[s]);
             }
             return new Outcome(rows, digests.Distinct().Count() == 1, modelSeconds, truncated);
         }
