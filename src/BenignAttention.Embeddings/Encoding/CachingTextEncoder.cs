@@ -24,6 +24,15 @@ public sealed class CachingTextEncoder : ITextEncoder, IDisposable
         _ownsInner = ownsInner;
     }
 
+    /// <summary>Tokens (texts × T) passed to the inner encoder per call of it; each chunk is stored before the next is encoded.</summary>
+    public const int ChunkTokens = 65_536;
+
+    /// <summary>Texts per call of the inner encoder at T = <paramref name="seqLen"/>: <see cref="ChunkTokens"/> / T rounded down to a multiple of 8, at least 8.</summary>
+    public static int ChunkSize(int seqLen) => Math.Max(8, ChunkTokens / Math.Max(1, seqLen) / 8 * 8);
+
+    /// <summary>Called after each chunk with (texts encoded so far, texts to encode) of the current call; null = silent.</summary>
+    public Action<int, int>? Progress { get; set; }
+
     /// <summary>The cache in use.</summary>
     public EmbeddingCache Cache { get; }
     /// <summary>The encoder behind the cache.</summary>
@@ -78,30 +87,33 @@ public sealed class CachingTextEncoder : ITextEncoder, IDisposable
         }
         cancellation.ThrowIfCancellationRequested();
         if (missing.Count == 0 && n == 0) _inner.Encode([], t, cancellation);   // lets the inner encoder refuse a T out of its range
-        if (missing.Count > 0)
+        // The missing texts go to the inner encoder in chunks: each chunk is stored before the next starts (an interrupted call
+        // keeps what it finished), and the inner encoder's result array stays small beside the [n, T, d] result.
+        var users = new List<int>[missing.Count];
+        for (int i = 0; i < n; i++)
         {
-            var fresh = _inner.Encode(missing, t, cancellation);
-            if (fresh.Count != missing.Count || fresh.SeqLen != t || fresh.Dim != d || fresh.States.Length != (long)missing.Count * t * d || fresh.Mask.Length != missing.Count * t)
-                throw new InvalidOperationException($"{_inner.ModelName} returned [{fresh.Count}, {fresh.SeqLen}, {fresh.Dim}] for [{missing.Count}, {t}, {d}]");
-            Interlocked.Add(ref _encoded, missing.Count);
-            var entries = new CachedEmbedding[missing.Count];
-            for (int m = 0; m < missing.Count; m++)
+            if (slotOf[i] < 0) continue;
+            (users[slotOf[i]] ??= []).Add(i);
+        }
+        int chunkSize = ChunkSize(t);
+        for (int start = 0; start < missing.Count; start += chunkSize)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var chunk = missing.GetRange(start, Math.Min(chunkSize, missing.Count - start));
+            var fresh = _inner.Encode(chunk, t, cancellation);
+            if (fresh.Count != chunk.Count || fresh.SeqLen != t || fresh.Dim != d || fresh.States.Length != (long)chunk.Count * t * d
+                || fresh.Mask.Length != chunk.Count * t || fresh.Truncated.Length != chunk.Count)
+                throw new InvalidOperationException($"{_inner.ModelName} returned [{fresh.Count}, {fresh.SeqLen}, {fresh.Dim}] for [{chunk.Count}, {t}, {d}]");
+            for (int m = 0; m < chunk.Count; m++)
             {
                 int count = PrefixLength(fresh.Mask.AsSpan(m * t, t), m);
-                entries[m] = new CachedEmbedding(count, fresh.Truncated[m], fresh.States.AsSpan(m * t * d, count * d).ToArray());
+                var entry = new CachedEmbedding(count, fresh.Truncated[m], fresh.States.AsSpan(m * t * d, count * d).ToArray());
+                var rows = users[start + m];
+                Cache.Write(keys[rows[0]], d, entry);
+                foreach (int i in rows) Place(i, entry, t, d, states, mask, truncated);
             }
-            var written = new bool[missing.Count];
-            for (int i = 0; i < n; i++)
-            {
-                if (slotOf[i] < 0) continue;
-                var entry = entries[slotOf[i]];
-                Place(i, entry, t, d, states, mask, truncated);
-                if (!written[slotOf[i]])
-                {
-                    Cache.Write(keys[i], d, entry);
-                    written[slotOf[i]] = true;
-                }
-            }
+            Interlocked.Add(ref _encoded, chunk.Count);
+            Progress?.Invoke(start + chunk.Count, missing.Count);
         }
         return new EncodedTexts(n, t, d, states, mask, truncated);
     }

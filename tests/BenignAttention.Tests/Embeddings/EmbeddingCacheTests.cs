@@ -103,6 +103,24 @@ public sealed class EmbeddingCacheTests(MiniLmFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void ManyTextsGoToTheInnerEncoderInChunksEachStoredBeforeTheNext()
+    {
+        const int t = 512;
+        Assert.Equal(128, CachingTextEncoder.ChunkSize(t));
+        Assert.Equal(1024, CachingTextEncoder.ChunkSize(64));
+        Assert.Equal(8, CachingTextEncoder.ChunkSize(100_000));
+        var texts = Enumerable.Range(0, 300).Select(i => $"text number {i}").ToArray();
+        var inner = new CountingEncoder();
+        var progress = new List<(int, int)>();
+        using var cached = new CachingTextEncoder(inner, new EmbeddingCache(_folder)) { Progress = (done, total) => progress.Add((done, total)) };
+        var result = cached.Encode([.. texts, texts[7]], t);
+        Assert.Equal(3, inner.Calls);
+        Assert.Equal([(128, 300), (256, 300), (300, 300)], progress);
+        AssertSame(new CountingEncoder().Encode([.. texts, texts[7]], t), result);
+        Assert.Equal(300, Directory.GetFiles(_folder, "*.emb", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
     public void PaddedPositionsAreZeroAndMasksAndTruncationSurviveTheCache()
     {
         var inner = new CountingEncoder();
