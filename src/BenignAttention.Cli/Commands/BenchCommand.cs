@@ -7,7 +7,8 @@ namespace BenignAttention.Cli.Commands;
 /// <summary>
 /// <c>benign-attention bench [--steps 10000] [--repeat 3] [--dims 1000,4500,100000,1000000] [-o|--out FILE.md]</c>:
 /// times direct vs gram engines and explicit vs Wishart sampling on the paper's Figure-3 setting (<see cref="Benchmark"/>);
-/// <c>bench --train-n 100,300,1000 [--dtype …]</c> times whole train processes at growing n instead (<see cref="BenchTrainSize"/>).
+/// <c>bench --train-n 100,300,1000 [--dtype …]</c> times whole train processes at growing n instead (<see cref="BenchTrainSize"/>);
+/// <c>bench --embed [--texts N] [--max-tokens T]</c> times the MiniLM text encoder cold and cached (<see cref="BenchEmbedMode"/>).
 /// </summary>
 public static class BenchCommand
 {
@@ -34,7 +35,17 @@ public static class BenchCommand
         var dtype = BenchTrainSize.DTypeOption();
         command.Options.Add(trainN);
         command.Options.Add(dtype);
-        command.SetAction(parse => CommandRunner.Guard(() => parse.GetValue(trainN) is { } sizes
+        var embed = BenchEmbedMode.EmbedOption();
+        var texts = BenchEmbedMode.TextsOption();
+        var maxTokens = BenchEmbedMode.MaxTokensOption();
+        command.Options.Add(embed);
+        command.Options.Add(texts);
+        command.Options.Add(maxTokens);
+        command.SetAction(parse => CommandRunner.Guard(() => parse.GetValue(embed)
+            ? (parse.GetValue(overrides) ?? []).Length > 0 ? throw new UsageException("key=value overrides do not apply with --embed")
+                : BenchEmbedMode.Run(parse, texts, maxTokens, threads, data, reference, steps, repeat, dims, output, trainN, dtype)
+            : parse.GetResult(texts) is { Implicit: false } || parse.GetResult(maxTokens) is { Implicit: false } ? throw new UsageException("--texts and --max-tokens apply only with --embed")
+            : parse.GetValue(trainN) is { } sizes
             ? BenchTrainSize.Run(parse, sizes, parse.GetValue(dtype), parse.GetValue(output), steps, repeat, dims)
             : parse.GetValue(dtype) is not null ? throw new UsageException("--dtype applies only with --train-n")
             : parse.GetValue(data) is { } dataPath
