@@ -98,7 +98,7 @@ public sealed record EmbedOutcome(string Folder, EmbedPlan Plan, IReadOnlyList<E
 /// number, tokens = real tokens incl. [CLS]/[SEP]) and <c>embed.json</c> (provenance).</item>
 /// </list>
 /// Mask: true = real token; padded states are 0 (the encoder's contract, checked here). Same file, options and seed (and
-/// a deterministic encoder) → the same bytes in every file except the <c>seconds</c> of <c>embed.json</c>.
+/// a deterministic encoder) → the same bytes in every file.
 /// </summary>
 public static class EmbedPipeline
 {
@@ -227,8 +227,7 @@ public static class EmbedPipeline
             offset += n;
         }
         File.WriteAllText(F(TextsFileName), rows.ToString(), new UTF8Encoding(false));
-        double writeSeconds = clock.Elapsed.TotalSeconds;
-        File.WriteAllBytes(F(ProvenanceFileName), ProvenanceJson(plan, encoder, splits, encodeSeconds, writeSeconds));
+        File.WriteAllBytes(F(ProvenanceFileName), ProvenanceJson(plan, encoder, splits));
         cancellation.ThrowIfCancellationRequested();   // the staged folder is removed unless committed
         folder.Commit();
         return new EmbedOutcome(plan.Destination, plan, splits, encodeSeconds, clock.Elapsed.TotalSeconds);
@@ -253,10 +252,10 @@ public static class EmbedPipeline
     /// <summary>
     /// <c>embed.json</c>: the source (file as given, SHA-256, format, records), the columns, the label mapping (rule, each class
     /// with its y and records), what was dropped (duplicates, conflicting texts), the texts available per class, the balance and
-    /// seed, each split's counts (per class, truncated), the model (name, SHA-256), tokenizer id, T, d, and <c>seconds</c>
-    /// (read, encode, write) — the only value that differs between two runs of the same input.
+    /// seed, each split's counts (per class, truncated), the model (name, SHA-256), tokenizer id, T and d. No timings: the
+    /// folder is byte-identical for the same input and options (the command prints the timings to stderr).
     /// </summary>
-    private static byte[] ProvenanceJson(EmbedPlan plan, ITextEncoder encoder, IReadOnlyList<EmbeddedSplit> splits, double encodeSeconds, double writeSeconds)
+    private static byte[] ProvenanceJson(EmbedPlan plan, ITextEncoder encoder, IReadOnlyList<EmbeddedSplit> splits)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -318,11 +317,6 @@ public static class EmbedPipeline
             w.WriteNumber("max_tokens", o.MaxTokens);
             w.WriteNumber("dim", encoder.Dim);
             w.WriteNumber("truncated", splits.Sum(s => s.Truncated));
-            w.WriteStartObject("seconds");
-            w.WriteNumber("read", Math.Round(plan.ReadSeconds, 3));
-            w.WriteNumber("encode", Math.Round(encodeSeconds, 3));
-            w.WriteNumber("write", Math.Round(writeSeconds, 3));
-            w.WriteEndObject();
             w.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');

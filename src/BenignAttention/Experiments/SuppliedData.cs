@@ -127,10 +127,9 @@ public sealed record SuppliedData
         HeadFitResult? fitted = null;
         if (head == HeadSource.Fitted)
         {
-            // Phase 1: ν fitted on the clean head set at p = 0 (the data directory fills HeadSet; read it here where it does not).
-            var headSet = data.HeadSet ?? RealDataSets.ReadHeadSet(arrays, data.SeqLen, data.EmbedDim)!;
-            fitted = HeadFit.Fit(headSet, resolved.HeadL2);
-            data = data with { Nu = fitted.Nu, HeadSet = headSet };
+            // Phase 1: ν fitted on the clean head set at p = 0 (HeadSource.Fitted means the data directory filled HeadSet).
+            fitted = HeadFit.Fit(data.HeadSet!, resolved.HeadL2);
+            data = data with { Nu = fitted.Nu };
         }
         return new SuppliedData
         {
