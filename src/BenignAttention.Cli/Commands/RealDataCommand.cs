@@ -52,10 +52,10 @@ public static class RealDataCommand
         var head = outcome.Head;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"phase 1: head fitted on {head.Fit.Count} sequences (head_l2 = {head.Fit.L2}): head-set accuracy {head.Fit.Accuracy:F3}, clean test accuracy {head.TestAccuracy:F3}"));
-        Options.WriteTable(["n", "eta", "flipped", "train loss", "train acc", "noisy fitted", "test acc", "regimes", "engine"],
+        Options.WriteTable(["n", "eta", "flipped", "train loss", "train acc", "noisy fitted", "fittable", "test acc", "regimes", "engine"],
             outcome.Table.Select(c => (IReadOnlyList<string>)[
                 c.TrainN.ToString(CultureInfo.InvariantCulture), c.NoiseRatio.ToString("R", CultureInfo.InvariantCulture), c.NoisyCount.ToString(CultureInfo.InvariantCulture),
-                Stat(c.TrainLoss), Stat(c.TrainAccuracy), Stat(c.NoisyFitted), Stat(c.TestAccuracy), c.Regimes, c.Engines]));
+                Stat(c.TrainLoss), Stat(c.TrainAccuracy), Stat(c.NoisyFitted), Stat(c.NoisyFittable), Stat(c.TestAccuracy), c.Regimes, c.Engines]));
         Console.WriteLine($"wrote {outcome.Folder}");
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"realdata: read {outcome.Seconds.Read:F2}s, phase 1 {outcome.Seconds.Phase1:F2}s, phase 2 {outcome.Seconds.Phase2:F2}s, write {outcome.Seconds.Write:F2}s"));

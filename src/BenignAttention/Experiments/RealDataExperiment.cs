@@ -61,6 +61,8 @@ public sealed record RealDataRequest(string DataPath, string OutputFolder, IRead
 /// <param name="TrainLoss">Final mean logistic loss on the observed (noisy) labels.</param>
 /// <param name="TrainAccuracy">Final accuracy on the observed (noisy) labels.</param>
 /// <param name="NoisyFitted">Fraction of flipped samples classified as their flipped label (NaN without flips).</param>
+/// <param name="NoisyFittable">Fraction of flipped samples that some attention could fit with this ν: a real token scores on the
+/// flipped label's side (<see cref="FittableLabels"/>); the ceiling of <paramref name="NoisyFitted"/> (NaN without flips).</param>
 /// <param name="CleanFitted">Fraction of clean samples fitted.</param>
 /// <param name="TestAccuracy">Final accuracy on the clean test set.</param>
 /// <param name="TestAccuracyAtStart">Test accuracy at p = 0 (before any update), from the engine; equals the phase-1 head's.</param>
@@ -69,7 +71,7 @@ public sealed record RealDataRequest(string DataPath, string OutputFolder, IRead
 /// <param name="SetupSeconds">Seconds to gather the draw and build the engine.</param>
 /// <param name="TrainSeconds">Seconds of gradient descent (test evaluation included).</param>
 public sealed record RealDataRun(int TrainN, double NoiseRatio, long Seed, int NoisyCount, EngineKind Engine, double TrainLoss, double TrainAccuracy,
-    double NoisyFitted, double CleanFitted, double TestAccuracy, double TestAccuracyAtStart, Regime Regime, DelayedGeneralization Phases,
+    double NoisyFitted, double NoisyFittable, double CleanFitted, double TestAccuracy, double TestAccuracyAtStart, Regime Regime, DelayedGeneralization Phases,
     double SetupSeconds, double TrainSeconds);
 
 /// <summary>Mean and sample standard deviation (n − 1) over the seeds of a cell; sd is NaN for one seed, both NaN when a value is.</summary>
@@ -89,7 +91,7 @@ public readonly record struct SeedStatistic(double Mean, double Sd)
 
 /// <summary>One row of the Table-2-style table: the runs of one n and η over the seeds.</summary>
 public sealed record RealDataCell(int TrainN, double NoiseRatio, int NoisyCount, int Seeds, SeedStatistic TrainLoss, SeedStatistic TrainAccuracy,
-    SeedStatistic NoisyFitted, SeedStatistic TestAccuracy, string Regimes, string Engines);
+    SeedStatistic NoisyFitted, SeedStatistic NoisyFittable, SeedStatistic TestAccuracy, string Regimes, string Engines);
 
 /// <summary>The phase-1 result as the protocol reports it: the fit and the head's accuracy and loss on the clean test set at p = 0.</summary>
 public sealed record RealDataHead(HeadFitResult Fit, double TestAccuracy, double TestLoss);
@@ -288,11 +290,12 @@ public static class RealDataExperiment
         };
         var prepared = Runner.Prepare(config, dataset, compute);
         double atStart = TestAccuracyAtStart(prepared.Engine, data.Test.Y, T);
+        double fittable = FittableLabels.Fraction(prepared.Engine.TrainValueProjections, mask, dataset.YTrain, noisy, T);
         double setup = clock.Elapsed.TotalSeconds;
         var result = Trainer.Train(prepared.Engine, prepared.Labels, TrainingOptions.For(config, recordAttention: false), cancellation: cancellation);
         var final = result.Final;
         return new RealDataRun(n, config.NoiseRatio, config.Seed, noisy.Count(v => v), prepared.Kind, final.TrainLoss, final.TrainAccuracy,
-            final.NoisyFitted, final.CleanFitted, final.TestAccuracy, atStart, result.Regime, result.Phases, setup, clock.Elapsed.TotalSeconds - setup);
+            final.NoisyFitted, fittable, final.CleanFitted, final.TestAccuracy, atStart, result.Regime, result.Phases, setup, clock.Elapsed.TotalSeconds - setup);
     }
 
     /// <summary>The engine's test accuracy at its current parameters (p = 0 before training): softmax of its test logits, outputs, y·f &gt; 0.</summary>
@@ -324,7 +327,7 @@ public static class RealDataExperiment
                     .Select(g => $"{RegimeClassifier.Name(g.Key)}:{g.Count()}"));
                 string engines = string.Join(" ", group.Select(r => r.Engine.ToString().ToLowerInvariant()).Distinct());
                 cells.Add(new RealDataCell(n, eta, group[0].NoisyCount, group.Count, S(r => r.TrainLoss), S(r => r.TrainAccuracy),
-                    S(r => r.NoisyFitted), S(r => r.TestAccuracy), regimes, engines));
+                    S(r => r.NoisyFitted), S(r => r.NoisyFittable), S(r => r.TestAccuracy), regimes, engines));
             }
         return cells;
     }

@@ -18,12 +18,12 @@ public static class RealDataOutput
     /// <summary>Columns of runs.csv, one row per run in grid order (n, then η, then seed).</summary>
     public static IReadOnlyList<string> RunColumns { get; } =
     [
-        "n", "eta", "seed", "noisy_count", "engine", "train_loss", "train_accuracy", "noisy_fitted", "clean_fitted",
+        "n", "eta", "seed", "noisy_count", "engine", "train_loss", "train_accuracy", "noisy_fitted", "noisy_fittable", "clean_fitted",
         "test_accuracy", "test_accuracy_p0", "regime", "tau_fit", "tau_gen",
     ];
 
     /// <summary>The quantities of table.csv, each as <c>{name}_mean</c> and <c>{name}_sd</c> over the seeds.</summary>
-    public static IReadOnlyList<string> TableQuantities { get; } = ["train_loss", "train_accuracy", "noisy_fitted", "test_accuracy"];
+    public static IReadOnlyList<string> TableQuantities { get; } = ["train_loss", "train_accuracy", "noisy_fitted", "noisy_fittable", "test_accuracy"];
 
     /// <summary>Columns of table.csv, one row per n × η.</summary>
     public static IReadOnlyList<string> TableColumns { get; } =
@@ -84,7 +84,7 @@ public static class RealDataOutput
         Csv.WriteRow(w, RunColumns);
         foreach (var r in runs)
             Csv.WriteRow(w, [I(r.TrainN), Csv.Number(r.NoiseRatio), I(r.Seed), I(r.NoisyCount), r.Engine.ToString().ToLowerInvariant(),
-                Csv.Number(r.TrainLoss), Csv.Number(r.TrainAccuracy), Csv.Number(r.NoisyFitted), Csv.Number(r.CleanFitted),
+                Csv.Number(r.TrainLoss), Csv.Number(r.TrainAccuracy), Csv.Number(r.NoisyFitted), Csv.Number(r.NoisyFittable), Csv.Number(r.CleanFitted),
                 Csv.Number(r.TestAccuracy), Csv.Number(r.TestAccuracyAtStart), RegimeClassifier.Name(r.Regime),
                 r.Phases.TauFit is { } fit ? I(fit) : "", r.Phases.TauGen is { } gen ? I(gen) : ""]);
         return w.ToString();
@@ -99,7 +99,7 @@ public static class RealDataOutput
         foreach (var c in table)
         {
             var fields = new List<string> { I(c.TrainN), Csv.Number(c.NoiseRatio), I(c.NoisyCount), I(c.Seeds) };
-            foreach (var s in new[] { c.TrainLoss, c.TrainAccuracy, c.NoisyFitted, c.TestAccuracy })
+            foreach (var s in new[] { c.TrainLoss, c.TrainAccuracy, c.NoisyFitted, c.NoisyFittable, c.TestAccuracy })
             {
                 fields.Add(Csv.Number(s.Mean));
                 fields.Add(Csv.Number(s.Sd));
@@ -124,10 +124,10 @@ public static class RealDataOutput
         sb.Append(Invariant($"Phase 1 (p = 0, ν fitted on the head set, head_l2 = {G(h.Fit.L2)}): head-set accuracy {P(h.Fit.Accuracy)}, clean test accuracy {P(h.TestAccuracy)}, test loss {P(h.TestLoss)}.\n\n"));
         sb.Append(Invariant($"Phase 2: ν fixed, p trained from 0{(s.TrainW ? " and W from a fresh W₀" : " (W = I)")}, learning_rate = {G(s.LearningRate)}, num_steps = {s.NumSteps}, ")
             + Invariant($"{o.Request.Seeds} seed(s) per row; mean ± sd over the seeds; train accuracy is on the noisy (observed) labels.\n\n"));
-        sb.Append("| n | η | flipped | train loss | train acc. (noisy labels) | noisy fitted | test acc. | regimes | engine |\n");
-        sb.Append("|---:|---:|---:|---|---|---|---|---|---|\n");
+        sb.Append("| n | η | flipped | train loss | train acc. (noisy labels) | noisy fitted | noisy fittable | test acc. | regimes | engine |\n");
+        sb.Append("|---:|---:|---:|---|---|---|---|---|---|---|\n");
         foreach (var c in o.Table)
-            sb.Append(Invariant($"| {c.TrainN} | {G(c.NoiseRatio)} | {c.NoisyCount} | {PM(c.TrainLoss)} | {PM(c.TrainAccuracy)} | {PM(c.NoisyFitted)} | {PM(c.TestAccuracy)} | {c.Regimes} | {c.Engines} |\n"));
+            sb.Append(Invariant($"| {c.TrainN} | {G(c.NoiseRatio)} | {c.NoisyCount} | {PM(c.TrainLoss)} | {PM(c.TrainAccuracy)} | {PM(c.NoisyFitted)} | {PM(c.NoisyFittable)} | {PM(c.TestAccuracy)} | {c.Regimes} | {c.Engines} |\n"));
         return sb.ToString();
     }
 

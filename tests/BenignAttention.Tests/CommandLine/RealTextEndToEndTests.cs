@@ -66,6 +66,10 @@ public sealed class RealTextEndToEndTests : IDisposable
             int n = int.Parse(run["n"], CultureInfo.InvariantCulture);
             double eta = double.Parse(run["eta"], CultureInfo.InvariantCulture);
             Assert.Equal((int)Math.Ceiling(eta * n - 1e-9), int.Parse(run["noisy_count"], CultureInfo.InvariantCulture));
+            // f is a convex combination of the real tokens' γ: no run fits more flipped labels than the ceiling allows.
+            if (eta > 0)
+                Assert.True(double.Parse(run["noisy_fitted"], CultureInfo.InvariantCulture) <= double.Parse(run["noisy_fittable"], CultureInfo.InvariantCulture),
+                    $"n {n}, η {eta}, seed {run["seed"]}: noisy_fitted {run["noisy_fitted"]} > noisy_fittable {run["noisy_fittable"]}");
         }
         Assert.Contains("phase 1", stdout);
     }
