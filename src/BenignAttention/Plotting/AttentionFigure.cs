@@ -24,7 +24,7 @@ public sealed record AttentionPanel(string Title, double[,] Attention, string[] 
 /// Paper Figure 3: attention probability of every token versus training step, one panel per sample (e.g. one
 /// clean and one noisy sample) side by side. The relevant token is red, W₊ green, W₋ blue, and irrelevant
 /// tokens thin grey lines sharing one legend entry; tokens of <see cref="TokenRole.Unknown"/> role get one palette
-/// colour and legend entry each.
+/// colour and legend entry each, up to <see cref="HighlightedUnknown"/> of them (those with the largest final attention).
 /// </summary>
 public static class AttentionFigure
 {
@@ -96,12 +96,19 @@ public static class AttentionFigure
         FigureWriter.Style(plot);
         int steps = panel.Attention.GetLength(0), tokens = panel.Attention.GetLength(1);
         var roles = panel.Roles ?? [.. panel.TokenLabels.Select(InferRole)];
+        // Tokens of unknown role (real text) each get a palette colour and a legend entry, but a palette of 10 colours and a
+        // legend cannot tell 64 tokens apart: beyond HighlightedUnknown of them only the tokens with the largest final
+        // attention are highlighted, the others drawn grey under one entry.
+        var highlighted = HighlightedTokens(panel.Attention, roles);
+        int otherCount = Enumerable.Range(0, tokens).Count(t => roles[t] == TokenRole.Unknown && !highlighted.Contains(t));
         int irrelevantCount = roles.Count(k => k == TokenRole.Irrelevant);
+        bool otherLabelled = false;
         var legend = new List<(int Order, LegendItem Item)>();
         bool irrelevantLabelled = false;
 
-        // draw irrelevant tokens first so the highlighted curves sit on top
-        var order = Enumerable.Range(0, tokens).OrderBy(t => roles[t] == TokenRole.Irrelevant ? 0 : 1).ToArray();
+        // draw irrelevant and non-highlighted tokens first so the highlighted curves sit on top
+        var order = Enumerable.Range(0, tokens)
+            .OrderBy(t => roles[t] == TokenRole.Irrelevant || (roles[t] == TokenRole.Unknown && !highlighted.Contains(t)) ? 0 : 1).ToArray();
         foreach (int t in order)
         {
             var xs = new List<double>(steps);
@@ -136,10 +143,19 @@ public static class AttentionFigure
                     line.LineWidth = 2.5f;
                     legend.Add((2, Item(panel.TokenLabels[t], line)));
                     break;
-                case TokenRole.Unknown:
-                    line.Color = plot.Add.Palette.GetColor(t);
+                case TokenRole.Unknown when highlighted.Contains(t):
+                    line.Color = plot.Add.Palette.GetColor(Array.IndexOf(highlighted, t));
                     line.LineWidth = 1.5f;
                     legend.Add((4 + t, Item(panel.TokenLabels[t], line)));
+                    break;
+                case TokenRole.Unknown:
+                    line.Color = IrrelevantColor;
+                    line.LineWidth = 1f;
+                    if (!otherLabelled)
+                    {
+                        legend.Add((4 + tokens, Item($"other tokens (×{otherCount}, smaller final attention)", line)));
+                        otherLabelled = true;
+                    }
                     break;
                 default:
                     line.Color = IrrelevantColor;
@@ -178,6 +194,28 @@ public static class AttentionFigure
             plot.Legend.ManualItems.Add(item);
         plot.ShowLegend(Edge.Bottom);
         return plot;
+    }
+
+    /// <summary>Most tokens of unknown role drawn in colour with their own legend entry.</summary>
+    public const int HighlightedUnknown = 4;
+
+    /// <summary>
+    /// The unknown-role tokens drawn in colour, in token order: all of them when there are at most
+    /// <see cref="HighlightedUnknown"/>, else the <see cref="HighlightedUnknown"/> with the largest attention at the last
+    /// recorded step (ties to the lower index).
+    /// </summary>
+    internal static int[] HighlightedTokens(double[,] attention, IReadOnlyList<TokenRole> roles)
+    {
+        var unknown = Enumerable.Range(0, roles.Count).Where(t => roles[t] == TokenRole.Unknown).ToArray();
+        if (unknown.Length <= HighlightedUnknown) return unknown;
+        int last = attention.GetLength(0) - 1;
+        double Final(int t)
+        {
+            for (int k = last; k >= 0; k--)
+                if (!double.IsNaN(attention[k, t])) return attention[k, t];
+            return double.NegativeInfinity;
+        }
+        return unknown.OrderByDescending(Final).ThenBy(t => t).Take(HighlightedUnknown).Order().ToArray();
     }
 
     private static LegendItem Item(string label, ScottPlot.Plottables.Scatter line) => new()
