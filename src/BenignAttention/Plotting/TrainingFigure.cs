@@ -71,7 +71,7 @@ public static class TrainingFigure
             AddSeries(acc, steps, trainAccuracy, "train accuracy (observed labels)", TrainColor, LinePattern.Solid);
             AddSeries(acc, steps, testAccuracy, "test accuracy", TestColor, LinePattern.Solid);
             AddSeries(acc, steps, noisyFitted, "noisy samples fitted", NoisyColor, LinePattern.Solid);
-            AddMarks(acc, tauFit, tauGen);
+            AddMarks(acc, steps, tauFit, tauGen);
             acc.Axes.SetLimitsY(-0.02, 1.05);
             FinishPanel(acc, steps, "accuracy", "Accuracy");
 
@@ -79,7 +79,7 @@ public static class TrainingFigure
             FigureWriter.Style(loss);
             AddSeries(loss, steps, trainLoss, "train loss", TrainColor, LinePattern.Solid);
             AddSeries(loss, steps, testLoss, "test loss", TestColor, LinePattern.Solid);
-            AddMarks(loss, tauFit, tauGen);
+            AddMarks(loss, steps, tauFit, tauGen);
             loss.Axes.AutoScaleY();
             FinishPanel(loss, steps, "loss", "Loss");
             return [acc, loss];
@@ -103,8 +103,11 @@ public static class TrainingFigure
     /// <summary>Plot x of step τ: log₁₀(τ + 1).</summary>
     internal static double X(int step) => Math.Log10(step + 1.0);
 
-    private static void AddMarks(Plot plot, int? tauFit, int? tauGen)
+    private static void AddMarks(Plot plot, int[] steps, int? tauFit, int? tauGen)
     {
+        // A label is centred on its line above the panel; on the first or last recorded step that box would reach over the
+        // y tick labels or past the panel, so there it starts at the line and extends inwards.
+        double lo = steps.Length > 0 ? X(steps.Min()) : 0, hi = steps.Length > 0 ? X(steps.Max()) : 1;
         foreach (var (tau, name, color) in new[] { (tauFit, "τ_fit", FitColor), (tauGen, "τ_gen", GenColor) })
         {
             if (tau is not int t) continue;
@@ -114,6 +117,10 @@ public static class TrainingFigure
             line.LabelText = name;
             line.LabelOppositeAxis = true;
             line.LabelBackgroundColor = color;
+            double x = X(t), edge = 0.02 * Math.Max(hi - lo, 1e-9);
+            // (the label's box has a 5-pixel margin around the text: shift it by that much so it clears the axis)
+            if (x <= lo + edge) { line.ManualLabelAlignment = Alignment.LowerLeft; line.LabelOffsetX = 5; }
+            else if (x >= hi - edge) { line.ManualLabelAlignment = Alignment.LowerRight; line.LabelOffsetX = -5; }
             line.LegendText = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} = {t}");
         }
     }

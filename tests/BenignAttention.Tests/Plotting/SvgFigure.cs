@@ -48,8 +48,12 @@ internal sealed partial class SvgFigure
             switch (e.Name.LocalName)
             {
                 case "rect" when e.Attribute("x") is not null:
-                    var box = new Box(D(e.Attribute("x")!.Value), D(e.Attribute("y")!.Value),
-                        D(e.Attribute("x")!.Value) + D(e.Attribute("width")!.Value), D(e.Attribute("y")!.Value) + D(e.Attribute("height")!.Value));
+                    // A label's background box is written at its own origin with transform="translate(x y)".
+                    double dx = 0, dy = 0;
+                    if (e.Attribute("transform")?.Value is { } rt && TranslateRegex().Match(rt) is { Success: true } tr)
+                        (dx, dy) = (D(tr.Groups[1].Value), D(tr.Groups[2].Value));
+                    var box = new Box(dx + D(e.Attribute("x")!.Value), dy + D(e.Attribute("y")!.Value),
+                        dx + D(e.Attribute("x")!.Value) + D(e.Attribute("width")!.Value), dy + D(e.Attribute("y")!.Value) + D(e.Attribute("height")!.Value));
                     if (e.Parent?.Name.LocalName == "clipPath")
                         clips.Add(box);
                     else if (e.Attribute("fill")?.Value is { } fill && fill.StartsWith('#'))
