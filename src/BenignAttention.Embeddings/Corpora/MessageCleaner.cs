@@ -18,11 +18,14 @@ public sealed record CleanedMessage(string Subject, string Body, string Text, bo
 /// <list type="number">
 /// <item>Parsed with MimeKit; of the headers only the Subject is kept (RFC 2047 words and folding decoded).</item>
 /// <item>The body is the first text part that is not an attachment, text/plain preferred over text/html inside
-/// multipart/alternative; transfer encodings (quoted-printable, base64) and charsets decoded. Attached files and
+/// multipart/alternative; transfer encodings (quoted-printable, base64) and charsets decoded; a part declared unencoded whose
+/// text is clearly quoted-printable (<see cref="LooksQuotedPrintable"/>) is decoded as such. Attached files and
 /// attached messages (message/rfc822) are ignored, so are later inline parts (mailing-list footers added as parts).
 /// HTML (or a text/plain part holding an HTML document) becomes its visible text (<see cref="HtmlText"/>).</item>
-/// <item>Reply quotes are dropped: lines starting with <c>&gt;</c>, the attribution line just before them
-/// ("… wrote:"), and everything from an Outlook "-----Original Message-----" line or a signature separator
+/// <item>Reply quotes are dropped: lines starting with <c>&gt;</c>, <c>|</c> or a Supercite prefix ("AB&gt;"), attribution
+/// lines ("… wrote:" / "… writes:" anywhere, "… said:" just before a quote), header-like lines in the body (quoted or
+/// forwarded headers: From:, To:, Date:, Message-ID:, X-…: and the like, with folded lines), news-feed "URL:" labels,
+/// PGP armour and signature blocks, and everything from an Outlook "-----Original Message-----" line or a signature separator
 /// ("-- ", RFC 3676), a stray MIME closing boundary ("--Boundary--" left in a body the sender mislabelled) or a
 /// mailing-list footer (Mailman, Yahoo! Groups, SourceForge) on; they repeat other messages or carry names and
 /// list footers (which, like subject tags, give the label away), not the author's text.</item>
@@ -61,6 +64,17 @@ public static class MessageCleaner
     private static readonly Regex FooterRule = new(@"^\s*[-_=]{10,}", RegexOptions.CultureInvariant);
     private static readonly Regex FooterWords = new(@"^\s*\S+ mailing list\b|Yahoo! Groups|This sf\.net email is sponsored", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
     private static readonly Regex StrayBoundary = new(@"^--(?=\S*[\p{L}\p{N}])\S{10,}--\s*$", RegexOptions.CultureInvariant);
+    private static readonly Regex WroteAnywhere = new(@"(?:wrote|writes)\s*:\s*(?:$|>)", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+    private static readonly Regex HeaderLine = new(@"^\s*(?:From|To|Cc|Bcc|Date|Sent|Subject|Message-ID|Reply-To|In-Reply-To|References|Newsgroups|Organi[sz]ation|" +
+        @"Return-Path|Received|Delivered-To|Mailing-List|List-[\w-]+|Precedence|Sender|Errors-To|MIME-Version|Content-[\w-]+|X-[\w-]+)\s*:",
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+    private static readonly Regex SupercitePrefix = new(@"^\s*[A-Za-z]{1,4}>", RegexOptions.CultureInvariant);
+    private static readonly Regex FeedLabel = new(@"^\s*URL\s*:", RegexOptions.CultureInvariant);
+    private static readonly Regex PgpArmor = new(@"^\s*-----(?:BEGIN|END) PGP SIGNED MESSAGE-----\s*$|^\s*Hash\s*:\s*[\w-]+\s*$", RegexOptions.CultureInvariant);
+    private static readonly Regex PgpSignatureStart = new(@"^\s*-----BEGIN PGP SIGNATURE-----", RegexOptions.CultureInvariant);
+    private static readonly Regex PgpSignatureEnd = new(@"^\s*-----END PGP SIGNATURE-----", RegexOptions.CultureInvariant);
+    private static readonly Regex QpSoftBreak = new(@"(?<![=\s])\s?=[ \t]*$", RegexOptions.CultureInvariant | RegexOptions.Multiline);
+    private static readonly Regex QpEscape = new(@"=(?:3D|20|09|A0|[89A-F][0-9A-F])", RegexOptions.CultureInvariant);
     private static readonly Regex OriginalMessage = new(@"^\s*-{2,}\s*Original Message\s*-{2,}\s*$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 
     /// <summary>
@@ -144,20 +158,59 @@ public static class MessageCleaner
     {
         var encoding = part.ContentTransferEncoding;
         bool unencoded = encoding is ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary;
-        if (unencoded && unencodedPartsAreUtf8) return part.GetText(Encoding.UTF8);
-        return part.Text;   // declared charset, with MimeKit's fallbacks
+        string text = unencoded && unencodedPartsAreUtf8 ? part.GetText(Encoding.UTF8) : part.Text;   // declared charset, with MimeKit's fallbacks
+        if (unencoded && LooksQuotedPrintable(text)) text = DecodeQuotedPrintable(text, unencodedPartsAreUtf8 ? Encoding.UTF8 : EncodingOf(part));
+        return text;
     }
 
-    /// <summary>Drops reply quotes: "&gt;" lines, their attribution line, and all from an "Original Message" line or a "-- " signature separator.</summary>
+    /// <summary>
+    /// A part declared unencoded (or without a transfer encoding) whose text is clearly quoted-printable: at least three
+    /// soft line breaks ("=" ending a line that is not a rule of "=" signs, trailing spaces allowed) or escapes of
+    /// "=", space or 8-bit bytes ("=3D", "=20", "=E9"); a legitimate "a = b" inside a line is neither.
+    /// </summary>
+    /// <param name="text">The text of a part as read (one line per line of the part).</param>
+    /// <returns>Whether the text is decoded as quoted-printable.</returns>
+    public static bool LooksQuotedPrintable(string text) => QpSoftBreak.Count(text) + QpEscape.Count(text) >= 3;
+
+    private static Encoding EncodingOf(TextPart part)
+    {
+        try { return part.ContentType.CharsetEncoding ?? Encoding.Latin1; }
+        catch (Exception e) when (e is NotSupportedException or ArgumentException) { return Encoding.Latin1; }
+    }
+
+    /// <summary>Decodes quoted-printable text (RFC 2045 §6.7; soft breaks with trailing spaces too) whose characters stand for bytes of <paramref name="encoding"/>.</summary>
+    private static string DecodeQuotedPrintable(string text, Encoding encoding)
+    {
+        text = Regex.Replace(text, @"=[ \t]+(?=\r?\n)", "=");   // "= " before the line break: a soft break with trailing blanks
+        byte[] input = encoding.GetBytes(text);
+        var decoder = new MimeKit.Encodings.QuotedPrintableDecoder();
+        var output = new byte[decoder.EstimateOutputLength(input.Length)];
+        int length = decoder.Decode(input, 0, input.Length, output);
+        return encoding.GetString(output, 0, length);
+    }
+
+    /// <summary>
+    /// Drops reply quotes and quoted headers: "&gt;", "|" and Supercite ("AB&gt;") lines; attribution lines ending in "wrote:" / "writes:"
+    /// (anywhere, also when a quote follows on the same line: "… wrote: &gt; …") or "said:" and the like just before a quote; header-like lines inside the body (forwarded or quoted
+    /// headers: From:, To:, Cc:, Date:, Sent:, Subject:, Message-ID:, Reply-To:, In-Reply-To:, References:, X-…: and other
+    /// RFC 822 / MIME header names) with their folded continuation lines; news-feed "URL:" label lines; PGP armour lines
+    /// and signature blocks; and all from an "Original Message" line or a "-- " signature separator on.
+    /// </summary>
     private static string DropQuotes(string text)
     {
         var lines = text.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
         var kept = new List<string>(lines.Length);
+        bool inHeader = false, inSignature = false;
         for (int i = 0; i < lines.Length; i++)
         {
             string line = lines[i];
             if (line == "-- " || OriginalMessage.IsMatch(line) || StrayBoundary.IsMatch(line) || StartsListFooter(lines, i)) break;
-            if (IsQuoted(line)) continue;
+            if (inSignature) { inSignature = !PgpSignatureEnd.IsMatch(line); continue; }
+            if (PgpSignatureStart.IsMatch(line)) { inSignature = true; continue; }
+            if (inHeader && line.Length > 0 && char.IsWhiteSpace(line[0]) && !string.IsNullOrWhiteSpace(line)) continue;   // folded header line
+            inHeader = HeaderLine.IsMatch(line);
+            if (inHeader) continue;
+            if (IsQuoted(line) || FeedLabel.IsMatch(line) || PgpArmor.IsMatch(line) || WroteAnywhere.IsMatch(line)) continue;
             if (Attribution.IsMatch(line) && NextNonBlankIsQuoted(lines, i + 1)) continue;
             kept.Add(line);
         }
@@ -181,7 +234,11 @@ public static class MessageCleaner
         return false;
     }
 
-    private static bool IsQuoted(string line) => line.AsSpan().TrimStart().StartsWith(">");
+    private static bool IsQuoted(string line)
+    {
+        var trimmed = line.AsSpan().TrimStart();
+        return trimmed.StartsWith(">") || trimmed.StartsWith("|") || SupercitePrefix.IsMatch(line);
+    }
 
     private static bool NextNonBlankIsQuoted(string[] lines, int from)
     {

@@ -156,10 +156,12 @@ public static class SpamAssassinCorpus
 
     /// <summary>
     /// Checks that <paramref name="path"/> can be written as the prepared CSV, before any work: not a folder, its folder
-    /// writable (or creatable).
+    /// writable (or creatable), and, when the file exists, an earlier output of <c>prepare</c> unchanged since (listed in its
+    /// folder's manifest, <see cref="OutputManifest"/>): a file the tool did not write is never overwritten.
     /// </summary>
     /// <exception cref="UsageException">The path is empty, a folder, or ends in a folder separator.</exception>
-    /// <exception cref="OutputFolderException">Its folder cannot be written.</exception>
+    /// <exception cref="OutputFolderException">Its folder cannot be written, or the file exists and was not written by
+    /// benign-attention (or was changed since).</exception>
     public static void CheckOutput(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -169,21 +171,28 @@ public static class SpamAssassinCorpus
         string full = Path.GetFullPath(path);
         AtomicFolder.RequireNameLengths(full, $"--out {path}");
         AtomicFolder.RequireWritable(Path.GetDirectoryName(full)!, $"--out {path}");
+        OutputManifest.RequireOverwritable(Path.GetDirectoryName(full)!, [Path.GetFileName(full)], $"--out {path}");
     }
 
     /// <summary>
     /// Writes <paramref name="rows"/> as CSV (<c>text,label,id,group</c>; the dialect of <see cref="Csv"/>) through the
-    /// atomic writer: the file is replaced whole or not at all.
+    /// atomic writer: the file is replaced whole or not at all, and recorded in its folder's manifest
+    /// (<see cref="OutputManifest"/>) so a later <c>prepare</c> may replace it. Call <see cref="CheckOutput"/> first.
     /// </summary>
     public static void WriteCsv(string path, IEnumerable<CorpusRow> rows)
     {
+        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(rows);
-        AtomicFolder.WriteFile(path, stream =>
+        string full = Path.GetFullPath(path), folder = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(folder);
+        using var tracked = OutputManifest.Track(folder);   // a crash before the Record leaves the CSV ours
+        AtomicFolder.WriteFile(full, stream =>
         {
             using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true);
             Csv.WriteRow(writer, Columns);
             foreach (var row in rows) Csv.WriteRow(writer, [Csv.Field(row.Text), row.Label, Csv.Field(row.Id), Csv.Field(row.Group)]);
         });
+        OutputManifest.Record(folder, [Path.GetFileName(full)]);
     }
 
     /// <summary>The counts of <paramref name="stats"/> as lines of text (stdout of <c>prepare</c>).</summary>

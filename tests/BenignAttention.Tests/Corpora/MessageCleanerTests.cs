@@ -202,8 +202,8 @@ public class MessageCleanerTests
             """;
         Assert.Equal("Sighting <p>Buy now</p>", Clean(forwarded));
         Assert.Equal("S a", Clean("Subject: S\n\na\n-------------------------\nThis sf.net email is sponsored by: x\n"));
-        // A rule not followed by a list name is text and stays; "wrote:" not before a quote stays.
-        Assert.Equal("S a ---------- b He wrote: c", Clean("Subject: S\n\na\n----------\nb\nHe wrote:\nc\n"));
+        // A rule not followed by a list name is text and stays; a line ending in "wrote:" goes even when no quote follows.
+        Assert.Equal("S a ---------- b c", Clean("Subject: S\n\na\n----------\nb\nHe wrote:\nc\n"));
     }
 
     [Fact]
@@ -249,5 +249,94 @@ public class MessageCleanerTests
         // Deep nesting (spam HTML) does not exhaust the stack.
         string deep = string.Concat(Enumerable.Repeat("<div>", 5000)) + "deep" + string.Concat(Enumerable.Repeat("</div>", 5000));
         Assert.Equal("deep", MessageCleaner.Finish(HtmlText.Convert(deep)));
+    }
+
+    [Fact]
+    public void QuotedHeaderBlocksPipeQuotesAndAttributionsAnywhereAreDropped()
+    {
+        // Item 1 of the newcomer's list: a "|"-quoted reply under a quoted header block leaked names and the label.
+        const string raw = """
+            Subject: Re: New window
+            Content-Type: text/plain
+
+                Date: Wed, 21 Aug 2002 10:54:46 -0500
+                From: Jane Example <jane@example.org>
+                Message-ID: <1234@example.org>
+                References: <1200@example.org>
+                  <1201@example.org>
+                X-Mailer: exmh
+                To: list@example.org
+                Cc: other@example.org
+                Sent: Wednesday, August 21, 2002
+                Reply-To: list@example.org
+                In-Reply-To: <1199@example.org>
+                Subject: New window
+
+              | I can't reproduce this error.
+              |  Neither can I.
+            MF> and a Supercite quote
+            It happens every time for me.
+            On Wed, 21 Aug 2002, Jane Example wrote:
+            Some Name writes:
+            Another Name wrote: > quoted on the same line
+            Thanks.
+            """;
+        Assert.Equal("Re: New window It happens every time for me. Thanks.", Clean(raw));
+    }
+
+    [Fact]
+    public void NewsFeedUrlLabelsAndPgpArmourAreDropped()
+    {
+        // Item 2: RSS items ("URL: … Date: …") only in ham; PGP armour only in ham too.
+        const string raw = """
+            Subject: Feed item
+            Content-Type: text/plain
+
+            URL: http://example.org/archives/2002/10/08.html
+            Date: 2002-10-08T00:22:08-05:00
+
+            -----BEGIN PGP SIGNED MESSAGE-----
+            Hash: SHA1
+
+            Finding more channels is easy.
+            -----BEGIN PGP SIGNATURE-----
+            Version: GnuPG v1.0.7
+            iD8DBQE9abcdefghijklmnop
+            -----END PGP SIGNATURE-----
+            Legit a = b stays.
+            """;
+        Assert.Equal("Feed item Finding more channels is easy. Legit a = b stays.", Clean(raw));
+    }
+
+    [Fact]
+    public void QuotedPrintableBodiesDeclaredUnencodedAreDecodedButPlainEqualsSignsStay()
+    {
+        // Item 3: a body declared 7bit (or with no transfer encoding) that is clearly quoted-printable ("market = sectors").
+        const string raw = """
+            Subject: Report
+            Content-Type: text/plain; charset=us-ascii
+            Content-Transfer-Encoding: 7bit
+
+            Our analysts look at emerging market =
+            sectors we're interested in. On certain occasions, they come to us with =
+            intriguing insights of the market that have caught their = 
+            attention. A =3D sign stays.
+            """;
+        Assert.Equal("Report Our analysts look at emerging market sectors we're interested in. On certain occasions, they come to us with " +
+                     "intriguing insights of the market that have caught their attention. A = sign stays.", Clean(raw));
+        // Fewer than three signs of the encoding, or a rule of "=" signs: left as it is.
+        const string plain = """
+            Subject: Math
+            Content-Type: text/plain
+
+            Let x = y and y = z, then x =
+            z.
+            ==========
+            ==========
+            ==========
+            """;
+        Assert.Equal("Math Let x = y and y = z, then x = z. ========== ========== ==========", Clean(plain));
+        Assert.True(MessageCleaner.LooksQuotedPrintable("a=\nb=\nc =\nd"));
+        Assert.False(MessageCleaner.LooksQuotedPrintable("a = b\nc = d\ne = f\n=====\n"));
     }
 }

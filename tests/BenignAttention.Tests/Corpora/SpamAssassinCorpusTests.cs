@@ -97,7 +97,27 @@ public sealed class SpamAssassinCorpusTests : IDisposable
         Assert.Contains("wrote 5 rows", stdout);
         Assert.Equal(0, CliHarness.Run("prepare", "spamassassin", "--from", Data, "--out", output).Code);
         Assert.Equal(first, File.ReadAllBytes(output));
-        Assert.Equal(["corpus.csv"], Directory.GetFiles(Path.GetDirectoryName(output)!).Select(Path.GetFileName));
+        Assert.Equal([BenignAttention.Storage.OutputManifest.FileName, "corpus.csv"],
+            Directory.GetFiles(Path.GetDirectoryName(output)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void TheCommandReplacesOnlyItsOwnEarlierCsvAndRefusesAForeignOrEditedFile()
+    {
+        WriteCorpus();
+        // A file the user wrote: refused with exit 2, one line naming --out, nothing changed.
+        string foreign = Path.Combine(_root, "mycsv.csv");
+        File.WriteAllText(foreign, "my own data\n");
+        AssertRefused(["prepare", "spamassassin", "--from", Data, "--out", foreign], "--out", "mycsv.csv", "not written by benign-attention");
+        Assert.Equal("my own data\n", File.ReadAllText(foreign));
+        // Our own earlier output is replaced; once edited by the user it is foreign.
+        string ours = Path.Combine(_root, "ours", "corpus.csv");
+        Assert.Equal(0, CliHarness.Run("prepare", "spamassassin", "--from", Data, "--out", ours).Code);
+        CorpusFolder.Write(Data, "spam-1", "00003.3333", "Subject: Extra\n\nMore spam\n");
+        Assert.Equal(0, CliHarness.Run("prepare", "spamassassin", "--from", Data, "--out", ours).Code);
+        Assert.Contains("Extra More spam,spam,00003.3333,spam-1", File.ReadAllText(ours));
+        File.AppendAllText(ours, "edited,ham,x,y\n");
+        AssertRefused(["prepare", "spamassassin", "--from", Data, "--out", ours], "--out", "corpus.csv", "not written by benign-attention");
     }
 
     private void AssertRefused(string[] args, params string[] expected)

@@ -41,6 +41,15 @@ public class SpamAssassinSampleTests
     }
 
     [Fact]
+    public void TheSampleHoldsNoLabelCueTheCleanerNowRemoves()
+    {
+        // Quoted headers, attributions, news-feed labels and undecoded quoted-printable soft breaks (ham-only or spam-only cues).
+        var cues = new Regex(@"wrote:|writes:|\bURL:|Message-ID|(?:^| )(?:Date|Sent|Reply-To|In-Reply-To|References):|-----BEGIN PGP|[\p{L},.] = [\p{L}]", RegexOptions.IgnoreCase);
+        foreach (var row in Rows())
+            Assert.False(cues.IsMatch(row[0]), $"{row[2]}: '{cues.Match(row[0]).Value}' in: {row[0]}");
+    }
+
+    [Fact]
     public void ThePatternsCatchWhatTheyAreFor()
     {
         string[] positives = ["mail someone@example.org now", "see http://example.org/x", "www.example.org", "visit example.com today",
