@@ -152,4 +152,24 @@ public static class Options
         foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
         AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) }).Write(table);
     }
+
+    /// <summary>An integer option in [<paramref name="min"/>, <paramref name="max"/>] whose error names the option, the value and the range.</summary>
+    public static Option<int> RangeOption(string name, int min, int max, int defaultValue, string description) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0) return defaultValue;
+            if (result.Tokens.Count > 1)
+            {
+                result.AddError($"{name} is given {result.Tokens.Count} times ({string.Join(", ", result.Tokens.Select(t => t.Value))}): give it once");
+                return defaultValue;
+            }
+            string text = result.Tokens[0].Value;
+            if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value) && value >= min && value <= max) return value;
+            result.AddError($"{name} {text}: must be an integer in [{min}, {max}]");
+            return defaultValue;
+        },
+    };
 }

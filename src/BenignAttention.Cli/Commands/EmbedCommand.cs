@@ -27,15 +27,15 @@ public static class EmbedCommand
         var textColumn = Options.TextOption("--text-column", $"Column holding the texts (default {defaults.TextColumn}).");
         var labelColumn = Options.TextOption("--label-column", $"Column holding the labels (default {defaults.LabelColumn}).");
         var positive = Options.TextOption("--positive-class", "The class mapped to +1, all others to −1; needed with more than two classes. Default: false/0/−1 → −1 and true/1/+1 → +1, else the two classes sorted, the second → +1.");
-        var maxTokens = RangeOption("--max-tokens", EmbedOptions.MinTokens, EmbedOptions.MaxTokensLimit, defaults.MaxTokens,
+        var maxTokens = Options.RangeOption("--max-tokens", EmbedOptions.MinTokens, EmbedOptions.MaxTokensLimit, defaults.MaxTokens,
             $"T, tokens per text including [CLS] and [SEP]; longer texts are cut, shorter ones padded (masked).");
         var headN = Options.IntOption("--head-n", SplitSizes.Minimum, () => defaults.HeadN, "Texts in the clean head-fitting set.");
         var trainN = Options.IntOption("--train-n", SplitSizes.Minimum, () => defaults.TrainN, "Texts in the training pool, clean labels.");
         var testN = Options.IntOption("--test-n", SplitSizes.Minimum, () => defaults.TestN, "Texts in the clean test set.");
         var seed = Options.IntOption("--seed", 0, () => 0, "Seed of the split.");
         var balanced = BoolOption("--balanced", defaults.Balanced, "true: each split has ⌊m/2⌋ texts of class −1 and ⌈m/2⌉ of class +1; false: the data's class proportions.");
-        var cache = Options.TextOption("--cache", "Folder of the embedding cache (default: the encoder's own cache folder).");
-        var threads = RangeOption("--threads", 0, Environment.ProcessorCount, 0, $"Encoder threads, 0 (all cores) to {Environment.ProcessorCount}.");
+        var cache = Options.TextOption("--cache", $"Folder of the embedding cache: an existing folder or one that can be created (default {EmbeddingCache.DefaultDirectory()}).");
+        var threads = Options.RangeOption("--threads", 0, Environment.ProcessorCount, 0, $"Encoder threads, 0 (all cores) to {Environment.ProcessorCount}.");
         var command = new Command("embed", "Embed a text table (CSV, JSONL, Parquet) with MiniLM into a --data folder: clean head set, training pool, clean test set.");
         command.Arguments.Add(file);
         foreach (var option in new Option[] { output, textColumn, labelColumn, positive, maxTokens, headN, trainN, testN, seed, balanced, cache, threads })
@@ -52,6 +52,7 @@ public static class EmbedCommand
     private static int Run(string file, string? outDir, EmbedOptions options, string? cache, int threads)
     {
         if (outDir is null) throw new UsageException("--out is required: give the data folder to write (e.g. --out data/my-texts)");
+        EmbedPipeline.CheckCacheFolder(cache);   // with the other options, before the table is read
         var plan = EmbedPipeline.Plan(file, outDir, options);
         var splits = plan.Splits;
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -83,26 +84,6 @@ public static class EmbedCommand
         $"dropped {s.DuplicatesDropped} duplicate records and {s.ConflictingRecordsDropped} records of {s.ConflictingTexts} texts with both labels");
 
     private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>An integer option in [<paramref name="min"/>, <paramref name="max"/>] whose error names the option, the value and the range.</summary>
-    private static Option<int> RangeOption(string name, int min, int max, int defaultValue, string description) => new(name)
-    {
-        Description = description,
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result =>
-        {
-            if (result.Tokens.Count == 0) return defaultValue;
-            if (result.Tokens.Count > 1)
-            {
-                result.AddError($"{name} is given {result.Tokens.Count} times ({string.Join(", ", result.Tokens.Select(t => t.Value))}): give it once");
-                return defaultValue;
-            }
-            string text = result.Tokens[0].Value;
-            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max) return value;
-            result.AddError($"{name} {text}: must be an integer in [{min}, {max}]");
-            return defaultValue;
-        },
-    };
 
     /// <summary>
     /// A <c>true</c>/<c>false</c> option that takes its value (<c>--balanced false</c>). Typed as text: System.CommandLine would

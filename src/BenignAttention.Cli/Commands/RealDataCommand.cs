@@ -18,7 +18,7 @@ public static class RealDataCommand
         var output = Options.TextOption("--out", "Output folder (required); an earlier realdata output there is replaced atomically, anything else is refused.", "-o");
         var ns = Options.TextOption("--n", $"Training sizes n, comma-separated (default {string.Join(",", RealDataDefaults.TrainSizes)}), each at most the pool.");
         var etas = Options.TextOption("--eta", $"Label-noise ratios η, comma-separated (default {string.Join(",", RealDataDefaults.NoiseRatios.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}).");
-        var seeds = Options.IntOption("--seeds", 1, () => RealDataDefaults.Seeds, $"Seeds per n and η: 0 … k − 1 (default {RealDataDefaults.Seeds}).");
+        var seeds = Options.RangeOption("--seeds", 1, RealDataDefaults.MaxSeeds, RealDataDefaults.Seeds, $"Seeds per n and η: 0 … k − 1 (default {RealDataDefaults.Seeds}, at most {RealDataDefaults.MaxSeeds}; the whole grid at most {RealDataDefaults.MaxRuns} runs).");
         var settings = Options.TextOption("--set",
             $"Run settings as comma-separated key=value pairs, e.g. learning_rate=0.1,num_steps=500; keys: {string.Join(", ", RealDataExperiment.SettableKeys)}. " +
             $"Defaults: learning_rate={RealDataDefaults.LearningRate.ToString("R", CultureInfo.InvariantCulture)}, num_steps={RealDataDefaults.NumSteps}, log_interval={RealDataDefaults.LogInterval}.");

@@ -144,6 +144,43 @@ public static class EmbedPipeline
         };
     }
 
+    /// <summary>
+    /// Checks the embedding cache folder before anything is read or written: it is an existing folder, or it can be created
+    /// (its nearest existing ancestor is a folder where files can be made; probed with a temporary file deleted at once).
+    /// </summary>
+    /// <param name="cache">The <c>--cache</c> value; null = the default folder (<see cref="EmbeddingCache.DefaultDirectory"/>), not checked.</param>
+    /// <exception cref="UsageException">The path is a file, lies below a file, or cannot be created or written; the message names
+    /// <c>--cache</c>, the value and what is allowed.</exception>
+    public static void CheckCacheFolder(string? cache)
+    {
+        if (cache is null) return;
+        const string allowed = "give an existing folder or one that can be created, or leave --cache out for the default folder";
+        if (cache.Trim().Length == 0) throw new UsageException($"--cache '{cache}': is empty; {allowed}");
+        string full;
+        try { full = System.IO.Path.GetFullPath(cache); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new UsageException($"--cache {cache}: not a valid path; {allowed}");
+        }
+        if (File.Exists(full)) throw new UsageException($"--cache {cache}: is a file, not a folder; {allowed}");
+        string? existing = full;
+        while (existing is not null && !Directory.Exists(existing))
+        {
+            if (File.Exists(existing)) throw new UsageException($"--cache {cache}: {existing} is a file, so the folder cannot be created; {allowed}");
+            existing = System.IO.Path.GetDirectoryName(existing);
+        }
+        if (existing is null) throw new UsageException($"--cache {cache}: no part of the path exists; {allowed}");
+        try
+        {
+            using var probe = new FileStream(System.IO.Path.Combine(existing, $".benign-attention-probe-{Guid.NewGuid():N}"),
+                FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--cache {cache}: {(existing == full ? "the folder cannot be written" : $"cannot be created in {existing}")}; {allowed}");
+        }
+    }
+
     /// <summary><see cref="Plan"/>, then <see cref="Run(EmbedPlan, ITextEncoder, IExperimentProgress?, CancellationToken)"/>.</summary>
     public static EmbedOutcome Run(string file, string outDir, EmbedOptions options, ITextEncoder encoder,
         IExperimentProgress? progress = null, CancellationToken cancellation = default) =>

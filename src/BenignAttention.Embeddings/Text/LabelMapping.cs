@@ -63,7 +63,7 @@ public sealed class LabelMapping
             if (shown.TryAdd(k, v)) order.Add(k);
             counts[k] = counts.GetValueOrDefault(k) + 1;
         }
-        string Listing(IEnumerable<string> keys) => string.Join(", ", keys.Select(k => $"{shown[k]} ({counts[k]})"));
+        string Listing(IEnumerable<string> keys) => MessageList.Cap(keys.Select(k => $"{shown[k]} ({counts[k]})"));
         var sorted = numeric ? order.OrderBy(k => double.Parse(k, CultureInfo.InvariantCulture)).ToList() : order.Order(StringComparer.Ordinal).ToList();
 
         if (order.Count < 2)

@@ -118,7 +118,7 @@ public sealed class TextSplits
         int needNeg = head.Negative + train.Negative + test.Negative, needPos = head.Positive + train.Positive + test.Positive;
         if (needNeg > negatives.Count || needPos > positives.Count)
         {
-            string Class(int sign) => string.Join("/", mapping.Classes.Where(c => c.Sign == sign).Select(c => c.Value));
+            string Class(int sign) => MessageList.Cap(mapping.Classes.Where(c => c.Sign == sign).Select(c => c.Value));
             string dropped = duplicates + conflictingRecords == 0 ? "" : $" after dropping {duplicates + conflictingRecords} duplicate records";
             throw new UsageException(string.Create(CultureInfo.InvariantCulture,
                 $"{table.Path}: too few texts for --head-n {sizes.Head} + --train-n {sizes.Train} + --test-n {sizes.Test} ({(balanced ? "balanced" : "natural proportions")}): " +

@@ -99,12 +99,13 @@ public sealed class TextTable
         if (missing.Count > 0)
         {
             var first = missing[0];
+            string Where(RawRecord r) => format == TextTableFormat.Parquet ? $"row {r.Row}" : $"line {r.Line} (record {r.Row})";
             bool noText = string.IsNullOrWhiteSpace(first.Text);
             string? value = noText ? first.Text : first.Label;
             string what = noText ? $"text (column {textColumn})" : $"label (column {labelColumn})";
             throw new DataFormatException(
-                $"{path}: record {first.Row} has {(value is null ? "no" : "an empty")} {what}; " +
-                $"{missing.Count} of {raw.Count} records lack a text or a label (records {string.Join(", ", missing.Take(5).Select(m => m.Row))}{(missing.Count > 5 ? ", …" : "")}); " +
+                $"{path}: {Where(first)} has {(value is null ? "no" : "an empty")} {what}; " +
+                $"{missing.Count} of {raw.Count} records lack a text or a label ({MessageList.Cap(missing.Select(Where), 5)}); " +
                 "records are never skipped silently: remove or fill them");
         }
         return new TextTable
@@ -114,10 +115,12 @@ public sealed class TextTable
         };
     }
 
-    private readonly record struct RawRecord(int Row, string? Text, string? Label);
+    /// <summary>A record as read: <paramref name="Row"/> its 1-based record number, <paramref name="Line"/> the 1-based line of the file
+    /// where it starts (Parquet: the row number again).</summary>
+    private readonly record struct RawRecord(int Row, int Line, string? Text, string? Label);
 
     private static UsageException UnknownColumn(string path, string option, string name, IReadOnlyList<string> columns) =>
-        new($"{option} {name}: no such column in {path}; columns found: {(columns.Count == 0 ? "none" : string.Join(", ", columns))}");
+        new($"{option} {name}: no such column in {path}; columns found: {(columns.Count == 0 ? "none" : MessageList.Cap(columns))}");
 
     private static void RequireColumns(string path, IReadOnlyList<string> columns, string textColumn, string labelColumn)
     {
@@ -146,21 +149,18 @@ public sealed class TextTable
                 if (header.Count(h => h == name) > 1) throw new DataFormatException($"{path}: the header names column '{name}' more than once; rename one of them");
             int textIndex = Array.IndexOf(header, textColumn), labelIndex = Array.IndexOf(header, labelColumn);
             while (csv.Read())
-                records.Add(new RawRecord(records.Count + 1, csv.GetString(textIndex), csv.GetString(labelIndex)));
+                records.Add(new RawRecord(records.Count + 1, checked((int)csv.LineNumber), csv.GetString(textIndex), csv.GetString(labelIndex)));
         }
         catch (CsvFormatException e)
         {
-            string where = e.RecordNumber > 1 ? $"record {e.RecordNumber - 1}" : e.RecordNumber == 1 ? "the header" : $"record {records.Count + 1}";
-            throw new DataFormatException($"{path}: not valid CSV at {where}{(e.LineNumber > 0 ? $" (line {e.LineNumber})" : "")}: {FirstLine(e.Message)}; " +
+            // The library counts the header as record 1; our records count data records only. Its own wording is not passed on.
+            string where = e.RecordNumber == 1 ? $"line {Math.Max(1, e.LineNumber)} (the header)"
+                : e.LineNumber > 0 ? $"line {e.LineNumber} (record {(e.RecordNumber > 1 ? e.RecordNumber - 1 : records.Count + 1)})"
+                : $"record {(e.RecordNumber > 1 ? e.RecordNumber - 1 : records.Count + 1)}";
+            throw new DataFormatException($"{path}: {where}: not valid CSV (broken quoting, or another number of fields than the header's); " +
                                           "fields holding commas, quotes or line breaks must be quoted (\"…\", a quote inside doubled)");
         }
         return (header, records);
-    }
-
-    private static string FirstLine(string message)
-    {
-        int end = message.IndexOfAny(['\r', '\n']);
-        return (end < 0 ? message : message[..end]).TrimEnd('.');
     }
 
     private static (IReadOnlyList<string>, List<RawRecord>) ReadJsonLines(string path, string textColumn, string labelColumn)
@@ -184,10 +184,12 @@ public sealed class TextTable
             }
             catch (JsonException e)
             {
-                throw new DataFormatException($"{path}: line {lineNumber} is not valid JSON: {FirstLine(e.Message)}");
+                // The library's own text counts lines within the one-line document (always 0); give the file's line and the column.
+                string column = e.BytePositionInLine is { } b ? $" near byte {b + 1} of the line" : "";
+                throw new DataFormatException($"{path}: line {lineNumber} (record {values.Count + 1}): not valid JSON{column}; each line must hold one complete JSON object");
             }
             if (root.ValueKind != JsonValueKind.Object)
-                throw new DataFormatException($"{path}: line {lineNumber} is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object; JSON Lines holds one object per line");
+                throw new DataFormatException($"{path}: line {lineNumber} (record {values.Count + 1}): a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object; JSON Lines holds one object per line");
             foreach (var property in root.EnumerateObject())
                 if (seen.Add(property.Name)) columns.Add(property.Name);
             values.Add((lineNumber, root.TryGetProperty(textColumn, out var t) ? t : null, root.TryGetProperty(labelColumn, out var l) ? l : null));
@@ -201,7 +203,7 @@ public sealed class TextTable
                 null => null,
                 { ValueKind: JsonValueKind.Null } => null,
                 { ValueKind: JsonValueKind.String } s => s.GetString(),
-                { } other => throw new DataFormatException($"{path}: line {line}: '{textColumn}' is a JSON {other.ValueKind.ToString().ToLowerInvariant()}, not a string"),
+                { } other => throw new DataFormatException($"{path}: line {line} (record {row}): '{textColumn}' is a JSON {other.ValueKind.ToString().ToLowerInvariant()}, not a string"),
             };
             string? labelValue = label switch
             {
@@ -211,9 +213,9 @@ public sealed class TextTable
                 { ValueKind: JsonValueKind.True } => "true",
                 { ValueKind: JsonValueKind.False } => "false",
                 { ValueKind: JsonValueKind.Number } n => n.GetRawText(),
-                { } other => throw new DataFormatException($"{path}: line {line}: '{labelColumn}' is a JSON {other.ValueKind.ToString().ToLowerInvariant()}; a label is a string, a number or a boolean"),
+                { } other => throw new DataFormatException($"{path}: line {line} (record {row}): '{labelColumn}' is a JSON {other.ValueKind.ToString().ToLowerInvariant()}; a label is a string, a number or a boolean"),
             };
-            records.Add(new RawRecord(row, textValue, labelValue));
+            records.Add(new RawRecord(row, line, textValue, labelValue));
         }
         return (columns, records);
     }
@@ -229,9 +231,9 @@ public sealed class TextTable
         {
             reader = await ParquetReader.CreateAsync(stream);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException)   // the library's wording is not passed on
         {
-            throw new DataFormatException($"{path}: not a readable Parquet file: {FirstLine(e.Message)}");
+            throw new DataFormatException($"{path}: not a readable Parquet file (its footer or schema cannot be read); give a Parquet file with flat text and label columns");
         }
         await using (reader)
         {
@@ -261,12 +263,12 @@ public sealed class TextTable
                     labels.AddRange(await ReadLabels(group, labelField, n, path));
                 }
             }
-            catch (Exception e) when (e is not DataFormatException and not OutOfMemoryException)
+            catch (Exception e) when (e is not DataFormatException and not OutOfMemoryException)   // the library's wording is not passed on
             {
-                throw new DataFormatException($"{path}: a column cannot be read: {FirstLine(e.Message)}");
+                throw new DataFormatException($"{path}: column '{textColumn}' or '{labelColumn}' cannot be read (damaged data or an unsupported encoding)");
             }
             var records = new List<RawRecord>(texts.Count);
-            for (int i = 0; i < texts.Count; i++) records.Add(new RawRecord(i + 1, texts[i], labels[i]));
+            for (int i = 0; i < texts.Count; i++) records.Add(new RawRecord(i + 1, i + 1, texts[i], labels[i]));
             return (columns, records);
         }
     }
@@ -304,5 +306,16 @@ public sealed class TextTable
         var buffer = new T?[n];
         await group.ReadAsync<T>(field, buffer.AsMemory());
         return buffer.Select(v => v is { } x ? format(x) : null).ToArray();
+    }
+}
+
+/// <summary>Lists in messages, capped so that a column of many values does not flood the terminal.</summary>
+internal static class MessageList
+{
+    /// <summary>The first <paramref name="max"/> items joined by ", ", then "… and N more" when there are more.</summary>
+    public static string Cap(IEnumerable<string> items, int max = 10)
+    {
+        var all = items.ToList();
+        return all.Count <= max ? string.Join(", ", all) : $"{string.Join(", ", all.Take(max))}, … and {all.Count - max} more";
     }
 }

@@ -27,6 +27,12 @@ public static class RealDataDefaults
     /// <summary>Seeds per cell (seeds 0 … count − 1).</summary>
     public const int Seeds = 3;
 
+    /// <summary>Largest <c>--seeds</c>: the table reports mean ± sd, which a hundred seeds pin down well.</summary>
+    public const int MaxSeeds = 100;
+
+    /// <summary>Largest grid, |n| × |η| × seeds runs (each a full phase-2 training); a larger one is refused before anything runs.</summary>
+    public const int MaxRuns = 1000;
+
     /// <summary>Gradient-descent step size of phase 2.</summary>
     public const double LearningRate = 0.5;
 
@@ -45,7 +51,7 @@ public static class RealDataDefaults
 /// <param name="OutputFolder">The output folder (replaced as a whole; see <see cref="AtomicFolder.CheckDestination"/>).</param>
 /// <param name="TrainSizes">n of each cell, each ≥ 2 and at most the pool (per class ⌈n/2⌉ and ⌊n/2⌋ sequences).</param>
 /// <param name="NoiseRatios">η of each cell, in [0, 1) with ⌈ηn⌉ &lt; n.</param>
-/// <param name="Seeds">Seeds per cell (0 … Seeds − 1), ≥ 1.</param>
+/// <param name="Seeds">Seeds per cell (0 … Seeds − 1), in [1, <see cref="RealDataDefaults.MaxSeeds"/>].</param>
 /// <param name="Settings"><c>key=value</c> run settings: only keys applied to supplied data with a fitted head (learning_rate,
 /// num_steps, log_interval, log_schedule, log_points, train_W, engine, dtype, regime_test_accuracy, head_l2).</param>
 /// <param name="Threads">Threads of each run's setup products (results do not depend on it), ≥ 1.</param>
@@ -127,9 +133,11 @@ public static class RealDataExperiment
     /// Checks the request (grid, settings, output folder, memory) and reads the data; nothing is written.
     /// </summary>
     /// <returns>The data and the base configuration (d, T and n_test from the data; n, η and seed set per run).</returns>
-    /// <exception cref="UsageException">An empty or repeated grid value, n larger than the pool (or a class of it), fewer than 1 seed,
-    /// a setting <c>--set</c> cannot give, or a run that fits in memory with no engine.</exception>
-    /// <exception cref="ConfigException">A setting's value is out of range, or η flips every label of some n.</exception>
+    /// <exception cref="UsageException">An empty or repeated grid value, n larger than the pool (or a class of it), seeds outside
+    /// [1, <see cref="RealDataDefaults.MaxSeeds"/>], a grid of more than <see cref="RealDataDefaults.MaxRuns"/> runs, η flipping every
+    /// label of some n (⌈ηn⌉ = n), a setting <c>--set</c> cannot give, or a run that fits in memory with no engine; messages name
+    /// the options (<c>--n</c>, <c>--eta</c>, <c>--seeds</c>), not the config keys.</exception>
+    /// <exception cref="ConfigException">A <c>--set</c> value is out of range (named by its key, as given).</exception>
     /// <exception cref="DataFormatException">The data folder is not an embedded folder (<see cref="RealDataSets.Read"/>).</exception>
     /// <exception cref="OutputFolderException">The output folder cannot be used.</exception>
     public static (RealDataSets Data, RunConfig Settings) Resolve(RealDataRequest request)
@@ -157,9 +165,15 @@ public static class RealDataExperiment
             throw new UsageException($"--eta {string.Join(",", request.NoiseRatios.Select(F))}: a ratio is repeated");
         foreach (int n in request.TrainSizes)
             if (n < 2) throw new UsageException($"--n {n}: each training size must be an integer ≥ 2 (one sequence of each class)");
+        var noiseRange = ConfigKeys.Find("noise_ratio")!.Constraint;   // the same range as the synthetic key
         foreach (double eta in request.NoiseRatios)
-            if (!(eta >= 0 && eta < 1)) throw new UsageException($"--eta {F(eta)}: each label-noise ratio must be in [0, 1)");
-        if (request.Seeds < 1) throw new UsageException($"--seeds {request.Seeds}: must be an integer ≥ 1");
+            if (!noiseRange.Allows(eta)) throw new UsageException($"--eta {F(eta)}: each label-noise ratio must be {noiseRange.Description}");
+        if (request.Seeds < 1 || request.Seeds > RealDataDefaults.MaxSeeds)
+            throw new UsageException($"--seeds {request.Seeds}: must be an integer in [1, {RealDataDefaults.MaxSeeds}]");
+        long runs = (long)request.TrainSizes.Count * request.NoiseRatios.Count * request.Seeds;
+        if (runs > RealDataDefaults.MaxRuns)
+            throw new UsageException($"--n ({request.TrainSizes.Count} sizes) × --eta ({request.NoiseRatios.Count} ratios) × --seeds {request.Seeds} " +
+                                     $"is {runs} runs, more than {RealDataDefaults.MaxRuns}; give fewer sizes, ratios or seeds");
         if (request.Threads < 1) throw new UsageException($"--threads {request.Threads}: must be an integer ≥ 1");
         AtomicFolder.CheckDestination(request.OutputFolder, OutputKind.RealData);
 
@@ -172,11 +186,28 @@ public static class RealDataExperiment
                 throw new UsageException($"--n {n}: the training pool {data.Path} holds {data.Pool.Count} sequences ({positives} of class +1, {negatives} of class -1); " +
                                          $"n = {n} draws {(n + 1) / 2} of class +1 and {n / 2} of class -1: use sizes up to {Math.Min(data.Pool.Count, Math.Min(2 * positives, 2 * negatives + 1))}");
             foreach (double eta in request.NoiseRatios)
-                ConfigLoader.Validate(RunOf(settings, n, eta, 0), suppliedData: true);   // ⌈ηn⌉ < n, ranges, cross-key rules
+                if (LabelNoise.FlipCount(n, eta) >= n)
+                    throw new UsageException($"--eta {F(eta)} with --n {n}: flips ⌈ηn⌉ = {LabelNoise.FlipCount(n, eta)} of {n} labels, every one; " +
+                                             "give a smaller --eta (or a larger --n) so that some labels stay clean");
+            foreach (double eta in request.NoiseRatios)
+                AsOptions($"--n {n} with --eta {F(eta)}", () => ConfigLoader.Validate(RunOf(settings, n, eta, 0), suppliedData: true));   // ranges, cross-key rules
         }
         foreach (int n in request.TrainSizes)   // the largest run must fit with some engine, before anything is trained
-            MemoryBudget.RequireEngine(RunOf(settings, n, request.NoiseRatios[0], 0), suppliedTokens: true);
+            AsOptions($"--n {n}", () => MemoryBudget.RequireEngine(RunOf(settings, n, request.NoiseRatios[0], 0), suppliedTokens: true));
         return (data, settings);
+    }
+
+    /// <summary>
+    /// Runs a check written for config files; a refusal that names n or η by their keys (train_n, noise_ratio) is restated with
+    /// the options the user gave (--n, --eta), prefixed by <paramref name="given"/>. Other refusals (a --set key's) pass unchanged.
+    /// </summary>
+    private static void AsOptions(string given, Action check)
+    {
+        try { check(); }
+        catch (Exception e) when (e is ConfigException or UsageException && (e.Message.Contains("train_n", StringComparison.Ordinal) || e.Message.Contains("noise_ratio", StringComparison.Ordinal)))
+        {
+            throw new UsageException($"{given}: " + e.Message.Replace("noise_ratio", "--eta", StringComparison.Ordinal).Replace("train_n", "--n", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>The configuration of one run.</summary>
@@ -212,8 +243,12 @@ public static class RealDataExperiment
                     for (long seed = 0; seed < request.Seeds; seed++)
                     {
                         cancellation.ThrowIfCancellationRequested();
-                        runs.Add(TrainOne(data, fit.Nu, RunOf(settings, n, eta, seed), compute, cancellation));
+                        var run = TrainOne(data, fit.Nu, RunOf(settings, n, eta, seed), compute, cancellation);
+                        runs.Add(run);
                         report(runs.Count);
+                        // One line per finished run, whatever the display's own rate (a long grid shows its pace from the first run on).
+                        progress.Note(string.Create(CultureInfo.InvariantCulture,
+                            $"realdata: run {runs.Count}/{total} done (n = {n}, η = {F(eta)}, seed {seed}): test accuracy {run.TestAccuracy:F3} in {run.SetupSeconds + run.TrainSeconds:F1}s"));
                     }
             return 0;
         });

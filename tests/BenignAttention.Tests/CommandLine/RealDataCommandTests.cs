@@ -55,6 +55,38 @@ public sealed class RealDataCommandTests : IDisposable
         Assert.False(Directory.Exists(output));
     }
 
+    /// <summary>The newcomer's examples: each message names the options as typed (--eta, --n, --seeds), the value and the range.</summary>
+    [Theory]
+    [InlineData(new[] { "--n", "20", "--eta", "0.99" },
+        "error: --eta 0.99 with --n 20: flips ⌈ηn⌉ = 20 of 20 labels, every one; give a smaller --eta (or a larger --n) so that some labels stay clean")]
+    [InlineData(new[] { "--eta", "1" }, "error: --eta 1: each label-noise ratio must be in [0, 1)")]
+    [InlineData(new[] { "--seeds", "100000" }, "error: realdata: --seeds 100000: must be an integer in [1, 100] (see `benign-attention realdata --help`)")]
+    [InlineData(new[] { "--seeds", "0" }, "error: realdata: --seeds 0: must be an integer in [1, 100] (see `benign-attention realdata --help`)")]
+    [InlineData(new[] { "--n", "2,4,6,8,10,12,14,16,18,20", "--eta", "0,0.1,0.2,0.3,0.4", "--seeds", "21" },
+        "error: --n (10 sizes) × --eta (5 ratios) × --seeds 21 is 1050 runs, more than 1000; give fewer sizes, ratios or seeds")]
+    public void RefusalsNameTheOptionsAsTypedAndWriteNothing(string[] options, string expected)
+    {
+        string data = Data(), output = Path.Combine(_root, "out");
+        var (code, stdout, stderr) = CliHarness.Run(["realdata", data, "--out", output, .. options, "--set", "num_steps=5"]);
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.Equal(expected, Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+        Assert.DoesNotContain("noise_ratio", stderr);
+        Assert.DoesNotContain("train_n", stderr);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void EveryFinishedRunPrintsAProgressLine()
+    {
+        string data = Data(), output = Path.Combine(_root, "out");
+        var (code, _, stderr) = CliHarness.Run("realdata", data, "--out", output, "--n", "10,20", "--eta", "0,0.2", "--seeds", "3", "--set", "num_steps=5");
+        Assert.True(code == 0, stderr);
+        var lines = stderr.Split('\n').Where(l => l.StartsWith("realdata: run ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(12, lines.Count);
+        for (int k = 0; k < 12; k++) Assert.StartsWith($"realdata: run {k + 1}/12 done (n = {(k < 6 ? 10 : 20)}, η = {(k % 6 < 3 ? "0" : "0.2")}, seed {k % 3}): test accuracy ", lines[k]);
+    }
+
     [Fact]
     public void AMissingOutFolderAForeignFolderAndANonEmbeddedFolderAreRefused()
     {

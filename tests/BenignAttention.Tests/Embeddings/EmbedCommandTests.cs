@@ -85,6 +85,16 @@ public sealed class EmbedCommandTests() : TemporaryWorkingFolder("ba-embed-")
         Assert.True(File.Exists(Path.Combine("news", "token_mask_head.npy")));
     }
 
+    private const string CacheAllowed = "give an existing folder or one that can be created, or leave --cache out for the default folder";
+
+    [Fact]
+    public void HelpNamesTheDefaultCacheFolder()
+    {
+        var (code, stdout, _) = Run("embed", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains(EmbeddingCache.DefaultDirectory(), stdout);
+    }
+
     public static TheoryData<string[], string> BadInputs()
     {
         string tooMany = (Environment.ProcessorCount + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -104,6 +114,16 @@ public sealed class EmbedCommandTests() : TemporaryWorkingFolder("ba-embed-")
             { ["embed", "corpus.csv", "-o", "data", "--head-n", "6", "--train-n", "40", "--test-n", "8"], "error: corpus.csv: too few texts for --head-n 6 + --train-n 40 + --test-n 8 (balanced): class −1 (ham) needs 27 and has 24, class +1 (spam) needs 27 and has 20 after dropping 1 duplicate records; lower the sizes or give --balanced false" },
             { ["embed", "corpus.csv", "-o", "mine", .. SmallArgs], "error: output folder mine: exists, holds notes.txt and has no benign-attention manifest" },
             { ["embed", "corpus.csv", "-o", "data", "--unknown", "1"], "error: embed: unknown option '--unknown'; options: " },
+            // --cache is checked with the options, before the table is read (even a missing table comes second).
+            { ["embed", "corpus.csv", "-o", "data", "--cache", "afile"], "error: --cache afile: is a file, not a folder; " + CacheAllowed },
+            { ["embed", "absent.csv", "-o", "data", "--cache", "afile"], "error: --cache afile: is a file, not a folder; " + CacheAllowed },
+            { ["embed", "corpus.csv", "-o", "data", "--cache", "afile/sub"], "error: --cache afile/sub: " },
+            { ["embed", "corpus.csv", "-o", "data", "--cache", "/proc/nope"], "error: --cache /proc/nope: cannot be created in /proc; " + CacheAllowed },
+            // Lists of classes are capped at ten (131 classes here).
+            { ["embed", "many.csv", "-o", "data", "--label-column", "n", "--positive-class", "200"],
+                "error: --positive-class 200: not a class of label column 'n'; classes: 0 (1), 1 (1), 2 (1), 3 (1), 4 (1), 5 (1), 6 (1), 7 (1), 8 (1), 9 (1), … and 121 more" },
+            { ["embed", "many.csv", "-o", "data", "--label-column", "n", "--positive-class", "3", .. SmallArgs],
+                "error: many.csv: too few texts for --head-n 6 + --train-n 11 + --test-n 8 (balanced): class −1 (0, 1, 2, 4, 5, 6, 7, 8, 9, 10, … and 120 more) needs 12 and has 130, class +1 (3) needs 13 and has 1; lower the sizes or give --balanced false" },
         };
     }
 
@@ -114,6 +134,8 @@ public sealed class EmbedCommandTests() : TemporaryWorkingFolder("ba-embed-")
         EmbedPipelineTests.Corpus(Root);
         File.Copy("corpus.csv", "corpus.txt");
         WriteFile("one-class.csv", "text,label\na,ham\nb,ham\nc,ham\n");
+        WriteFile("afile", "not a folder");
+        WriteFile("many.csv", "text,n\n" + string.Concat(Enumerable.Range(0, 131).Select(i => $"text number {i},{i}\n")));
         Directory.CreateDirectory("mine");
         WriteFile(Path.Combine("mine", "notes.txt"), "my notes");
         Assert.Equal(0, Run(["embed", "corpus.csv", "-o", "data", .. SmallArgs]).Code);   // an earlier output that must survive

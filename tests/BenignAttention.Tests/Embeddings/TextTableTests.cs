@@ -106,15 +106,44 @@ public class TextTableTests
     {
         using var dir = new TempDir();
         var csv = Assert.Throws<DataFormatException>(() => TextTable.Read(Write(dir, "e.csv", "text,label\na,1\n\"  \",0\nc,\nd,1\n")));
-        Assert.Contains("record 2 has an empty text (column text); 2 of 4 records lack a text or a label (records 2, 3)", csv.Message);
+        Assert.Contains("line 3 (record 2) has an empty text (column text); 2 of 4 records lack a text or a label (line 3 (record 2), line 4 (record 3))", csv.Message);
         Assert.Contains("never skipped silently", csv.Message);
 
         var json = Assert.Throws<DataFormatException>(() => TextTable.Read(Write(dir, "e.jsonl", "{\"text\":\"a\",\"label\":1}\n{\"text\":\"b\"}\n{\"text\":null,\"label\":0}\n")));
-        Assert.Contains("record 2 has no label (column label); 2 of 3 records lack a text or a label (records 2, 3)", json.Message);
+        Assert.Contains("line 2 (record 2) has no label (column label); 2 of 3 records lack a text or a label (line 2 (record 2), line 3 (record 3))", json.Message);
 
         string parquet = await WriteParquet<long>(dir, "e.parquet", ["a", null, "c"], [1, 0, null]);
         var pq = Assert.Throws<DataFormatException>(() => TextTable.Read(parquet));
-        Assert.Contains("record 2 has no text (column text); 2 of 3 records lack a text or a label (records 2, 3)", pq.Message);
+        Assert.Contains("row 2 has no text (column text); 2 of 3 records lack a text or a label (row 2, row 3)", pq.Message);
+    }
+
+    [Fact]
+    public void JsonLinesMessagesNameTheFileLineAndTheRecordAmongNonBlankLines()
+    {
+        using var dir = new TempDir();
+        // Blank lines 2 and 4: the record on line 5 is the third; the message gives both, never the record number alone.
+        string blank = Write(dir, "blank.jsonl", "{\"text\":\"a\",\"label\":1}\n\n{\"text\":\"b\",\"label\":0}\n   \n{\"text\":\"\",\"label\":1}\n");
+        var e = Assert.Throws<DataFormatException>(() => TextTable.Read(blank));
+        Assert.Equal($"{blank}: line 5 (record 3) has an empty text (column text); 1 of 3 records lack a text or a label (line 5 (record 3)); " +
+                     "records are never skipped silently: remove or fill them", e.Message);
+        string broken = Write(dir, "broken.jsonl", "\n{\"text\":\"a\",\"label\":1}\n\n{oops}\n");
+        e = Assert.Throws<DataFormatException>(() => TextTable.Read(broken));
+        Assert.Equal($"{broken}: line 4 (record 2): not valid JSON near byte 2 of the line; each line must hold one complete JSON object", e.Message);
+        string label = Write(dir, "label.jsonl", "\n{\"text\":\"a\",\"label\":[1]}\n");
+        e = Assert.Throws<DataFormatException>(() => TextTable.Read(label));
+        Assert.Equal($"{label}: line 2 (record 1): 'label' is a JSON array; a label is a string, a number or a boolean", e.Message);
+    }
+
+    [Fact]
+    public void ListsInMessagesAreCappedAtTenWithTheCountLeftOut()
+    {
+        using var dir = new TempDir();
+        string wide = Write(dir, "wide.csv", string.Join(",", Enumerable.Range(1, 14).Select(i => $"c{i}")) + "\n" + string.Join(",", Enumerable.Repeat("x", 14)) + "\n");
+        var e = Assert.Throws<UsageException>(() => TextTable.Read(wide));
+        Assert.Equal($"--text-column text: no such column in {wide}; columns found: c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, … and 4 more", e.Message);
+        var missing = Write(dir, "m.csv", "text,label\n" + string.Concat(Enumerable.Range(0, 8).Select(i => $"t{i},\n")));
+        var d = Assert.Throws<DataFormatException>(() => TextTable.Read(missing));
+        Assert.Contains("8 of 8 records lack a text or a label (line 2 (record 1), line 3 (record 2), line 4 (record 3), line 5 (record 4), line 6 (record 5), … and 3 more)", d.Message);
     }
 
     [Fact]
@@ -142,18 +171,31 @@ public class TextTableTests
         e = Assert.Throws<UsageException>(() => TextTable.Read(Path.Combine(dir.Path, "absent.csv")));
         Assert.EndsWith("absent.csv: file not found", e.Message);
 
-        var bad = Assert.Throws<DataFormatException>(() => TextTable.Read(Write(dir, "q.csv", "text,label\nfine,1\n\"open quote,1\nnext,0\n")));
-        Assert.Contains("not valid CSV at record", bad.Message);
-        bad = Assert.Throws<DataFormatException>(() => TextTable.Read(Write(dir, "n.csv", "text,label\nfine,1\na,b,c\n")));
-        Assert.Contains("not valid CSV at record 2 (line 3)", bad.Message);
+        const string csvHint = ": not valid CSV (broken quoting, or another number of fields than the header's); fields holding commas, quotes or line breaks must be quoted (\"…\", a quote inside doubled)";
+        string q = Write(dir, "q.csv", "text,label\nfine,1\n\"open quote,1\nnext,0\n");
+        var bad = Assert.Throws<DataFormatException>(() => TextTable.Read(q));
+        Assert.Equal($"{q}: line 3 (record 2){csvHint}", bad.Message);
+        string n = Write(dir, "n.csv", "text,label\nfine,1\na,b,c\n");
+        bad = Assert.Throws<DataFormatException>(() => TextTable.Read(n));
+        Assert.Equal($"{n}: line 3 (record 2){csvHint}", bad.Message);
+        // The newcomer's example: the first data record broken; one line and one record number, no library wording.
+        string first = Write(dir, "f.csv", "text,label\na,b,c\n");
+        bad = Assert.Throws<DataFormatException>(() => TextTable.Read(first));
+        Assert.Equal($"{first}: line 2 (record 1){csvHint}", bad.Message);
+        // A blank line and a quoted line break before the bad record: the line counts every line of the file.
+        string later = Write(dir, "l.csv", "text,label\n\"two\nlines\",1\n\nok,0\nx,y,z\n");
+        bad = Assert.Throws<DataFormatException>(() => TextTable.Read(later));
+        Assert.Equal($"{later}: line 6 (record 3){csvHint}", bad.Message);
         bad = Assert.Throws<DataFormatException>(() => TextTable.Read(Write(dir, "h.csv", "text,label\n")));
         Assert.EndsWith("holds no data records (only a header)", bad.Message);
         bad = Assert.Throws<DataFormatException>(() => TextTable.Read(Write(dir, "a.jsonl", "{\"text\":\"a\",\"label\":1}\n[1,2]\n")));
-        Assert.EndsWith("line 2 is a JSON array, not an object; JSON Lines holds one object per line", bad.Message);
-        bad = Assert.Throws<DataFormatException>(() => TextTable.Read(Write(dir, "b.jsonl", "{\"text\":\"a\",\"label\":1}\n{\"text\":\n")));
-        Assert.Contains("line 2 is not valid JSON", bad.Message);
+        Assert.EndsWith("line 2 (record 2): a JSON array, not an object; JSON Lines holds one object per line", bad.Message);
+        string b = Write(dir, "b.jsonl", "{\"text\":\"a\",\"label\":1}\n{\"text\":\n");
+        bad = Assert.Throws<DataFormatException>(() => TextTable.Read(b));
+        Assert.Equal($"{b}: line 2 (record 2): not valid JSON near byte 9 of the line; each line must hold one complete JSON object", bad.Message);
+        Assert.DoesNotContain("LineNumber", bad.Message);
         bad = Assert.Throws<DataFormatException>(() => TextTable.Read(Write(dir, "c.jsonl", "{\"text\":5,\"label\":1}\n")));
-        Assert.EndsWith("line 1: 'text' is a JSON number, not a string", bad.Message);
+        Assert.EndsWith("line 1 (record 1): 'text' is a JSON number, not a string", bad.Message);
         bad = Assert.Throws<DataFormatException>(() => TextTable.Read(Write(dir, "p.parquet", "not parquet at all")));
         Assert.Contains("not a readable Parquet file", bad.Message);
     }

@@ -79,8 +79,9 @@ public sealed class RealDataTests : IDisposable
     public void AnEtaThatFlipsEveryLabelAndAFolderWithoutAHeadSetAreRefused()
     {
         string data = Data();
-        var e = Assert.Throws<BenignAttention.Configuration.ConfigException>(() => RealDataExperiment.Run(Request(data, "out", [2], [0.6])));
-        Assert.Contains("noise_ratio", e.Message);
+        // Named by the options the user gives (--eta, --n), not by the config keys noise_ratio / train_n.
+        var e = Assert.Throws<UsageException>(() => RealDataExperiment.Run(Request(data, "out", [2], [0.6])));
+        Assert.Equal("--eta 0.6 with --n 2: flips ⌈ηn⌉ = 2 of 2 labels, every one; give a smaller --eta (or a larger --n) so that some labels stay clean", e.Message);
         File.Delete(Path.Combine(data, "X_head.npy"));
         File.Delete(Path.Combine(data, "y_head.npy"));
         File.Delete(Path.Combine(data, "token_mask_head.npy"));
