@@ -324,7 +324,7 @@ public static class RealDataExperiment
             TrainMask = mask, TestMask = data.Test.Mask,
         };
         var prepared = Runner.Prepare(config, dataset, compute);
-        double atStart = TestAccuracyAtStart(prepared.Engine, data.Test.Y, T);
+        double atStart = TestAccuracyAtStart(prepared.Engine, data.Test.Y, data.Test.Mask, T);
         double fittable = FittableLabels.Fraction(prepared.Engine.TrainValueProjections, mask, dataset.YTrain, noisy, T);
         double setup = clock.Elapsed.TotalSeconds;
         var result = Trainer.Train(prepared.Engine, prepared.Labels, TrainingOptions.For(config, recordAttention: false), cancellation: cancellation);
@@ -333,15 +333,21 @@ public static class RealDataExperiment
             final.NoisyFitted, fittable, final.CleanFitted, final.TestAccuracy, atStart, result.Regime, result.Phases, setup, clock.Elapsed.TotalSeconds - setup);
     }
 
-    /// <summary>The engine's test accuracy at its current parameters (p = 0 before training): softmax of its test logits, outputs, y·f &gt; 0.</summary>
-    private static double TestAccuracyAtStart(IDynamicsEngine engine, double[] yTest, int seqLen)
+    /// <summary>
+    /// The engine's test accuracy at its current parameters (p = 0 before training): test logits, padding masked (−∞, as the
+    /// trainer does: docs/MODEL.md §11), softmax, outputs, y·f &gt; 0.
+    /// </summary>
+    private static double TestAccuracyAtStart(IDynamicsEngine engine, double[] yTest, bool[]? testMask, int seqLen)
     {
         var logits = new double[yTest.Length * seqLen];
         var probabilities = new double[logits.Length];
         var outputs = new double[yTest.Length];
+        var values = engine.TestValueProjections.ToArray();
         engine.TestLogits(logits);
+        AttentionModel.MaskLogits(logits, testMask);
+        AttentionModel.MaskValues(values, testMask);
         AttentionModel.Softmax(logits, seqLen, probabilities);
-        AttentionModel.Outputs(probabilities, engine.TestValueProjections, seqLen, outputs);
+        AttentionModel.Outputs(probabilities, values, seqLen, outputs);
         int correct = 0;
         for (int i = 0; i < yTest.Length; i++) if (yTest[i] * outputs[i] > 0) correct++;
         return (double)correct / yTest.Length;
