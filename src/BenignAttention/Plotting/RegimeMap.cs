@@ -151,7 +151,11 @@ public static class RegimeMap
                 if (line.EndLabel is { } end)
                 {
                     var text = plot.Add.Text(end, path[^1].U, path[^1].V);
-                    text.Alignment = path[^1].V >= ny - 0.5 - 1e-6 ? Alignment.UpperRight : Alignment.LowerRight;
+                    bool atTop = path[^1].V >= ny - 0.5 - 1e-6;
+                    text.Alignment = atTop ? Alignment.UpperRight : Alignment.LowerRight;
+                    // At the top edge the glyphs' ascent reaches above the label's anchor: move it down by that much so
+                    // the data area's clip does not cut the text.
+                    if (atTop) text.OffsetY = 3;
                     text.LabelFontSize = 11;
                     text.LabelFontColor = line.Color;
                     text.LabelBackgroundColor = Colors.White.WithAlpha(0.7);

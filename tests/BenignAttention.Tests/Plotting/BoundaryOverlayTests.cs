@@ -71,6 +71,30 @@ public sealed partial class BoundaryOverlayTests : IDisposable
         return Math.Log(axis[i]) + (u - i) * (Math.Log(axis[i + 1]) - Math.Log(axis[i]));
     }
 
+    /// <summary>
+    /// End labels ("SNR 100") of lines that leave through the top edge sat on the edge with their glyphs' ascent above it,
+    /// and the data area's clip cut the text. Every end label's text lies inside the data area.
+    /// </summary>
+    [Fact]
+    public void End_labels_lie_inside_the_data_area()
+    {
+        double[] xs = [500, 3500, 64000], ys = [10, 90, 2560];
+        var regime = new int[3, 3];
+        var grey = ScottPlot.Color.FromHex("#202020");
+        // SNR iso-lines ‖μ‖ = c·√d: the larger constants leave through the top edge, the smaller end at the right edge
+        var lines = new[] { 100.0, 20, 5, 1, 0.2 }.Select(c => new PowerLawLine(c, 0.5, null, grey, Dashed: true, EndLabel: $"SNR {c}")).ToArray();
+        string stem = Path.Combine(_dir, "labels");
+        RegimeMap.Write(stem, xs, "d", ys, "signal norm", regime, null, "labels", lines);
+        var svg = new SvgFigure(stem + ".svg");
+        var area = svg.DataArea;
+        var labels = svg.Texts.Where(t => t.Text.Trim().StartsWith("SNR ", StringComparison.Ordinal)).ToList();
+        Assert.True(labels.Count >= 3, $"{labels.Count} end labels found");
+        Assert.Contains(labels, t => t.Box.Top < area.Top + 20);   // at least one label sits at the top edge
+        foreach (var t in labels)
+            Assert.True(t.Box.Top >= area.Top - 0.5 && t.Box.Bottom <= area.Bottom + 0.5 && t.Box.Left >= area.Left - 0.5 && t.Box.Right <= area.Right + 0.5,
+                $"'{t.Text.Trim()}' at {t.Box} is cut by the data area {area}");
+    }
+
     public static TheoryData<double[], double[], double, double> Lines => new()
     {
         // the uneven 5 × 5 grid of issue 7; a constant-SNR line and a steeper one

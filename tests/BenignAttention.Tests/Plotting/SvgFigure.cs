@@ -52,8 +52,9 @@ internal sealed partial class SvgFigure
                     double dx = 0, dy = 0;
                     if (e.Attribute("transform")?.Value is { } rt && TranslateRegex().Match(rt) is { Success: true } tr)
                         (dx, dy) = (D(tr.Groups[1].Value), D(tr.Groups[2].Value));
-                    var box = new Box(dx + D(e.Attribute("x")!.Value), dy + D(e.Attribute("y")!.Value),
-                        dx + D(e.Attribute("x")!.Value) + D(e.Attribute("width")!.Value), dy + D(e.Attribute("y")!.Value) + D(e.Attribute("height")!.Value));
+                    // (Skia leaves out y="0")
+                    double rx = D(e.Attribute("x")!.Value), ry = e.Attribute("y") is { } ya ? D(ya.Value) : 0;
+                    var box = new Box(dx + rx, dy + ry, dx + rx + D(e.Attribute("width")!.Value), dy + ry + D(e.Attribute("height")!.Value));
                     if (e.Parent?.Name.LocalName == "clipPath")
                         clips.Add(box);
                     else if (e.Attribute("fill")?.Value is { } fill && fill.StartsWith('#'))
