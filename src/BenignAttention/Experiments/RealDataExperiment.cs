@@ -3,7 +3,6 @@ using System.Globalization;
 using BenignAttention.Analysis;
 using BenignAttention.Configuration;
 using BenignAttention.Data;
-using BenignAttention.Model;
 using BenignAttention.Numerics;
 using BenignAttention.Storage;
 using BenignAttention.Training;
@@ -334,23 +333,16 @@ public static class RealDataExperiment
     }
 
     /// <summary>
-    /// The engine's test accuracy at its current parameters (p = 0 before training): test logits, padding masked (−∞, as the
-    /// trainer does: docs/MODEL.md §11), softmax, outputs, y·f &gt; 0.
+    /// The engine's test accuracy at its current parameters (p = 0 before training), scored by the trainer's own
+    /// <see cref="TestEvaluator"/> (padding masked as in training, docs/MODEL.md §11).
     /// </summary>
     private static double TestAccuracyAtStart(IDynamicsEngine engine, double[] yTest, bool[]? testMask, int seqLen)
     {
-        var logits = new double[yTest.Length * seqLen];
-        var probabilities = new double[logits.Length];
-        var outputs = new double[yTest.Length];
-        var values = engine.TestValueProjections.ToArray();
-        engine.TestLogits(logits);
-        AttentionModel.MaskLogits(logits, testMask);
-        AttentionModel.MaskValues(values, testMask);
-        AttentionModel.Softmax(logits, seqLen, probabilities);
-        AttentionModel.Outputs(probabilities, values, seqLen, outputs);
-        int correct = 0;
-        for (int i = 0; i < yTest.Length; i++) if (yTest[i] * outputs[i] > 0) correct++;
-        return (double)correct / yTest.Length;
+        double accuracy = double.NaN;
+        var evaluator = new TestEvaluator(engine, yTest, seqLen, (_, _, a) => accuracy = a, testMask);
+        evaluator.Evaluate(0);
+        evaluator.Flush();
+        return accuracy;
     }
 
     /// <summary>One row per n × η (in grid order) with mean and sd over the seeds of each quantity.</summary>

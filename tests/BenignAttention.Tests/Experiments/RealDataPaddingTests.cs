@@ -1,5 +1,4 @@
 using BenignAttention.Data;
-using BenignAttention.Storage;
 using BenignAttention.Tests.CommandLine;
 using Xunit;
 
@@ -16,18 +15,6 @@ public sealed class RealDataPaddingTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("ba-realdata-padding-").FullName;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private static string Write(string folder, (LabelledSequences Head, LabelledSequences Pool, LabelledSequences Test) sets, int seqLen, int embedDim)
-    {
-        Directory.CreateDirectory(folder);
-        foreach (var (set, x, y, m) in new[] { (sets.Head, "X_head", "y_head", "token_mask_head"), (sets.Pool, "X_train", "y_train", "token_mask"), (sets.Test, "X_test", "y_test", "token_mask_test") })
-        {
-            Npy.WriteFloat32(Path.Combine(folder, x + ".npy"), set.X.Select(v => (float)v).ToArray(), set.Count, seqLen, embedDim);
-            Npy.WriteFloat64(Path.Combine(folder, y + ".npy"), set.Y, set.Count);
-            Npy.WriteBool(Path.Combine(folder, m + ".npy"), set.Mask!, set.Count, seqLen);
-        }
-        return folder;
-    }
 
     /// <summary>Padding set to 30 × (the opposite of its sequence's label) in every coordinate: any leak flips outputs.</summary>
     private static LabelledSequences Garbage(LabelledSequences s)
@@ -46,8 +33,8 @@ public sealed class RealDataPaddingTests : IDisposable
         const int T = 6, d = 12;
         var sets = RealDataStandIn.Sets(head: 30, pool: 40, test: 24, seqLen: T, embedDim: d);
         Assert.Contains(false, sets.Test.Mask!);
-        string clean = Write(Path.Combine(_root, "a", "embedded"), sets, T, d);
-        string dirty = Write(Path.Combine(_root, "b", "embedded"), (Garbage(sets.Head), Garbage(sets.Pool), Garbage(sets.Test)), T, d);
+        string clean = RealDataStandIn.Write(Path.Combine(_root, "a", "embedded"), sets, T, d);
+        string dirty = RealDataStandIn.Write(Path.Combine(_root, "b", "embedded"), (Garbage(sets.Head), Garbage(sets.Pool), Garbage(sets.Test)), T, d);
         foreach (var (data, output) in new[] { (clean, Path.Combine(_root, "a", "out")), (dirty, Path.Combine(_root, "b", "out")) })
         {
             var (code, _, stderr) = CliHarness.Run("realdata", data, "--out", output, "--n", "10,20", "--eta", "0,0.2", "--seeds", "2",

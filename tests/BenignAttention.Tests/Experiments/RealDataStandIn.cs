@@ -57,10 +57,14 @@ internal static class RealDataStandIn
         (Draw(head, seqLen, embedDim, 1, 11, masked), Draw(pool, seqLen, embedDim, 1, 12, masked), Draw(test, seqLen, embedDim, 1, 13, masked));
 
     /// <summary>Writes the sets as an embedded folder (float32 tokens, float64 labels, bool masks), as `embed` does.</summary>
-    public static string Write(string folder, int head, int pool, int test, int seqLen, int embedDim, bool masked = true)
+    public static string Write(string folder, int head, int pool, int test, int seqLen, int embedDim, bool masked = true) =>
+        Write(folder, Sets(head, pool, test, seqLen, embedDim, masked), seqLen, embedDim);
+
+    /// <summary>Writes the given sets as an embedded folder.</summary>
+    public static string Write(string folder, (LabelledSequences Head, LabelledSequences Pool, LabelledSequences Test) sets, int seqLen, int embedDim)
     {
         Directory.CreateDirectory(folder);
-        var (h, p, t) = Sets(head, pool, test, seqLen, embedDim, masked);
+        var (h, p, t) = sets;
         foreach (var (set, x, y, m) in new[] { (h, "X_head", "y_head", "token_mask_head"), (p, "X_train", "y_train", "token_mask"), (t, "X_test", "y_test", "token_mask_test") })
         {
             Npy.WriteFloat32(Path.Combine(folder, x + ".npy"), set.X.Select(v => (float)v).ToArray(), set.Count, seqLen, embedDim);
